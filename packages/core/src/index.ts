@@ -1,0 +1,39 @@
+// The module-author API of @scoped-mcp/core. Modules import `z` from here, never zod or the MCP SDK.
+export { z } from 'zod';
+export {
+  ErrorCode,
+  type ErrorCodeValue,
+  isScopedMcpError,
+  isScopeViolation,
+  LimitExceededError,
+  ScopedMcpError,
+  ScopeViolation,
+  ToolFailure,
+  ToolInputError,
+} from './errors/index.js';
+export type { AgentIdentity } from './identity/agent-identity.js';
+export {
+  defineModule,
+  defineTool,
+  isRawResult,
+  isScopedMcpModule,
+  rawResult,
+  toolFactory,
+} from './module/define.js';
+export type {
+  AnyToolDefinition,
+  CredentialSpec,
+  JsonValue,
+  ModuleContext,
+  ModuleDefinition,
+  ModuleLogger,
+  RawToolResult,
+  ScopedMcpModule,
+  ToolAnnotationHints,
+  ToolContext,
+  ToolDefinition,
+  ToolMode,
+  ToolOutput,
+} from './module/types.js';
+export { type NamespaceScope, namespaceScope } from './scope/namespace-scope.js';
+export { renderAgentTemplate } from './scope/template.js';

@@ -1,0 +1,66 @@
+import type { z } from 'zod';
+import {
+  type AnyToolDefinition,
+  MODULE_BRAND,
+  type ModuleDefinition,
+  RAW_RESULT,
+  type RawToolResult,
+  type ScopedMcpModule,
+  type ToolDefinition,
+} from './types.js';
+
+export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+export const TOOL_KEY_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+/** Declares a module package's default export. Validates names eagerly so mistakes fail at import. */
+export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
+  definition: ModuleDefinition<ConfigSchema, State>,
+): ScopedMcpModule<ConfigSchema, State> {
+  if (!MODULE_NAME_PATTERN.test(definition.name)) {
+    throw new Error(`module name '${definition.name}' must be snake_case (${MODULE_NAME_PATTERN})`);
+  }
+  for (const [key, tool] of Object.entries(definition.tools)) {
+    if (!TOOL_KEY_PATTERN.test(key)) {
+      throw new Error(`module '${definition.name}': tool key '${key}' must be snake_case`);
+    }
+    if (tool.mode !== 'read' && tool.mode !== 'write') {
+      throw new Error(`module '${definition.name}': tool '${key}' needs mode 'read' or 'write'`);
+    }
+  }
+  return Object.freeze({ ...definition, [MODULE_BRAND]: 1 as const });
+}
+
+/** Declares one tool. Use `toolFactory<Config, State>()` when the handler needs typed config or state. */
+export function defineTool<Input extends z.ZodType, Config = unknown, State = unknown>(
+  definition: ToolDefinition<Input, Config, State>,
+): ToolDefinition<Input, Config, State> {
+  return definition;
+}
+
+/** Binds a module's config and state types once, so each tool's argument type is still inferred. */
+export function toolFactory<Config, State>(): <Input extends z.ZodType>(
+  definition: ToolDefinition<Input, Config, State>,
+) => ToolDefinition<Input, Config, State> {
+  return (definition) => definition;
+}
+
+export function isScopedMcpModule(value: unknown): value is ScopedMcpModule {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[MODULE_BRAND] === 1 &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    typeof (value as { tools?: unknown }).tools === 'object'
+  );
+}
+
+/** Wraps an MCP CallToolResult so it reaches the client unchanged (content types, structuredContent, isError). */
+export function rawResult(result: RawToolResult['result']): RawToolResult {
+  return { [RAW_RESULT]: true, result };
+}
+
+export function isRawResult(value: unknown): value is RawToolResult {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RAW_RESULT] === true;
+}
+
+export type { AnyToolDefinition };

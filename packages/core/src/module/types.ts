@@ -1,0 +1,100 @@
+import type { z } from 'zod';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+
+/** `read` tools never change backend state; `mode: read` in a manifest registers only these. */
+export type ToolMode = 'read' | 'write';
+
+/** The logging surface a module sees: pino-compatible, but modules need not depend on pino. */
+export interface ModuleLogger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
+
+/** Declares which credential keys a module instance may receive; nothing else is ever resolved for it. */
+export interface CredentialSpec {
+  readonly required?: readonly string[];
+  readonly optional?: readonly string[];
+}
+
+/** What `setup` and `teardown` receive. */
+export interface ModuleContext<Config> {
+  readonly agent: AgentIdentity;
+  /** The manifest key of this instance (`modules.<key>`); prefixes every tool name. */
+  readonly instance: string;
+  readonly config: Config;
+  /** Only the keys the module declared, resolved from the manifest's credential source. */
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly log: ModuleLogger;
+  /** Directory of the manifest file; relative paths in config are resolved against it, never the cwd. */
+  readonly manifestDir: string;
+  /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
+  resolvePath(path: string): string;
+}
+
+/** What a tool handler receives besides its parsed arguments. */
+export interface ToolContext<Config, State> extends ModuleContext<Config> {
+  readonly state: State;
+  /** Aborted when the client cancels the call or the server shuts down. */
+  readonly signal: AbortSignal;
+}
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** A result passed to the client untouched (content blocks, structuredContent, isError) — for proxies. */
+export interface RawToolResult {
+  readonly [RAW_RESULT]: true;
+  readonly result: {
+    readonly content: readonly { readonly type: string; readonly [key: string]: unknown }[];
+    readonly structuredContent?: { readonly [key: string]: unknown };
+    readonly isError?: boolean;
+    readonly [key: string]: unknown;
+  };
+}
+
+export const RAW_RESULT: unique symbol = Symbol.for('scoped-mcp.raw-result') as never;
+
+/** A string is sent as text; any other JSON value as its JSON text. */
+export type ToolOutput = JsonValue | RawToolResult;
+
+export interface ToolAnnotationHints {
+  readonly destructiveHint?: boolean;
+  readonly idempotentHint?: boolean;
+  readonly openWorldHint?: boolean;
+}
+
+export interface ToolDefinition<Input extends z.ZodType, Config, State> {
+  readonly mode: ToolMode;
+  readonly description: string;
+  readonly title?: string;
+  /** Parsed (and thereby validated) before the handler runs; its JSON Schema is advertised to clients. */
+  readonly input: Input;
+  /** Extra MCP annotations; `readOnlyHint` always follows `mode`. */
+  readonly annotations?: ToolAnnotationHints;
+  handler(args: z.output<Input>, ctx: ToolContext<Config, State>): Promise<ToolOutput> | ToolOutput;
+}
+
+export type AnyToolDefinition<Config = unknown, State = unknown> = ToolDefinition<z.ZodType, Config, State>;
+
+export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
+  /** snake_case; equals the package suffix with `-` → `_` (`module-slack-webhook` → `slack_webhook`). */
+  readonly name: string;
+  readonly description: string;
+  /** Validates `modules.<key>.config` when the manifest loads; unknown keys should be rejected (z.strictObject). */
+  readonly config: ConfigSchema;
+  readonly credentials?: CredentialSpec | ((config: z.output<ConfigSchema>) => CredentialSpec);
+  /** Runs once at startup, concurrently with other modules; its result is every handler's `ctx.state`. */
+  setup?(ctx: ModuleContext<z.output<ConfigSchema>>): Promise<State> | State;
+  /** Runs at shutdown in reverse start order, also for a module whose setup failed half-way. */
+  teardown?(state: State, ctx: ModuleContext<z.output<ConfigSchema>>): Promise<void> | void;
+  readonly tools: Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
+}
+
+export const MODULE_BRAND: unique symbol = Symbol.for('scoped-mcp.module') as never;
+
+/** A module as the loader sees it: a plain branded object (not a class, so copies of core interoperate). */
+export interface ScopedMcpModule<ConfigSchema extends z.ZodType = z.ZodType, State = unknown>
+  extends ModuleDefinition<ConfigSchema, State> {
+  readonly [MODULE_BRAND]: 1;
+}

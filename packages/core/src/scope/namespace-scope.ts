@@ -1,0 +1,35 @@
+import { ScopeViolation } from '../errors/scoped-mcp-error.js';
+
+/**
+ * Keys in a shared keyspace (cache keys, bucket names, object keys) prefixed by the agent's namespace.
+ * `apply` maps an agent-visible key into the namespace; `strip` maps back and refuses keys the agent
+ * does not own, so listings never leak another agent's names.
+ */
+export interface NamespaceScope {
+  readonly prefix: string;
+  apply(key: string): string;
+  owns(scopedKey: string): boolean;
+  strip(scopedKey: string): string;
+}
+
+export function namespaceScope(namespace: string, separator = ':'): NamespaceScope {
+  if (!namespace) throw new Error('namespaceScope needs a non-empty namespace');
+  const prefix = `${namespace}${separator}`;
+  return Object.freeze({
+    prefix,
+    apply(key: string): string {
+      if (key.length === 0) throw new ScopeViolation('Empty key');
+      if (/[\0\r\n]/.test(key)) throw new ScopeViolation('Key contains a control character');
+      return prefix + key;
+    },
+    owns(scopedKey: string): boolean {
+      return scopedKey.startsWith(prefix) && scopedKey.length > prefix.length;
+    },
+    strip(scopedKey: string): string {
+      if (!scopedKey.startsWith(prefix) || scopedKey.length === prefix.length) {
+        throw new ScopeViolation('Key is outside the agent namespace');
+      }
+      return scopedKey.slice(prefix.length);
+    },
+  });
+}
