@@ -37,3 +37,12 @@ export type {
 } from './module/types.js';
 export { type NamespaceScope, namespaceScope } from './scope/namespace-scope.js';
 export { renderAgentTemplate } from './scope/template.js';
+export { type PrefixScope, prefixScope, type ScopedPath } from './scope/prefix-scope.js';
+export type { ResolveOptions } from './scope/prefix-scope.js';
+export {
+  type ReadFileOptions,
+  type ScopedFs,
+  type ScopedFsOptions,
+  scopedFs,
+} from './scope/scoped-fs.js';
+export { fsErrorCode, fsToolError } from './scope/scoped-fs-errors.js';

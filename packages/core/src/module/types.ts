@@ -86,7 +86,10 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
   readonly credentials?: CredentialSpec | ((config: z.output<ConfigSchema>) => CredentialSpec);
   /** Runs once at startup, concurrently with other modules; its result is every handler's `ctx.state`. */
   setup?(ctx: ModuleContext<z.output<ConfigSchema>>): Promise<State> | State;
-  /** Runs at shutdown in reverse start order, also for a module whose setup failed half-way. */
+  /**
+   * Runs at shutdown in reverse start order, for every module whose setup completed. A setup that fails
+   * half-way must release what it already acquired before it throws.
+   */
   teardown?(state: State, ctx: ModuleContext<z.output<ConfigSchema>>): Promise<void> | void;
   readonly tools: Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
 }

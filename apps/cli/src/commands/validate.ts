@@ -1,0 +1,34 @@
+import { relative, resolve } from 'node:path';
+import { assemble, STATUS_TOOL } from '@scoped-mcp/core/runtime';
+import type { CommonOptions } from '../options.js';
+import { err, out } from '../output.js';
+import { cliDir } from '../package-info.js';
+
+/** Loads everything a run would, short of module setup, and prints the tools the agent would get. */
+export async function validateCommand(options: CommonOptions): Promise<number> {
+  if (!options.manifest) {
+    err('scoped-mcp validate: --manifest PATH is required');
+    return 1;
+  }
+  const manifestPath = resolve(options.manifest);
+  try {
+    const assembly = await assemble({
+      manifestPath,
+      cliDir,
+      modulesFrom: options.modulesFrom.map((d) => resolve(d)),
+      credentialsAsWarnings: true,
+    });
+    const { manifest } = assembly.manifest;
+    const names = [...assembly.toolNames, STATUS_TOOL];
+    const shown = relative(process.cwd(), manifestPath) || manifestPath;
+    out(
+      `OK: ${shown} is valid — agent_type '${manifest.agent_type}', ${assembly.instances.length} module(s), ${names.length} tools:`,
+    );
+    for (const name of names) out(`  ${name}`);
+    for (const warning of assembly.warnings) err(`warning: ${warning}`);
+    return 0;
+  } catch (error) {
+    err(`INVALID: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

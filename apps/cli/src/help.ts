@@ -1,0 +1,20 @@
+export const HELP = `scoped-mcp — a per-agent scoped MCP tool proxy
+
+Usage:
+  scoped-mcp --manifest PATH [--audit-log PATH] [--ops-log PATH]   serve over stdio (same as 'run')
+  scoped-mcp run --manifest PATH [--audit-log PATH] [--ops-log PATH] [--modules-from DIR]
+  scoped-mcp validate --manifest PATH      check a manifest; print the agent type and its tool names
+  scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only)
+  scoped-mcp schema                        print the manifest JSON Schema (for editors)
+  scoped-mcp audit verify FILE             check an audit log's hash chain
+  scoped-mcp --help | --version
+
+Environment:
+  AGENT_ID, AGENT_TYPE        identity of the agent this process serves (required by 'run')
+  SCOPED_MCP_HEALTH_FILE      write a JSON health report here after startup
+  SCOPED_MCP_MODULES_FROM     extra directories to find module packages in (':'-separated)
+  SCOPED_MCP_LOG_LEVEL        ops log level (default info)
+
+Modules are found next to the manifest, next to this CLI, or in --modules-from; never in the
+working directory. Install one with: pnpm add @scoped-mcp/module-<name>
+`;

@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+import { createChainer, lastLineHash } from './hash-chain.js';
+
+export interface LogTargets {
+  /** File for the audit JSONL; stderr when absent. */
+  readonly auditLog?: string;
+  /** File for the ops JSONL; stderr when absent. */
+  readonly opsLog?: string;
+  /** Ops log level (default `info`; `SCOPED_MCP_LOG_LEVEL`). */
+  readonly opsLevel?: string;
+}
+
+export interface Loggers {
+  readonly audit: Logger;
+  readonly ops: Logger;
+  /** Writes anything buffered; called at shutdown. */
+  flush(): void;
+}
+
+const timestamp = () => `,"timestamp":"${new Date().toISOString()}"`;
+
+function destination(path: string | undefined): DestinationStream & { flushSync?: () => void } {
+  if (path === undefined) return pino.destination({ fd: 2, sync: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Synchronous on purpose: a crash right after a tool call must not lose its audit line.
+  return pino.destination({ dest: path, sync: true, append: true, mode: 0o600 });
+}
+
+/**
+ * Two JSONL streams: audit (what the agent did; hash-chained) and ops (what the server did).
+ * Never stdout — stdout carries MCP frames.
+ */
+export function createLoggers(targets: LogTargets, agent?: AgentIdentity): Loggers {
+  const auditDest = destination(targets.auditLog);
+  const opsDest = targets.opsLog === targets.auditLog && targets.opsLog !== undefined ? auditDest : destination(targets.opsLog);
+  const chain = createChainer(targets.auditLog === undefined ? '0'.repeat(32) : lastLineHash(targets.auditLog));
+  const bindings = agent ? { agent_id: agent.id, agent_type: agent.type, session_id: agent.sessionId } : {};
+  const common = {
+    messageKey: 'event',
+    timestamp,
+    formatters: { level: (label: string) => ({ level: label }) },
+  } as const;
+  const audit = pino(
+    { ...common, base: { logger: 'audit' }, level: 'info', hooks: { streamWrite: chain } },
+    auditDest,
+  ).child(bindings);
+  const ops = pino(
+    { ...common, base: { logger: 'ops' }, level: targets.opsLevel ?? process.env.SCOPED_MCP_LOG_LEVEL ?? 'info' },
+    opsDest,
+  ).child(bindings);
+  return {
+    audit,
+    ops,
+    flush() {
+      for (const dest of new Set([auditDest, opsDest])) {
+        try {
+          dest.flushSync?.();
+        } catch {
+          // a closed fd at exit is not worth failing shutdown for
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The runtime API of @scoped-mcp/core, used by the CLI and by programs that embed scoped-mcp.
+export { createLoggers, type LogTargets, type Loggers } from './audit/loggers.js';
+export { type ChainVerdict, verifyChain } from './audit/hash-chain.js';
+export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
+export { coreVersion } from './loader/core-version.js';
+export { MODULE_KEYWORD } from './loader/compatibility.js';
+export { findPackage, readPackageJson } from './loader/package-lookup.js';
+export { composeMiddleware } from './middleware/compose.js';
+export type { CallHandler, Middleware, ToolCall } from './middleware/types.js';
+export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
+export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
+export { StartupError } from './runtime/startup-error.js';
+export { STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
+export type { StatusReport } from './server/status-report.js';
+export { type InstalledModule, listInstalledModules } from './loader/list-installed.js';
+export { type LoadedManifest, loadManifest, ManifestError, manifestJsonSchema } from './manifest/index.js';

@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import { openCredentialSource, resolveCredentials } from '../credentials/index.js';
+import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+import { coreVersion } from '../loader/core-version.js';
+import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
+import { formatZodIssues, type LoadedManifest, loadManifest, type ModuleEntry, moduleTypeOf } from '../manifest/index.js';
+import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
+import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
+import { exposedToolName } from '../server/tool-pipeline.js';
+import { StartupError } from './startup-error.js';
+
+export interface AssembleOptions {
+  readonly manifestPath: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Package directory of the CLI; modules installed next to it are found. */
+  readonly cliDir?: string;
+  readonly modulesFrom?: readonly string[];
+  /** `validate` reports missing credentials as warnings instead of failing. */
+  readonly credentialsAsWarnings?: boolean;
+}
+
+export interface Assembly {
+  readonly manifest: LoadedManifest;
+  readonly instances: readonly InstanceSpec[];
+  /** Every credential value resolved, for exact-value redaction. */
+  readonly secrets: readonly string[];
+  readonly warnings: readonly string[];
+  /** Exposed tool names per instance (before setup; a module failing setup registers none). */
+  readonly toolNames: readonly string[];
+}
+
+/** Manifest → modules → config → credentials: everything short of running module code's setup. */
+export async function assemble(options: AssembleOptions): Promise<Assembly> {
+  const env = options.env ?? process.env;
+  const manifest = await loadManifest(options.manifestPath, env);
+  const entries = Object.entries(manifest.manifest.modules) as [string, ModuleEntry][];
+  const { loaded, failures } = await loadModules(
+    entries.map(([key, entry]) => ({ key, type: moduleTypeOf(key, entry) })),
+    { manifestDir: manifest.dir, cliDir: options.cliDir, modulesFrom: options.modulesFrom, coreVersion: coreVersion() },
+  );
+  const problems: string[] = [];
+  const warnings: string[] = [...manifest.warnings];
+  const byKey = new Map<string, LoadedModule>(loaded.map((l) => [l.key, l]));
+  const failureByKey = new Map<string, LoadFailure>(failures.map((f) => [f.key, f]));
+  const specs = new Map<string, Omit<InstanceSpec, 'credentials'> & { credentialSpec?: CredentialSpec }>();
+
+  for (const [key, entry] of entries) {
+    const type = moduleTypeOf(key, entry);
+    const base = { key, type, optional: entry.optional, mode: entry.mode ?? null };
+    const failure = failureByKey.get(key);
+    if (failure) {
+      // Code that throws on import is isolated (reference fault isolation); a missing or wrong package is a
+      // configuration mistake and stops startup, unless the operator marked the module optional.
+      if (failure.kind === 'import_failed' || entry.optional) {
+        warnings.push(failure.message);
+        specs.set(key, { ...base, failure: { status: 'failed_import', error: failure.message } });
+      } else {
+        problems.push(failure.message);
+      }
+      continue;
+    }
+    const { module } = byKey.get(key)!;
+    const parsed = (module.config as z.ZodType).safeParse(entry.config ?? {});
+    if (!parsed.success) {
+      const issues = formatZodIssues(parsed.error, ['modules', key, 'config']);
+      if (entry.optional) {
+        warnings.push(...issues);
+        specs.set(key, { ...base, module, failure: { status: 'failed_init', error: issues.join('; ') } });
+      } else {
+        problems.push(...issues);
+      }
+      continue;
+    }
+    specs.set(key, { ...base, module, config: parsed.data, credentialSpec: credentialSpecOf(module, parsed.data) });
+  }
+
+  let secrets: readonly string[] = [];
+  const credentials = new Map<string, Readonly<Record<string, string>>>();
+  if (problems.length === 0) {
+    try {
+      const source = await openCredentialSource(manifest.manifest.credentials, { env, manifestDir: manifest.dir });
+      warnings.push(...(source.warnings ?? []));
+      const wanted = [...specs.values()].filter((s) => s.credentialSpec && !s.failure);
+      const required = wanted.filter((s) => !s.optional);
+      const resolved = resolveCredentials(source, required.map(toRequest));
+      for (const [key, creds] of resolved.byInstance) credentials.set(key, creds);
+      const all = [...resolved.secrets];
+      for (const spec of wanted.filter((s) => s.optional)) {
+        try {
+          const one = resolveCredentials(source, [toRequest(spec)]);
+          credentials.set(spec.key, one.byInstance.get(spec.key) ?? {});
+          all.push(...one.secrets);
+        } catch (error) {
+          const message = isScopedMcpError(error) ? error.message : String(error);
+          warnings.push(message);
+          specs.set(spec.key, { ...spec, failure: { status: 'failed_init', error: message } });
+        }
+      }
+      secrets = all;
+    } catch (error) {
+      if (!isScopedMcpError(error)) throw error;
+      (options.credentialsAsWarnings ? warnings : problems).push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new StartupError(problems, manifest.path);
+
+  const instances: InstanceSpec[] = [...specs.values()].map(({ credentialSpec: _unused, ...spec }) => ({
+    ...spec,
+    credentials: credentials.get(spec.key) ?? {},
+  }));
+  const toolNames = instances.flatMap((i) =>
+    i.module && !i.failure ? selectToolKeys(i.module, i.mode).map((k) => exposedToolName(i.key, k)) : [],
+  );
+  const duplicate = toolNames.find((name, index) => toolNames.indexOf(name) !== index);
+  if (duplicate) throw new StartupError([`two modules expose the tool name '${duplicate}'; rename one manifest key`], manifest.path);
+  return { manifest, instances, secrets, warnings, toolNames };
+}
+
+function credentialSpecOf(module: ScopedMcpModule, config: unknown): CredentialSpec | undefined {
+  const declared = module.credentials;
+  return typeof declared === 'function' ? declared(config as never) : declared;
+}
+
+function toRequest(spec: { key: string; credentialSpec?: CredentialSpec }) {
+  return {
+    instance: spec.key,
+    required: spec.credentialSpec?.required ?? [],
+    optional: spec.credentialSpec?.optional ?? [],
+  };
+}

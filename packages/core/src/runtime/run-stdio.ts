@@ -1,0 +1,75 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createLoggers } from '../audit/loggers.js';
+import { resolveIdentity } from '../identity/agent-identity.js';
+import type { Middleware } from '../middleware/types.js';
+import { writeHealthFile } from '../server/health-file.js';
+import { installShutdown } from '../server/lifecycle.js';
+import { createMcpServer } from '../server/mcp-adapter.js';
+import { ScopedRuntime } from '../server/scoped-runtime.js';
+import { assemble } from './assemble.js';
+
+export interface RunOptions {
+  readonly manifestPath: string;
+  readonly auditLog?: string;
+  readonly opsLog?: string;
+  readonly cliDir?: string;
+  readonly modulesFrom?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Reported to clients as serverInfo.version. */
+  readonly version: string;
+  /** Extra middleware from a program embedding core; runs inside the manifest's guardrails. */
+  readonly middleware?: readonly Middleware[];
+}
+
+/** Startup order: identity → logs → manifest → modules → credentials → setup → serve. */
+export async function runStdioServer(options: RunOptions): Promise<void> {
+  const env = options.env ?? process.env;
+  const agent = resolveIdentity(env);
+  const loggers = createLoggers({ auditLog: options.auditLog, opsLog: options.opsLog }, agent);
+  const { ops, audit } = loggers;
+  ops.info({ manifest: options.manifestPath, version: options.version, pid: process.pid }, 'startup');
+  let assembly: Awaited<ReturnType<typeof assemble>>;
+  try {
+    assembly = await assemble({
+      manifestPath: options.manifestPath,
+      env,
+      cliDir: options.cliDir,
+      modulesFrom: options.modulesFrom,
+    });
+  } catch (error) {
+    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
+    loggers.flush();
+    throw error;
+  }
+  const { manifest } = assembly.manifest;
+  ops.info({ agent_type: manifest.agent_type, modules: Object.keys(manifest.modules) }, 'manifest_loaded');
+  if (manifest.agent_type !== agent.type) {
+    ops.warn({ manifest_agent_type: manifest.agent_type }, 'agent_type_differs_from_manifest');
+  }
+  for (const warning of assembly.warnings) ops.warn({ detail: warning }, 'startup_warning');
+
+  const runtime = new ScopedRuntime({
+    agent,
+    instances: assembly.instances,
+    manifestDir: assembly.manifest.dir,
+    audit,
+    ops,
+    secrets: assembly.secrets,
+    middleware: options.middleware,
+    logArgs: manifest.audit?.log_args ?? true,
+  });
+  const report = await runtime.start();
+  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
+  if (healthFile) await writeHealthFile(healthFile, report, ops);
+
+  const server = createMcpServer(runtime, { name: 'scoped-mcp', version: options.version });
+  installShutdown({
+    server,
+    ops,
+    stop: () => runtime.stop(),
+    flush: () => loggers.flush(),
+    redact: (text) => runtime.sanitizer.redactText(text),
+  });
+  await server.connect(new StdioServerTransport());
+  ops.info({ transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy }, 'server_ready');
+}

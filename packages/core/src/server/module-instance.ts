@@ -1,0 +1,99 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+import type { ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
+import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+
+export type ModuleStatus = 'pending' | 'running' | 'failed_import' | 'failed_init' | 'failed_startup' | 'stopped';
+
+export interface InstanceSpec {
+  readonly key: string;
+  readonly type: string;
+  readonly optional: boolean;
+  readonly mode: ToolMode | null;
+  /** Absent when the module could not be imported or initialised (see `failure`). */
+  readonly module?: ScopedMcpModule;
+  readonly config?: unknown;
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly failure?: { readonly status: 'failed_import' | 'failed_init'; readonly error: string };
+}
+
+/** Tool keys a module registers under a manifest `mode` (read → read tools only; write or unset → all). */
+export function selectToolKeys(module: ScopedMcpModule, mode: ToolMode | null): string[] {
+  return Object.entries(module.tools)
+    .filter(([, tool]) => mode !== 'read' || tool.mode === 'read')
+    .map(([key]) => key);
+}
+
+/** One `modules.<key>` entry at run time: setup, its tools, teardown, and its health. */
+export class ModuleInstance {
+  status: ModuleStatus;
+  error: string | undefined;
+  tools: readonly PreparedTool[] = [];
+  private state: unknown;
+  private context: ModuleContext<unknown> | undefined;
+
+  constructor(
+    readonly spec: InstanceSpec,
+    private readonly agent: AgentIdentity,
+    private readonly manifestDir: string,
+    private readonly ops: Logger,
+  ) {
+    this.status = spec.failure?.status ?? 'pending';
+    this.error = spec.failure?.error;
+  }
+
+  get key(): string {
+    return this.spec.key;
+  }
+
+  async start(deps: PipelineDeps): Promise<void> {
+    const { module } = this.spec;
+    if (!module || this.status !== 'pending') return;
+    const log = this.ops.child({ module: this.spec.key });
+    const manifestDir = this.manifestDir;
+    const context: ModuleContext<unknown> = Object.freeze({
+      agent: this.agent,
+      instance: this.spec.key,
+      config: this.spec.config,
+      credentials: this.spec.credentials,
+      log,
+      manifestDir,
+      resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
+    });
+    try {
+      this.state = module.setup ? await module.setup(context) : undefined;
+      this.context = context;
+    } catch (error) {
+      this.status = 'failed_startup';
+      this.error = describeError(error);
+      log.error({ error: this.error }, 'module_startup_failed');
+      return;
+    }
+    const toolContext = Object.freeze({ ...context, state: this.state });
+    this.tools = selectToolKeys(module, this.spec.mode).map((key) =>
+      prepareTool({ instance: this.spec.key, key, tool: module.tools[key]!, context: toolContext }, deps),
+    );
+    if (this.tools.length === 0) log.warn({}, 'no_tools_registered');
+    this.status = 'running';
+  }
+
+  async stop(): Promise<void> {
+    const { module } = this.spec;
+    const context = this.context;
+    this.context = undefined;
+    if (!module?.teardown || context === undefined) return;
+    try {
+      await module.teardown(this.state, context);
+    } catch (error) {
+      this.ops.error({ module: this.spec.key, error: describeError(error) }, 'module_shutdown_error');
+    } finally {
+      this.status = 'stopped';
+    }
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

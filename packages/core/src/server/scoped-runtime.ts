@@ -1,0 +1,126 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createSanitizer, type Sanitizer } from '../audit/sanitize.js';
+import { createSecretRedactor, type SecretRedactor } from '../audit/secret-redactor.js';
+import { ErrorCode } from '../errors/codes.js';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+import type { Middleware } from '../middleware/types.js';
+import { defineTool } from '../module/define.js';
+import { type InstanceSpec, ModuleInstance } from './module-instance.js';
+import { type StatusReport, statusReport } from './status-report.js';
+import { errorResult } from './tool-result.js';
+import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+
+export const STATUS_TOOL = 'scoped_mcp_status';
+
+export interface RuntimeOptions {
+  readonly agent: AgentIdentity;
+  readonly instances: readonly InstanceSpec[];
+  readonly manifestDir: string;
+  readonly audit: Logger;
+  readonly ops: Logger;
+  readonly secrets?: readonly string[];
+  readonly middleware?: readonly Middleware[];
+  readonly logArgs?: boolean;
+  /** Upper bound for every module's teardown together, so shutdown finishes in time. */
+  readonly teardownTimeoutMs?: number;
+}
+
+/** The running set of module instances and the tool table the MCP adapter serves. */
+export class ScopedRuntime {
+  readonly instances: readonly ModuleInstance[];
+  readonly sanitizer: Sanitizer;
+  readonly redactor: SecretRedactor;
+  private readonly tools = new Map<string, PreparedTool>();
+  private toolList: Tool[] = [];
+  private readonly deps: PipelineDeps;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: RuntimeOptions) {
+    const secrets = options.secrets ?? [];
+    this.sanitizer = createSanitizer({ secrets });
+    this.redactor = createSecretRedactor(secrets);
+    this.deps = {
+      agent: options.agent,
+      audit: options.audit,
+      ops: options.ops,
+      sanitizer: this.sanitizer,
+      redactor: this.redactor,
+      middleware: options.middleware ?? [],
+      logArgs: options.logArgs ?? true,
+    };
+    this.instances = options.instances.map((spec) => new ModuleInstance(spec, options.agent, options.manifestDir, options.ops));
+  }
+
+  /** Runs every module's setup concurrently; one failing leaves the others serving. */
+  async start(): Promise<StatusReport> {
+    await Promise.all(this.instances.map((instance) => instance.start(this.deps)));
+    this.tools.clear();
+    for (const instance of this.instances) for (const tool of instance.tools) this.tools.set(tool.name, tool);
+    const status = this.statusTool();
+    this.tools.set(status.name, status);
+    this.toolList = [...this.tools.values()].map((t) => t.definition);
+    const report = this.status();
+    if (!report.healthy) {
+      const failed = Object.entries(report.modules).filter(([, m]) => m.status.startsWith('failed')).map(([k]) => k);
+      this.options.ops.warn({ failed_modules: failed, total_count: report.total_count }, 'modules_degraded');
+    }
+    return report;
+  }
+
+  list(): readonly Tool[] {
+    return this.toolList;
+  }
+
+  toolNames(): string[] {
+    return [...this.tools.keys()];
+  }
+
+  call(name: string, args: unknown, signal: AbortSignal): Promise<CallToolResult> {
+    const tool = this.tools.get(name);
+    if (tool) return tool.invoke(args, signal);
+    this.options.audit.warn(
+      { status: 'error', elapsed_ms: 0, tool: this.sanitizer.redactText(name.slice(0, 200)), error_code: ErrorCode.notFound },
+      'tool_error',
+    );
+    return Promise.resolve(errorResult(`Unknown tool '${name.slice(0, 200)}'. Call tools/list for the tools this agent may use.`));
+  }
+
+  status(): StatusReport {
+    return statusReport(this.instances, (text) => this.sanitizer.redactText(text));
+  }
+
+  /** Teardown in reverse start order, bounded in time; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const all = (async () => {
+        for (const instance of [...this.instances].reverse()) await instance.stop();
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.options.ops.warn({ timeout_ms: this.options.teardownTimeoutMs ?? 2000 }, 'module_teardown_timeout');
+          resolve();
+        }, this.options.teardownTimeoutMs ?? 2000);
+      });
+      await Promise.race([all, timeout]);
+      clearTimeout(timer);
+    })();
+    return this.stopping;
+  }
+
+  private statusTool(): PreparedTool {
+    const tool = defineTool({
+      mode: 'read',
+      description:
+        'Health of this scoped-mcp server: each configured module and whether it is running. Call it at session start.',
+      input: z.strictObject({}),
+      handler: () => this.status() as never,
+    });
+    return prepareTool(
+      { instance: '', key: STATUS_TOOL, name: STATUS_TOOL, tool: tool as never, context: {} as never },
+      this.deps,
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import type { ModuleInstance, ModuleStatus } from './module-instance.js';
+
+export interface ModuleHealth {
+  readonly status: ModuleStatus;
+  readonly type: string;
+  readonly tool_count: number;
+  readonly optional?: true;
+  readonly error?: string;
+}
+
+export interface StatusReport {
+  readonly modules: Readonly<Record<string, ModuleHealth>>;
+  readonly failed_count: number;
+  readonly total_count: number;
+  readonly healthy: boolean;
+  readonly offline_optional_modules?: readonly string[];
+}
+
+const FAILED = new Set<ModuleStatus>(['failed_import', 'failed_init', 'failed_startup']);
+
+/** `failed_count` and `healthy` leave out optional modules, as the reference does. */
+export function statusReport(instances: readonly ModuleInstance[], redact: (text: string) => string): StatusReport {
+  const modules: Record<string, ModuleHealth> = {};
+  let failed = 0;
+  const offlineOptional: string[] = [];
+  for (const instance of instances) {
+    const isFailed = FAILED.has(instance.status);
+    if (isFailed && instance.spec.optional) offlineOptional.push(instance.key);
+    else if (isFailed) failed++;
+    modules[instance.key] = {
+      status: instance.status,
+      type: instance.spec.type,
+      tool_count: instance.tools.length,
+      ...(instance.spec.optional ? { optional: true as const } : {}),
+      ...(instance.error ? { error: redact(instance.error) } : {}),
+    };
+  }
+  return {
+    modules,
+    failed_count: failed,
+    total_count: instances.length,
+    healthy: failed === 0,
+    ...(offlineOptional.length > 0 ? { offline_optional_modules: offlineOptional } : {}),
+  };
+}
+
+/** The health file carries error *types* only: it is read by scripts and may be less protected. */
+export function healthFileContent(report: StatusReport): Record<string, unknown> {
+  const modules: Record<string, unknown> = {};
+  for (const [key, health] of Object.entries(report.modules)) {
+    const { error, ...rest } = health;
+    modules[key] = error ? { ...rest, error_type: error.split(':', 1)[0] } : rest;
+  }
+  return { ...report, modules, written_at: new Date().toISOString() };
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Sanitizer } from '../audit/sanitize.js';
+import type { SecretRedactor } from '../audit/secret-redactor.js';
+import { ErrorCode } from '../errors/codes.js';
+import { isScopedMcpError, ToolInputError } from '../errors/scoped-mcp-error.js';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+import { composeMiddleware } from '../middleware/compose.js';
+import type { Middleware, ToolCall } from '../middleware/types.js';
+import type { AnyToolDefinition, ToolContext, ToolMode } from '../module/types.js';
+import { describeArgumentIssues } from './argument-issues.js';
+import { errorResult, redactSecretsInResult, toCallToolResult } from './tool-result.js';
+
+/** A tool ready to serve: its advertised definition and one prebuilt call closure. */
+export interface PreparedTool {
+  readonly name: string;
+  readonly instance: string;
+  readonly key: string;
+  readonly mode: ToolMode;
+  readonly definition: Tool;
+  invoke(args: unknown, signal: AbortSignal): Promise<CallToolResult>;
+}
+
+export interface PipelineDeps {
+  readonly agent: AgentIdentity;
+  readonly audit: Logger;
+  readonly ops: Logger;
+  readonly sanitizer: Sanitizer;
+  readonly redactor: SecretRedactor;
+  readonly middleware: readonly Middleware[];
+  /** `audit.log_args: false` leaves arguments out of audit lines. */
+  readonly logArgs: boolean;
+}
+
+export interface ToolSource {
+  readonly instance: string;
+  readonly key: string;
+  readonly tool: AnyToolDefinition<unknown, unknown>;
+  /** Overrides `<instance>_<key>` (for core's own unprefixed tools). */
+  readonly name?: string;
+  /** The handler context of the instance, minus the per-call signal. */
+  readonly context: Omit<ToolContext<unknown, unknown>, 'signal'>;
+}
+
+const EMPTY_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+export function exposedToolName(instance: string, key: string): string {
+  return `${instance}_${key}`;
+}
+
+/** Everything about a tool that can be computed once is computed here, at startup. */
+export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedTool {
+  const { instance, key, tool, context } = source;
+  const name = source.name ?? exposedToolName(instance, key);
+  const definition = describeTool(name, tool);
+  const handler = async (call: ToolCall) =>
+    tool.handler(call.args, Object.assign(Object.create(context) as ToolContext<unknown, unknown>, { signal: call.signal }));
+  const chain = composeMiddleware(deps.middleware, handler);
+  const { audit, ops, sanitizer, redactor, agent, logArgs } = deps;
+
+  async function invoke(rawArgs: unknown, signal: AbortSignal): Promise<CallToolResult> {
+    const started = performance.now();
+    const args = rawArgs ?? EMPTY_ARGS;
+    try {
+      const parsed = tool.input.safeParse(args);
+      if (!parsed.success) throw new ToolInputError(describeArgumentIssues(name, parsed.error));
+      const output = await chain({
+        tool: name,
+        instance,
+        mode: tool.mode,
+        args: parsed.data as Record<string, unknown>,
+        agent,
+        signal,
+      });
+      const result = toCallToolResult(output);
+      const leaked = redactSecretsInResult(result, redactor);
+      if (leaked > 0) ops.warn({ tool: name, blocks: leaked }, 'secret_redacted_from_result');
+      audit.info(auditFields('ok', started, name, args, logArgs, sanitizer), 'tool_call');
+      return result;
+    } catch (error) {
+      return failure(error, started, args);
+    }
+  }
+
+  function failure(error: unknown, started: number, args: unknown): CallToolResult {
+    if (isScopedMcpError(error)) {
+      const message = redactor.active ? redactor.redact(error.message) : error.message;
+      const blocked = error.code === ErrorCode.scopeViolation;
+      const fields = auditFields(blocked ? 'blocked' : 'error', started, name, args, logArgs, sanitizer);
+      if (blocked) audit.warn({ ...fields, error: sanitizer.redactText(message) }, 'scope_violation');
+      else audit.error({ ...fields, error_code: error.code, error: sanitizer.redactText(message) }, 'tool_error');
+      return errorResult(message);
+    }
+    // Unexpected: the message may hold host paths or backend detail, so the agent gets a reference only.
+    const ref = randomUUID().slice(0, 8);
+    const detail = error instanceof Error ? error : new Error(String(error));
+    ops.error(
+      {
+        ref,
+        tool: name,
+        error_type: detail.name,
+        error: sanitizer.redactText(detail.message),
+        stack: detail.stack ? sanitizer.redactText(detail.stack) : undefined,
+      },
+      'tool_failed_unexpectedly',
+    );
+    audit.error(
+      { ...auditFields('error', started, name, args, logArgs, sanitizer), error_code: ErrorCode.toolFailed, ref },
+      'tool_error',
+    );
+    return errorResult(`Tool '${name}' failed unexpectedly (ref ${ref}); the operator's log has the details.`);
+  }
+
+  return { name, instance, key, mode: tool.mode, definition, invoke };
+}
+
+function auditFields(
+  status: 'ok' | 'blocked' | 'error',
+  started: number,
+  tool: string,
+  args: unknown,
+  logArgs: boolean,
+  sanitizer: Sanitizer,
+): Record<string, unknown> {
+  const elapsed_ms = Math.round((performance.now() - started) * 100) / 100;
+  return logArgs ? { status, elapsed_ms, tool, args: sanitizer.sanitize(args) } : { status, elapsed_ms, tool };
+}
+
+function describeTool(name: string, tool: AnyToolDefinition<unknown, unknown>): Tool {
+  const inputSchema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Tool['inputSchema'];
+  delete (inputSchema as { $schema?: unknown }).$schema;
+  const readOnly = tool.mode === 'read';
+  return {
+    name,
+    ...(tool.title ? { title: tool.title } : {}),
+    description: tool.description,
+    inputSchema,
+    annotations: {
+      readOnlyHint: readOnly,
+      destructiveHint: readOnly ? false : (tool.annotations?.destructiveHint ?? true),
+      ...(tool.annotations?.idempotentHint !== undefined ? { idempotentHint: tool.annotations.idempotentHint } : {}),
+      ...(tool.annotations?.openWorldHint !== undefined ? { openWorldHint: tool.annotations.openWorldHint } : {}),
+    },
+  };
+}

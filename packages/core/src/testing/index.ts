@@ -1,0 +1,3 @@
+export { captureLogger } from './capture-logger.js';
+export { type ConformanceOptions, describeModuleConformance } from './conformance.js';
+export { createModuleHarness, type HarnessOptions, type HarnessResult, type ModuleHarness } from './harness.js';
