@@ -13,4 +13,30 @@ export { StartupError } from './runtime/startup-error.js';
 export { STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
 export type { StatusReport } from './server/status-report.js';
 export { type InstalledModule, listInstalledModules } from './loader/list-installed.js';
-export { type LoadedManifest, loadManifest, ManifestError, manifestJsonSchema } from './manifest/index.js';
+export {
+  type CredentialRequest,
+  type CredentialSource,
+  credentialSourceFromMap,
+  openCredentialSource,
+  type ResolvedCredentials,
+  resolveCredentials,
+} from './credentials/index.js';
+export {
+  type ArgumentFilterRule,
+  compileFilterPattern,
+  formatZodIssues,
+  type HitlConfig,
+  type LoadedManifest,
+  loadManifest,
+  MANIFEST_SCHEMA_ID,
+  type Manifest,
+  ManifestError,
+  manifestJsonSchema,
+  manifestSchema,
+  type ModuleEntry,
+  moduleTypeOf,
+  parseManifest,
+  type RateLimitsConfig,
+  type ResponseFilterRule,
+  type StateBackendConfig,
+} from './manifest/index.js';

@@ -1,1 +1,3 @@
-export {};
+export { default } from './filesystem-module.js';
+export { type FilesystemConfig, filesystemConfig } from './config.js';
+export type { FilesystemState } from './state.js';

@@ -22,7 +22,8 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     const names = [...assembly.toolNames, STATUS_TOOL];
     const shown = relative(process.cwd(), manifestPath) || manifestPath;
     out(
-      `OK: ${shown} is valid — agent_type '${manifest.agent_type}', ${assembly.instances.length} module(s), ${names.length} tools:`,
+      `OK: ${shown} is valid — agent_type '${manifest.agent_type}', ${assembly.instances.length} module(s), ` +
+        `${assembly.toolNames.length} tools plus ${STATUS_TOOL}:`,
     );
     for (const name of names) out(`  ${name}`);
     for (const warning of assembly.warnings) err(`warning: ${warning}`);

@@ -27,7 +27,8 @@ export function resolveIdentity(env: NodeJS.ProcessEnv = process.env): AgentIden
   if (missing.length > 0) {
     throw new ScopedMcpError(
       ErrorCode.identityMissing,
-      `Required environment variable(s) not set: ${missing.join(', ')}. Set them in the agent's MCP server config ("env": {"AGENT_ID": "research-01", "AGENT_TYPE": "research"}).`,
+      `Required environment variable(s) not set: ${missing.join(', ')}.\n` +
+        `Set them in the "env" block of the agent's MCP server config, e.g. AGENT_ID=research-01 and AGENT_TYPE=research.`,
     );
   }
   const problems: string[] = [];

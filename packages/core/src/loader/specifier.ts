@@ -7,6 +7,7 @@ export type ModuleSpecifier =
 const BARE = /^[a-z][a-z0-9_-]*$/;
 const SCOPED = /^@([a-z0-9][a-z0-9._-]*)\/([a-z0-9][a-z0-9._-]*)$/;
 const PREFIX = 'scoped-mcp-module-';
+const UNSCOPED_PACKAGE = /^scoped-mcp-module-[a-z0-9][a-z0-9._-]*$/;
 
 /**
  * Expands a manifest `type:` into a package name by convention (DESIGN.md §4):
@@ -19,6 +20,7 @@ export function parseModuleSpecifier(type: string, manifestDir: string): ModuleS
     return { kind: 'file', path: resolve(manifestDir, type) };
   }
   if (type.startsWith(PREFIX)) {
+    if (!UNSCOPED_PACKAGE.test(type)) return { error: notAName(type) };
     return { kind: 'package', packageName: type, moduleName: toModuleName(type.slice(PREFIX.length)) };
   }
   const scoped = SCOPED.exec(type);
@@ -35,9 +37,11 @@ export function parseModuleSpecifier(type: string, manifestDir: string): ModuleS
     const suffix = type.replaceAll('_', '-');
     return { kind: 'package', packageName: `@scoped-mcp/module-${suffix}`, moduleName: toModuleName(type) };
   }
-  return {
-    error: `'${type}' is not a module name (use a name like 'sqlite', a package like '@acme/redis', or a file like './my-module.mjs')`,
-  };
+  return { error: notAName(type) };
+}
+
+function notAName(type: string): string {
+  return `'${type}' is not a module name (use a name like 'sqlite', a package like '@acme/redis', or a file like './my-module.mjs')`;
 }
 
 function toModuleName(suffix: string): string {

@@ -7,6 +7,7 @@ import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load
 import { formatZodIssues, type LoadedManifest, loadManifest, type ModuleEntry, moduleTypeOf } from '../manifest/index.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
 import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
+import { STATUS_TOOL } from '../server/scoped-runtime.js';
 import { exposedToolName } from '../server/tool-pipeline.js';
 import { StartupError } from './startup-error.js';
 
@@ -61,9 +62,9 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
       continue;
     }
     const { module } = byKey.get(key)!;
-    const parsed = (module.config as z.ZodType).safeParse(entry.config ?? {});
+    const parsed = (module.config as z.ZodType).safeParse(entry.config ?? {}, { reportInput: true });
     if (!parsed.success) {
-      const issues = formatZodIssues(parsed.error, ['modules', key, 'config']);
+      const issues = formatZodIssues(parsed.error, ['modules', key, 'config'], { schema: module.config });
       if (entry.optional) {
         warnings.push(...issues);
         specs.set(key, { ...base, module, failure: { status: 'failed_init', error: issues.join('; ') } });
@@ -112,8 +113,13 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   const toolNames = instances.flatMap((i) =>
     i.module && !i.failure ? selectToolKeys(i.module, i.mode).map((k) => exposedToolName(i.key, k)) : [],
   );
-  const duplicate = toolNames.find((name, index) => toolNames.indexOf(name) !== index);
-  if (duplicate) throw new StartupError([`two modules expose the tool name '${duplicate}'; rename one manifest key`], manifest.path);
+  const duplicate = toolNames.find((name, index) => name === STATUS_TOOL || toolNames.indexOf(name) !== index);
+  if (duplicate) {
+    throw new StartupError(
+      [`the tool name '${duplicate}' is exposed twice (or clashes with the built-in one); rename a manifest key`],
+      manifest.path,
+    );
+  }
   return { manifest, instances, secrets, warnings, toolNames };
 }
 

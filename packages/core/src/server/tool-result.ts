@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { redactSecretsInValue } from '../audit/secret-redact-value.js';
 import type { SecretRedactor } from '../audit/secret-redactor.js';
 import { isRawResult } from '../module/define.js';
 import type { ToolOutput } from '../module/types.js';
@@ -16,21 +17,25 @@ export function errorResult(message: string): CallToolResult {
 
 /**
  * Safety net for module bugs: a credential this process holds must never reach the agent, even if a
- * backend echoes it. Returns the number of blocks that had to be redacted.
+ * backend echoes it. Checks every content block (text, embedded resources, …) and structuredContent.
+ * Returns the number of places that had to be redacted.
  */
 export function redactSecretsInResult(result: CallToolResult, redactor: SecretRedactor): number {
   if (!redactor.active) return 0;
   let hits = 0;
-  for (const block of result.content) {
-    if (block.type === 'text' && redactor.contains(block.text)) {
-      (block as { text: string }).text = redactor.redact(block.text);
+  const content = result.content as unknown[];
+  for (let i = 0; i < content.length; i++) {
+    const block = content[i];
+    const redacted = redactSecretsInValue(block, redactor);
+    if (redacted !== block) {
+      content[i] = redacted;
       hits++;
     }
   }
   if (result.structuredContent !== undefined) {
-    const json = JSON.stringify(result.structuredContent);
-    if (redactor.contains(json)) {
-      result.structuredContent = JSON.parse(redactor.redact(json)) as Record<string, unknown>;
+    const redacted = redactSecretsInValue(result.structuredContent, redactor);
+    if (redacted !== result.structuredContent) {
+      result.structuredContent = redacted;
       hits++;
     }
   }

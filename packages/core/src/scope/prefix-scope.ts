@@ -1,0 +1,168 @@
+import { lstat, mkdir, readlink, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, posix, resolve as resolvePath } from 'node:path';
+import { isScopedMcpError, ScopeViolation, ToolFailure, ToolInputError } from '../errors/scoped-mcp-error.js';
+import {
+  displayRelative,
+  isInsideRoot,
+  parseAgentPath,
+  pathSegments,
+  quoteAgentPath,
+  stripRoot,
+} from './prefix-scope-path.js';
+
+export interface ScopedPath {
+  /** Absolute host path, inside the scope root. Never shown to the agent. */
+  readonly absolute: string;
+  /** Path relative to the scope root, with '/' separators; '' for the root itself. Safe to show the agent. */
+  readonly relative: string;
+}
+
+export interface ResolveOptions {
+  /**
+   * true (default): a symlink at the leaf is followed and `absolute` is where it leads (inside the root).
+   * false: the leaf is validated the same way, but `absolute` names the leaf entry itself (its parent
+   * resolved), so that `unlink` removes a link rather than what it points to.
+   */
+  readonly followLeaf?: boolean;
+}
+
+export interface PrefixScope {
+  /** Real path (symlinks resolved) of the scope root. */
+  readonly root: string;
+  /** Validates an agent-supplied path and maps it into the scope; throws ScopeViolation otherwise. */
+  resolve(path: string, options?: ResolveOptions): Promise<ScopedPath>;
+}
+
+// Linux's own limit (MAXSYMLINKS); a deeper chain is a loop or an attack.
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * A directory tree the agent may use, addressed by paths relative to it. Creates the root (mode 0700) when
+ * missing. Resolution never leaves the root, not even in passing: a path whose symlinks step outside and
+ * back in is refused, and for a path that does not exist yet every existing ancestor is checked.
+ * Pair with `scopedFs` for the I/O itself, which re-checks at open time (symlinks swapped in after resolve).
+ */
+export async function prefixScope(root: string): Promise<PrefixScope> {
+  if (!isAbsolute(root)) throw new Error(`prefixScope needs an absolute root directory, got '${root}'`);
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const realRoot = await realpath(root);
+  const spellings = [...new Set([realRoot, resolvePath(root)])].map((r) => pathSegments(r.normalize('NFC')));
+  const walker = new ScopeWalker(realRoot, spellings);
+
+  async function resolve(input: string, options?: ResolveOptions): Promise<ScopedPath> {
+    if (typeof input !== 'string') throw new ToolInputError('Path must be a string');
+    const relative = parseAgentPath(input, spellings);
+    if (options?.followLeaf === false && relative !== '') {
+      // Both walks run at once; the leaf's verdict wins so the message names the path the agent gave.
+      const [leaf, parent] = await Promise.allSettled([
+        walker.follow(relative),
+        walker.follow(posixDirname(relative)),
+      ]);
+      if (leaf.status === 'rejected') throw leaf.reason;
+      if (parent.status === 'rejected') throw parent.reason;
+      return Object.freeze({ absolute: `${parent.value}/${posix.basename(relative)}`, relative });
+    }
+    return Object.freeze({ absolute: await walker.follow(relative), relative });
+  }
+
+  return Object.freeze({ root: realRoot, resolve });
+}
+
+function posixDirname(relative: string): string {
+  const parent = posix.dirname(relative);
+  return parent === '.' ? '' : parent;
+}
+
+class ScopeWalker {
+  constructor(
+    private readonly root: string,
+    private readonly spellings: readonly (readonly string[])[],
+  ) {}
+
+  /** The real host path of a validated relative path (its missing tail appended as is). */
+  async follow(relative: string): Promise<string> {
+    const candidate = relative === '' ? this.root : `${this.root}/${relative}`;
+    try {
+      // Fast path: a path that realpath leaves unchanged involves no symlink at all.
+      if ((await realpath(candidate)) === candidate) return candidate;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsResolveError(code, relative);
+    }
+    return this.walk(relative);
+  }
+
+  /** Component by component, following symlinks by hand so that no step ever leaves the root. */
+  private async walk(relative: string): Promise<string> {
+    let current = this.root;
+    const queue = relative === '' ? [] : relative.split('/');
+    let hops = 0;
+    while (queue.length > 0) {
+      const segment = queue.shift()!;
+      if (segment === '..') {
+        // Only link targets put '..' here; `current` has no symlink in it, so its dirname is its parent.
+        if (current === this.root) throw escapeError(relative);
+        current = dirname(current);
+        continue;
+      }
+      const next = `${current}/${segment}`;
+      let stats: Awaited<ReturnType<typeof lstat>>;
+      try {
+        stats = await lstat(next);
+      } catch (error) {
+        const code = errnoCode(error);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return [current, segment, ...queue].join('/');
+        throw fsResolveError(code, relative);
+      }
+      if (!stats.isSymbolicLink()) {
+        current = next;
+        continue;
+      }
+      hops += 1;
+      if (hops > MAX_SYMLINK_HOPS) throw fsResolveError('ELOOP', relative);
+      const target = await readlink(next).catch((error: unknown) => {
+        throw fsResolveError(errnoCode(error), relative);
+      });
+      // Normalising first leaves '..' only at the front, so the queue stays: leading '..', then names.
+      const normal = posix.normalize(target);
+      if (isAbsolute(normal)) {
+        const inside = stripRoot(pathSegments(normal.normalize('NFC')), this.spellings);
+        if (inside === undefined) throw escapeError(relative);
+        current = this.root;
+        queue.unshift(...inside);
+      } else {
+        queue.unshift(...normal.split('/').filter((s) => s !== '' && s !== '.'));
+      }
+    }
+    if (!isInsideRoot(this.root, current)) throw escapeError(relative);
+    return current;
+  }
+}
+
+function escapeError(relative: string): ScopeViolation {
+  return new ScopeViolation(
+    `Path ${quoteAgentPath(displayRelative(relative))} crosses a symlink that leads outside the agent's directory`,
+  );
+}
+
+function errnoCode(error: unknown): string | undefined {
+  if (isScopedMcpError(error)) throw error;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+function fsResolveError(code: string | undefined, relative: string): Error {
+  const quoted = quoteAgentPath(displayRelative(relative));
+  switch (code) {
+    case 'ELOOP':
+      return new ToolInputError(`Path ${quoted} has too many levels of symbolic links`);
+    case 'ENAMETOOLONG':
+      return new ToolInputError(`Path ${quoted} is too long`);
+    case 'EACCES':
+    case 'EPERM':
+      return new ToolFailure(`Permission denied while resolving ${quoted}`);
+    default:
+      return new ToolFailure(`Could not resolve ${quoted} (${code ?? 'unknown error'})`);
+  }
+}

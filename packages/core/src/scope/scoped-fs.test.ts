@@ -1,0 +1,268 @@
+import { execFileSync } from 'node:child_process';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isScopedMcpError, isScopeViolation } from '../errors/scoped-mcp-error.js';
+import { type PrefixScope, prefixScope, type ScopedPath } from './prefix-scope.js';
+import { type ScopedFs, scopedFs } from './scoped-fs.js';
+import { fsErrorCode, fsToolError } from './scoped-fs-errors.js';
+
+let base: string;
+let rootDir: string;
+let outside: string;
+let scope: PrefixScope;
+
+/** Everything under `dir` as path → content ('<dir>' for directories, '-> target' for links). */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true })) {
+    const full = join(dir, entry);
+    const info = await lstat(full);
+    result[entry] = info.isDirectory()
+      ? '<dir>'
+      : info.isSymbolicLink()
+        ? '<link>'
+        : await readFile(full, 'utf8');
+  }
+  return result;
+}
+
+beforeEach(async () => {
+  base = await realpath(await mkdtemp(join(tmpdir(), 'scoped-fs-')));
+  rootDir = join(base, 'root');
+  outside = join(base, 'outside');
+  await mkdir(join(outside, 'e'), { recursive: true });
+  await writeFile(join(outside, 'f.txt'), 'outside secret');
+  await writeFile(join(outside, 'e', 'f.txt'), 'outside secret e');
+  scope = await prefixScope(rootDir);
+});
+
+afterEach(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+async function caught(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error)) throw new Error('expected a rejection');
+  return error;
+}
+
+describe.each([
+  ['/proc/self/fd pinning', undefined],
+  ['portable checks', false],
+] as const)('scopedFs with %s', (_mode, procFd) => {
+  let sfs: ScopedFs;
+  beforeEach(() => {
+    sfs = scopedFs(scope, procFd === undefined ? {} : { procFd });
+  });
+
+  it('writes, reads, lists and deletes', async () => {
+    await sfs.writeFile(await scope.resolve('a/b/c.txt'), 'hello');
+    expect(await readFile(join(rootDir, 'a/b/c.txt'), 'utf8')).toBe('hello');
+    expect((await stat(join(rootDir, 'a'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(rootDir, 'a/b/c.txt'))).mode & 0o777).toBe(0o600);
+    expect((await sfs.readFile(await scope.resolve('a/b/c.txt'), { maxBytes: 100 })).toString()).toBe(
+      'hello',
+    );
+    expect(await sfs.readdir(await scope.resolve('a/b'))).toEqual(['c.txt']);
+    await sfs.unlink(await scope.resolve('a/b/c.txt', { followLeaf: false }));
+    expect(await readdir(join(rootDir, 'a/b'))).toEqual([]);
+  });
+
+  it('overwrites in place, keeps the permission bits and leaves no temp file', async () => {
+    await writeFile(join(rootDir, 'f.txt'), 'old');
+    await chmod(join(rootDir, 'f.txt'), 0o640);
+    await sfs.writeFile(await scope.resolve('f.txt'), new TextEncoder().encode('new'));
+    expect(await readFile(join(rootDir, 'f.txt'), 'utf8')).toBe('new');
+    expect((await stat(join(rootDir, 'f.txt'))).mode & 0o777).toBe(0o640);
+    expect(await readdir(rootDir)).toEqual(['f.txt']);
+  });
+
+  it('refuses directories and the root where a file is expected', async () => {
+    await mkdir(join(rootDir, 'd'));
+    const codeOf = async (p: Promise<unknown>) => fsErrorCode(await caught(p));
+    expect(await codeOf(sfs.readFile(await scope.resolve('d'), { maxBytes: 10 }))).toBe('EISDIR');
+    expect(await codeOf(sfs.writeFile(await scope.resolve('d'), 'x'))).toBe('EISDIR');
+    expect(await codeOf(sfs.writeFile(await scope.resolve(''), 'x'))).toBe('EISDIR');
+    expect(await codeOf(sfs.unlink(await scope.resolve('d', { followLeaf: false })))).toBe('EISDIR');
+    expect(await codeOf(sfs.unlink(await scope.resolve('', { followLeaf: false })))).toBe('EISDIR');
+    expect(await readdir(rootDir)).toEqual(['d']);
+  });
+
+  it('reports missing files and non-directories by errno code', async () => {
+    await writeFile(join(rootDir, 'file'), 'x');
+    const codeOf = async (p: Promise<unknown>) => fsErrorCode(await caught(p));
+    expect(await codeOf(sfs.readFile(await scope.resolve('missing'), { maxBytes: 10 }))).toBe('ENOENT');
+    expect(await codeOf(sfs.readdir(await scope.resolve('missing')))).toBe('ENOENT');
+    expect(await codeOf(sfs.readdir(await scope.resolve('file')))).toBe('ENOTDIR');
+    expect(await codeOf(sfs.writeFile(await scope.resolve('file/x'), 'x'))).toBe('ENOTDIR');
+    expect(await codeOf(sfs.unlink(await scope.resolve('missing', { followLeaf: false })))).toBe('ENOENT');
+  });
+
+  it('refuses a file over the read cap before reading it, and accepts one exactly at it', async () => {
+    await writeFile(join(rootDir, 'big'), 'x'.repeat(11));
+    await writeFile(join(rootDir, 'fits'), 'x'.repeat(10));
+    const error = await caught(sfs.readFile(await scope.resolve('big'), { maxBytes: 10 }));
+    expect(isScopedMcpError(error) && error.code).toBe('SMCP_TOOL_LIMIT_EXCEEDED');
+    expect(error.message).toBe("File 'big' is 11 bytes; reads are limited to 10 bytes");
+    expect((await sfs.readFile(await scope.resolve('fits'), { maxBytes: 10 })).length).toBe(10);
+  });
+
+  it('reads files larger than its first buffer', async () => {
+    const content = 'y'.repeat(200_000);
+    await writeFile(join(rootDir, 'large'), content);
+    expect((await sfs.readFile(await scope.resolve('large'), { maxBytes: 300_000 })).toString()).toBe(
+      content,
+    );
+  });
+
+  it('refuses a FIFO without blocking', async () => {
+    execFileSync('mkfifo', [join(rootDir, 'pipe')]);
+    const error = await caught(sfs.readFile(await scope.resolve('pipe'), { maxBytes: 10 }));
+    expect(error.message).toBe("Path 'pipe' is not a regular file");
+  });
+
+  it('unlinks a symlink, not its target', async () => {
+    await writeFile(join(rootDir, 'target'), 'keep');
+    await symlink('target', join(rootDir, 'link'));
+    await sfs.unlink(await scope.resolve('link', { followLeaf: false }));
+    expect(await readdir(rootDir)).toEqual(['target']);
+  });
+
+  it('writes through an in-scope symlink to its target', async () => {
+    await mkdir(join(rootDir, 'real'));
+    await symlink('real', join(rootDir, 'alias'));
+    await sfs.writeFile(await scope.resolve('alias/n.txt'), 'via alias');
+    expect(await readFile(join(rootDir, 'real/n.txt'), 'utf8')).toBe('via alias');
+  });
+
+  it('refuses a path that does not come from this scope', async () => {
+    const forged: ScopedPath = { absolute: join(outside, 'f.txt'), relative: 'f.txt' };
+    const error = await caught(sfs.readFile(forged, { maxBytes: 100 }));
+    expect(isScopeViolation(error)).toBe(true);
+  });
+
+  // Time-of-check/time-of-use: the path is resolved while it is clean, then a directory (or the leaf) is
+  // swapped for a symlink to outside before the I/O call. Every case must be refused or stay inside.
+  describe('symlink swapped in after resolve (TOCTOU)', () => {
+    async function swapDirForLink(dir: string, target: string): Promise<void> {
+      await rename(join(rootDir, dir), join(rootDir, `${dir}-moved`));
+      await symlink(target, join(rootDir, dir));
+    }
+
+    async function expectRefusedAndOutsideUntouched(run: () => Promise<unknown>): Promise<void> {
+      const before = await snapshot(outside);
+      const error = await caught(run());
+      expect(isScopeViolation(error)).toBe(true);
+      expect(error.message).not.toContain(base);
+      expect(await snapshot(outside)).toEqual(before);
+    }
+
+    beforeEach(async () => {
+      await mkdir(join(rootDir, 'd/e'), { recursive: true });
+      await writeFile(join(rootDir, 'd/f.txt'), 'inside d');
+      await writeFile(join(rootDir, 'd/e/f.txt'), 'inside e');
+    });
+
+    it('read: parent directory swapped', async () => {
+      const target = await scope.resolve('d/f.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.readFile(target, { maxBytes: 100 }));
+    });
+
+    it('read: grandparent directory swapped', async () => {
+      const target = await scope.resolve('d/e/f.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.readFile(target, { maxBytes: 100 }));
+    });
+
+    it('read: leaf swapped', async () => {
+      const target = await scope.resolve('d/f.txt');
+      await rm(join(rootDir, 'd/f.txt'));
+      await symlink(join(outside, 'f.txt'), join(rootDir, 'd/f.txt'));
+      await expectRefusedAndOutsideUntouched(() => sfs.readFile(target, { maxBytes: 100 }));
+    });
+
+    it('list: directory swapped', async () => {
+      const target = await scope.resolve('d/e');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.readdir(target));
+    });
+
+    it('write: parent directory swapped', async () => {
+      const target = await scope.resolve('d/new.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.writeFile(target, 'pwned'));
+    });
+
+    it('write: grandparent directory swapped', async () => {
+      const target = await scope.resolve('d/e/f.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.writeFile(target, 'pwned'));
+    });
+
+    it('write: swapped above directories still to be created', async () => {
+      const target = await scope.resolve('d/new1/new2/x.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.writeFile(target, 'pwned'));
+    });
+
+    it('delete: parent directory swapped', async () => {
+      const target = await scope.resolve('d/f.txt', { followLeaf: false });
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.unlink(target));
+    });
+
+    it('write: leaf swapped for a link is replaced, never followed', async () => {
+      const target = await scope.resolve('d/f.txt');
+      await rm(join(rootDir, 'd/f.txt'));
+      await symlink(join(outside, 'f.txt'), join(rootDir, 'd/f.txt'));
+      const before = await snapshot(outside);
+      await sfs.writeFile(target, 'inside again');
+      expect(await snapshot(outside)).toEqual(before);
+      expect((await lstat(join(rootDir, 'd/f.txt'))).isFile()).toBe(true);
+      expect(await readFile(join(rootDir, 'd/f.txt'), 'utf8')).toBe('inside again');
+    });
+  });
+});
+
+describe('fsToolError', () => {
+  const enoent = Object.assign(new Error(`ENOENT: no such file, open '/host/secret/path'`), {
+    code: 'ENOENT',
+  });
+
+  it('never passes an fs message through', () => {
+    const error = fsToolError(enoent, 'a/b.txt');
+    expect(error.message).toBe("No such file or directory: 'a/b.txt'");
+    expect(error.code).toBe('SMCP_TOOL_INPUT');
+  });
+
+  it('uses the caller’s message for a code', () => {
+    expect(fsToolError(enoent, 'x', { ENOENT: 'File not found: x' }).message).toBe('File not found: x');
+  });
+
+  it('keeps scoped-mcp errors and hides unknown ones', () => {
+    const violation = fsToolError(enoent, 'x');
+    expect(fsToolError(violation, 'y')).toBe(violation);
+    const unknown = fsToolError(new Error('/host/path exploded'), '');
+    expect(unknown.message).toBe("File operation on '.' failed (unknown error)");
+    expect(unknown.code).toBe('SMCP_TOOL_FAILED');
+  });
+});

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, mkdir, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { LimitExceededError, ScopeViolation, ToolInputError } from '../errors/scoped-mcp-error.js';
+import { displayRelative, isInsideRoot, quoteAgentPath } from './prefix-scope-path.js';
+import type { PrefixScope, ScopedPath } from './prefix-scope.js';
+import { DirOpener, openNoFollow, type VerifiedDir } from './scoped-fs-dir.js';
+import { FsCodeError, fsErrorCode } from './scoped-fs-errors.js';
+
+export interface ScopedFsOptions {
+  /**
+   * Use /proc/self/fd to pin directories (race-free on Linux). Default: when available. `false` forces the
+   * portable mode (open, then compare the real path and inode), which narrows but cannot close the race.
+   */
+  readonly procFd?: boolean;
+}
+
+export interface ReadFileOptions {
+  /** Files larger than this are refused with LimitExceededError before their content is read. */
+  readonly maxBytes: number;
+}
+
+/**
+ * File I/O on paths from `PrefixScope.resolve`, safe against symlinks swapped in after resolve (TOCTOU):
+ * every operation opens the containing directory without following a final symlink, proves it is inside
+ * the root, and acts on the entry through that open directory. Raises ScopedMcpErrors for scope and limit
+ * refusals and plain fs errors (with `code`) otherwise; `fsToolError` turns the latter into agent messages.
+ */
+export interface ScopedFs {
+  readonly scope: PrefixScope;
+  /** Reads a regular file (never a FIFO, device or directory: EISDIR). */
+  readFile(target: ScopedPath, options: ReadFileOptions): Promise<Buffer>;
+  /** Entry names of a directory, unsorted (ENOENT, ENOTDIR). */
+  readdir(target: ScopedPath): Promise<string[]>;
+  /**
+   * Creates missing parent directories (0700), then writes a temp file created exclusively next to the
+   * target and renames it over the target, which replaces a symlink rather than following it. An existing
+   * file keeps its permission bits; new files are 0600. EISDIR when the target is a directory or the root.
+   */
+  writeFile(target: ScopedPath, data: string | Uint8Array): Promise<void>;
+  /** Removes a file or symlink (resolve it with `followLeaf: false`); EISDIR for a directory. */
+  unlink(target: ScopedPath): Promise<void>;
+}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK; // O_NONBLOCK: opening a FIFO must not hang
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+const INITIAL_READ = 64 * 1024;
+
+export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): ScopedFs {
+  const root = scope.root;
+  const opener = new DirOpener(root, options.procFd === false ? false : undefined);
+
+  function split(target: ScopedPath): { parent: string; name: string } {
+    if (target.relative === '' || target.absolute === root) throw new FsCodeError('EISDIR');
+    if (!isInsideRoot(root, target.absolute)) {
+      throw new ScopeViolation(`Path ${quoteAgentPath(target.relative)} is outside the agent's directory`);
+    }
+    return { parent: posix.dirname(target.absolute), name: posix.basename(target.absolute) };
+  }
+
+  async function withDir<T>(dir: VerifiedDir, run: (dir: VerifiedDir) => Promise<T>): Promise<T> {
+    try {
+      return await run(dir);
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** Opens the target's parent, creating missing directories one at a time from the root downwards. */
+  async function openParentCreating(parent: string, relative: string): Promise<VerifiedDir> {
+    try {
+      return await opener.open(parent, relative);
+    } catch (error) {
+      if (fsErrorCode(error) !== 'ENOENT') throw error;
+    }
+    const segments = parent === root ? [] : parent.slice(root.length + 1).split('/');
+    let dir = await opener.open(root, relative);
+    try {
+      for (const segment of segments) {
+        const next = await openOrCreateChild(dir, segment, relative);
+        await dir.close();
+        dir = next;
+      }
+      return dir;
+    } catch (error) {
+      await dir.close();
+      throw error;
+    }
+  }
+
+  async function openOrCreateChild(dir: VerifiedDir, name: string, relative: string): Promise<VerifiedDir> {
+    try {
+      return await opener.openChild(dir, name, relative);
+    } catch (error) {
+      if (fsErrorCode(error) !== 'ENOENT') throw error;
+    }
+    let created = true;
+    await mkdir(dir.child(name), { mode: 0o700 }).catch((error: unknown) => {
+      if (fsErrorCode(error) !== 'EEXIST') throw error;
+      created = false; // a concurrent call made it; it is checked like any other
+    });
+    try {
+      return await opener.openChild(dir, name, relative);
+    } catch (error) {
+      // Portable mode only: the check found our new directory outside the root; take it back.
+      if (created && error instanceof ScopeViolation) await rmdir(dir.child(name)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function readAll(
+    handle: FileHandle,
+    size: number,
+    maxBytes: number,
+    relative: string,
+  ): Promise<Buffer> {
+    // Like fs.readFile: a regular file is read up to its fstat size; size 0 (a file written while we
+    // read, or a pseudo-file) is read to EOF, still under the cap.
+    let buffer = Buffer.allocUnsafe(size > 0 ? size : Math.min(maxBytes + 1, INITIAL_READ));
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) return buffer.subarray(0, length);
+      length += bytesRead;
+      if (size > 0 && length === size) return buffer;
+      if (length > maxBytes) throw tooLarge(relative, `more than ${maxBytes}`, maxBytes);
+      if (length === buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
+    }
+  }
+
+  return Object.freeze({
+    scope,
+
+    async readFile(target: ScopedPath, { maxBytes }: ReadFileOptions): Promise<Buffer> {
+      const { parent, name } = split(target);
+      const dir = await opener.open(parent, target.relative);
+      let handle: FileHandle;
+      try {
+        handle = await openNoFollow(dir.child(name), READ_FLAGS, target.relative);
+      } catch (error) {
+        await dir.close();
+        throw error;
+      }
+      try {
+        // The directory is no longer needed once the file is open; closing it overlaps with the fstat.
+        const [, stats] = await Promise.all([dir.close(), handle.stat()]);
+        if (!dir.pinned) await opener.checkPortable(handle, target.absolute, target.relative);
+        if (stats.isDirectory()) throw new FsCodeError('EISDIR');
+        if (!stats.isFile()) {
+          throw new ToolInputError(
+            `Path ${quoteAgentPath(displayRelative(target.relative))} is not a regular file`,
+          );
+        }
+        if (stats.size > maxBytes) throw tooLarge(target.relative, String(stats.size), maxBytes);
+        return await readAll(handle, stats.size, maxBytes, target.relative);
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async readdir(target: ScopedPath): Promise<string[]> {
+      return withDir(await opener.open(target.absolute, target.relative), (dir) => readdir(dir.via));
+    },
+
+    async writeFile(target: ScopedPath, data: string | Uint8Array): Promise<void> {
+      const { parent, name } = split(target);
+      const dir = await openParentCreating(parent, target.relative);
+      await withDir(dir, async () => {
+        const existing = await lstat(dir.child(name)).catch((error: unknown) => {
+          if (fsErrorCode(error) === 'ENOENT') return undefined;
+          throw error;
+        });
+        if (existing?.isDirectory()) throw new FsCodeError('EISDIR');
+        const temp = dir.child(`.scoped-mcp-${randomBytes(8).toString('hex')}.tmp`);
+        const handle = await openNoFollow(temp, TEMP_FLAGS, target.relative, 0o600);
+        try {
+          if (!dir.pinned) await opener.checkPortable(handle, temp, target.relative);
+          await handle.writeFile(data);
+          if (existing?.isFile()) await handle.chmod(existing.mode & 0o777);
+          await handle.close();
+          await rename(temp, dir.child(name));
+        } catch (error) {
+          await handle.close().catch(() => undefined);
+          await unlink(temp).catch(() => undefined);
+          throw error;
+        }
+      });
+    },
+
+    async unlink(target: ScopedPath): Promise<void> {
+      const { parent, name } = split(target);
+      await withDir(await opener.open(parent, target.relative), async (dir) => {
+        const stats = await lstat(dir.child(name));
+        if (stats.isDirectory()) throw new FsCodeError('EISDIR');
+        await unlink(dir.child(name));
+      });
+    },
+  });
+}
+
+function tooLarge(relative: string, size: string, maxBytes: number): LimitExceededError {
+  return new LimitExceededError(
+    `File ${quoteAgentPath(displayRelative(relative))} is ${size} bytes; reads are limited to ${maxBytes} bytes`,
+  );
+}
