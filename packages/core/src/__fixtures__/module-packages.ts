@@ -52,7 +52,10 @@ export async function writePackage(root: string, pkg: FixturePackage): Promise<s
 /** `@scoped-mcp/module-mcp-proxy` → `mcp_proxy`, `@acme/scoped-mcp-module-redis` → `redis`. */
 export function moduleNameOf(packageName: string): string {
   const last = packageName.split('/').at(-1) ?? packageName;
-  return last.replace(/^scoped-mcp-module-/, '').replace(/^module-/, '').replaceAll('-', '_');
+  return last
+    .replace(/^scoped-mcp-module-/, '')
+    .replace(/^module-/, '')
+    .replaceAll('-', '_');
 }
 
 export interface SourceOptions {

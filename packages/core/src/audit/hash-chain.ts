@@ -31,14 +31,27 @@ export function lastLineHash(path: string): string {
     return CHAIN_GENESIS;
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return CHAIN_GENESIS;
-    const length = Math.min(size, 1 << 20);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n').filter((l) => l.length > 0);
-    const last = lines.at(-1);
-    return last === undefined ? CHAIN_GENESIS : lineHash(last);
+    let end = fstatSync(fd).size;
+    // Skip trailing newlines, then read backwards until the start of the last line, however long it is.
+    const one = Buffer.alloc(1);
+    while (end > 0 && readSync(fd, one, 0, 1, end - 1) === 1 && one[0] === 0x0a) end--;
+    if (end === 0) return CHAIN_GENESIS;
+    const chunks: Buffer[] = [];
+    let start = end;
+    const chunkSize = 64 * 1024;
+    while (start > 0) {
+      const from = Math.max(0, start - chunkSize);
+      const chunk = Buffer.alloc(start - from);
+      readSync(fd, chunk, 0, chunk.length, from);
+      const newline = chunk.lastIndexOf(0x0a);
+      if (newline >= 0) {
+        chunks.unshift(chunk.subarray(newline + 1));
+        break;
+      }
+      chunks.unshift(chunk);
+      start = from;
+    }
+    return lineHash(Buffer.concat(chunks).toString('utf8'));
   } finally {
     closeSync(fd);
   }
@@ -52,7 +65,11 @@ export interface ChainVerdict {
   readonly reason?: string;
 }
 
-/** Checks a whole audit file's chain. Lines written before chaining existed (no `prev`) restart it. */
+/**
+ * Checks a whole audit file's chain: the first line must start it (genesis `prev`), each later line must
+ * carry the hash of the one before. Detects edited, inserted, reordered and deleted lines — except lines
+ * cut from the end, which only a copy of the last hash kept elsewhere can reveal.
+ */
 export function verifyChain(text: string): ChainVerdict {
   const lines = text.split('\n').filter((l) => l.length > 0);
   let prev: string | undefined;
@@ -67,8 +84,9 @@ export function verifyChain(text: string): ChainVerdict {
     if (typeof parsed.prev !== 'string') {
       return { ok: false, lines: lines.length, brokenAt: i + 1, reason: 'no prev field' };
     }
-    if (prev !== undefined && parsed.prev !== prev) {
-      return { ok: false, lines: lines.length, brokenAt: i + 1, reason: 'prev does not match the line before' };
+    if (parsed.prev !== (prev ?? CHAIN_GENESIS)) {
+      const reason = prev === undefined ? 'the first line does not start the chain (lines before it were removed?)' : 'prev does not match the line before';
+      return { ok: false, lines: lines.length, brokenAt: i + 1, reason };
     }
     prev = lineHash(line);
   }

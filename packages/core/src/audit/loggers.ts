@@ -34,8 +34,12 @@ function destination(path: string | undefined): DestinationStream & { flushSync?
  * Never stdout — stdout carries MCP frames.
  */
 export function createLoggers(targets: LogTargets, agent?: AgentIdentity): Loggers {
+  if (targets.auditLog !== undefined && targets.auditLog === targets.opsLog) {
+    // Ops lines are not chained; mixed into the audit file they would break `scoped-mcp audit verify`.
+    throw new Error('--audit-log and --ops-log must name different files');
+  }
   const auditDest = destination(targets.auditLog);
-  const opsDest = targets.opsLog === targets.auditLog && targets.opsLog !== undefined ? auditDest : destination(targets.opsLog);
+  const opsDest = destination(targets.opsLog);
   const chain = createChainer(targets.auditLog === undefined ? '0'.repeat(32) : lastLineHash(targets.auditLog));
   const bindings = agent ? { agent_id: agent.id, agent_type: agent.type, session_id: agent.sessionId } : {};
   const common = {

@@ -48,7 +48,9 @@ describe('incompatibility', () => {
     ['workspace:^0.1.0', '0.1.3'],
     ['^1.0.0', '1.1.0-beta.1'],
   ])('accepts peer range %s on core %s', (range, core) => {
-    expect(incompatibility(json({ peerDependencies: { '@scoped-mcp/core': range } }), NAME, core)).toBeUndefined();
+    expect(
+      incompatibility(json({ peerDependencies: { '@scoped-mcp/core': range } }), NAME, core),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -65,7 +67,11 @@ describe('incompatibility', () => {
   });
 
   it('checks the name before anything else', () => {
-    const problem = incompatibility(json({ name: 'other', keywords: [], peerDependencies: {} }), NAME, '0.1.0');
+    const problem = incompatibility(
+      json({ name: 'other', keywords: [], peerDependencies: {} }),
+      NAME,
+      '0.1.0',
+    );
     expect(problem).toContain("names 'other'");
   });
 });

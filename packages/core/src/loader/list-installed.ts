@@ -20,7 +20,9 @@ export async function listInstalledModules(bases: readonly string[], runningCore
       for (const dir of await moduleDirs(nodeModules)) {
         const json = await readPackageJson(dir);
         if (!json?.name || seen.has(json.name) || !json.keywords?.includes(MODULE_KEYWORD)) continue;
-        const problem = incompatibility(json, json.name, runningCore);
+        const problem = dir.endsWith(`/${json.name}`)
+          ? incompatibility(json, json.name, runningCore)
+          : `it is installed as '${installedName(dir)}' but its package.json names '${json.name}'`;
         seen.set(json.name, {
           packageName: json.name,
           version: json.version ?? '?',
@@ -65,4 +67,11 @@ async function names(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+function installedName(dir: string): string {
+  const parts = dir.split('/');
+  const last = parts.at(-1) ?? '';
+  const parent = parts.at(-2) ?? '';
+  return parent.startsWith('@') ? `${parent}/${last}` : last;
 }

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -74,6 +74,16 @@ describe('loadModules: resolution', () => {
     });
   });
 
+  it('loads a package linked into node_modules, as pnpm installs it', async () => {
+    const store = join(root, 'store');
+    const real = await writePackage(store, { name: '@scoped-mcp/module-linked', version: '5.0.0' });
+    await mkdir(join(manifestDir, 'node_modules', '@scoped-mcp'), { recursive: true });
+    await symlink(real, join(manifestDir, 'node_modules', '@scoped-mcp', 'module-linked'), 'dir');
+    const { loaded, failure } = await loadOne('linked');
+    expect(failure).toBeUndefined();
+    expect(loaded?.source).toBe('@scoped-mcp/module-linked@5.0.0');
+  });
+
   it('searches several --modules-from directories in order', async () => {
     const one = join(root, 'one');
     const two = join(root, 'two');
@@ -126,7 +136,10 @@ describe('loadModules: resolution', () => {
       options(),
     );
     expect(failures).toEqual([]);
-    expect(loaded.map((l) => l.source)).toEqual([join(manifestDir, 'local.mjs'), join(root, 'project', 'shared', 'up.mjs')]);
+    expect(loaded.map((l) => l.source)).toEqual([
+      join(manifestDir, 'local.mjs'),
+      join(root, 'project', 'shared', 'up.mjs'),
+    ]);
     expect(loaded[0]?.module.name).toBe('whatever');
   });
 
@@ -135,7 +148,9 @@ describe('loadModules: resolution', () => {
     const extra = join(root, 'extra');
     const { failure } = await loadOne('missing_thing', { cliDir, modulesFrom: [extra] });
     expect(failure?.kind).toBe('not_found');
-    expect(failure?.message).toContain("modules.mod: module package '@scoped-mcp/module-missing-thing' is not installed");
+    expect(failure?.message).toContain(
+      "modules.mod: module package '@scoped-mcp/module-missing-thing' is not installed",
+    );
     for (const dir of [manifestDir, cliDir, extra]) expect(failure?.message).toContain(dir);
     expect(failure?.message).toContain('pnpm add @scoped-mcp/module-missing-thing');
   });
@@ -149,10 +164,18 @@ describe('loadModules: resolution', () => {
 
 describe('loadModules: package.json is checked before any code runs', () => {
   const cases: [string, Parameters<typeof writePackage>[1] extends infer P ? Partial<P> : never, string][] = [
-    ['a wrong package name', { packageJson: { name: '@scoped-mcp/module-other' } }, "names '@scoped-mcp/module-other'"],
+    [
+      'a wrong package name',
+      { packageJson: { name: '@scoped-mcp/module-other' } },
+      "names '@scoped-mcp/module-other'",
+    ],
     ['a missing keyword', { keywords: ['mcp'] }, "keywords lack 'scoped-mcp-module'"],
     ['a missing peer dependency', { peer: null }, 'does not declare @scoped-mcp/core as a peer dependency'],
-    ['a peer range that excludes this core', { peer: '>=999.0.0' }, 'needs @scoped-mcp/core >=999.0.0, but this scoped-mcp runs core'],
+    [
+      'a peer range that excludes this core',
+      { peer: '>=999.0.0' },
+      'needs @scoped-mcp/core >=999.0.0, but this scoped-mcp runs core',
+    ],
   ];
 
   it.each(cases)('refuses %s without importing the module', async (_label, overrides, expected) => {
@@ -166,7 +189,9 @@ describe('loadModules: package.json is checked before any code runs', () => {
     expect(failure?.kind).toBe('incompatible');
     expect(failure?.message).toContain(expected);
     expect(failure?.message).toContain(dir);
-    expect(failure?.message).toContain('fix: pnpm add @scoped-mcp/module-checked@latest @scoped-mcp/core@latest');
+    expect(failure?.message).toContain(
+      'fix: pnpm add @scoped-mcp/module-checked@latest @scoped-mcp/core@latest',
+    );
     expect(await exists(marker)).toBe(false);
   });
 
@@ -184,20 +209,34 @@ describe('loadModules: importing and checking the export', () => {
     });
     const { failure } = await loadOne('boom');
     expect(failure?.kind).toBe('import_failed');
-    expect(failure?.message).toBe('modules.mod: importing @scoped-mcp/module-boom@1.0.0 failed: TypeError: boom at import');
+    expect(failure?.message).toBe(
+      'modules.mod: importing @scoped-mcp/module-boom@1.0.0 failed: TypeError: boom at import',
+    );
   });
 
   it('reports a syntax error as import_failed', async () => {
-    await writePackage(manifestDir, { name: '@scoped-mcp/module-syntax', files: { 'index.mjs': 'export default {' } });
+    await writePackage(manifestDir, {
+      name: '@scoped-mcp/module-syntax',
+      files: { 'index.mjs': 'export default {' },
+    });
     expect((await loadOne('syntax')).failure?.kind).toBe('import_failed');
   });
 
   it.each([
     ['a plain object', 'export default { name: "plain", tools: {} };'],
-    ['a wrong brand value', 'export default { [Symbol.for("scoped-mcp.module")]: true, name: "plain", tools: {} };'],
-    ['a local (non-registered) symbol', 'export default { [Symbol("scoped-mcp.module")]: 1, name: "plain", tools: {} };'],
+    [
+      'a wrong brand value',
+      'export default { [Symbol.for("scoped-mcp.module")]: true, name: "plain", tools: {} };',
+    ],
+    [
+      'a local (non-registered) symbol',
+      'export default { [Symbol("scoped-mcp.module")]: 1, name: "plain", tools: {} };',
+    ],
     ['no default export', 'export const module = 1;'],
-    ['a branded object without tools', 'export default { [Symbol.for("scoped-mcp.module")]: 1, name: "plain" };'],
+    [
+      'a branded object without tools',
+      'export default { [Symbol.for("scoped-mcp.module")]: 1, name: "plain" };',
+    ],
   ])('refuses %s as invalid', async (_label, source) => {
     await writePackage(manifestDir, { name: '@scoped-mcp/module-plain', files: { 'index.mjs': source } });
     const { failure } = await loadOne('plain');
@@ -229,7 +268,10 @@ describe('loadModules: importing and checking the export', () => {
   it('imports the exports-map "import" target, not the require one', async () => {
     await writePackage(manifestDir, {
       name: '@scoped-mcp/module-dual',
-      packageJson: { exports: { '.': { require: './index.cjs', import: './esm/index.mjs' } }, main: './index.cjs' },
+      packageJson: {
+        exports: { '.': { require: './index.cjs', import: './esm/index.mjs' } },
+        main: './index.cjs',
+      },
       files: {
         'index.cjs': "throw new Error('the CommonJS entry must not be used');",
         'esm/index.mjs': brandedModuleSource({ name: 'dual' }),
@@ -242,7 +284,10 @@ describe('loadModules: importing and checking the export', () => {
 
   it('refuses an exports target outside the package directory, without importing it', async () => {
     const marker = join(root, 'escaped-ran');
-    await writeFile(join(manifestDir, 'node_modules-escape.mjs'), brandedModuleSource({ name: 'escape', marker }));
+    await writeFile(
+      join(manifestDir, 'node_modules-escape.mjs'),
+      brandedModuleSource({ name: 'escape', marker }),
+    );
     await writePackage(manifestDir, {
       name: '@scoped-mcp/module-escape',
       packageJson: { exports: { '.': { import: '../../../node_modules-escape.mjs' } } },
@@ -262,8 +307,14 @@ describe('loadModules: importing and checking the export', () => {
       peer: '^99.0.0',
       files: { 'index.mjs': brandedModuleSource({ name: 'old', marker }) },
     });
-    await writePackage(manifestDir, { name: '@scoped-mcp/module-boom', files: { 'index.mjs': 'throw new Error("x")' } });
-    await writePackage(manifestDir, { name: '@scoped-mcp/module-liar', files: { 'index.mjs': brandedModuleSource({ name: 'other' }) } });
+    await writePackage(manifestDir, {
+      name: '@scoped-mcp/module-boom',
+      files: { 'index.mjs': 'throw new Error("x")' },
+    });
+    await writePackage(manifestDir, {
+      name: '@scoped-mcp/module-liar',
+      files: { 'index.mjs': brandedModuleSource({ name: 'other' }) },
+    });
     const { loaded, failures } = await loadModules(
       [
         { key: 'good', type: 'good' },

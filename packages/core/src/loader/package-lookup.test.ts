@@ -2,7 +2,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
-import { candidateDirs, type FoundPackage, findPackage, packageEntry, readPackageJson } from './package-lookup.js';
+import {
+  candidateDirs,
+  type FoundPackage,
+  findPackage,
+  packageEntry,
+  readPackageJson,
+} from './package-lookup.js';
 
 let root: string;
 
@@ -52,7 +58,10 @@ describe('findPackage', () => {
       [second, '2.0.0'],
     ] as const) {
       await mkdir(join(base, 'node_modules', 'p'), { recursive: true });
-      await writeFile(join(base, 'node_modules', 'p', 'package.json'), JSON.stringify({ name: 'p', version }));
+      await writeFile(
+        join(base, 'node_modules', 'p', 'package.json'),
+        JSON.stringify({ name: 'p', version }),
+      );
     }
     expect((await findPackage([second, first], 'p'))?.json.version).toBe('2.0.0');
     expect((await findPackage([first, second], 'p'))?.dir).toBe(join(first, 'node_modules', 'p'));
@@ -86,15 +95,18 @@ describe('packageEntry', () => {
   });
 
   it('skips the types condition and takes default', async () => {
-    const found = await pkg({ exports: { '.': { types: './d.d.ts', default: './d.js' } } }, ['d.d.ts', 'd.js']);
+    const found = await pkg({ exports: { '.': { types: './d.d.ts', default: './d.js' } } }, [
+      'd.d.ts',
+      'd.js',
+    ]);
     expect(await packageEntry(found)).toBe(join(found.dir, 'd.js'));
   });
 
   it('follows nested conditions', async () => {
-    const found = await pkg({ exports: { '.': { node: { import: { default: './n.mjs' } }, default: './x.js' } } }, [
-      'n.mjs',
-      'x.js',
-    ]);
+    const found = await pkg(
+      { exports: { '.': { node: { import: { default: './n.mjs' } }, default: './x.js' } } },
+      ['n.mjs', 'x.js'],
+    );
     expect(await packageEntry(found)).toBe(join(found.dir, 'n.mjs'));
   });
 

@@ -55,6 +55,8 @@ export async function readPackageJson(dir: string): Promise<PackageJson | undefi
 /** The ESM entry of a package: `exports["."]` by the import/node/default conditions, else module/main. */
 export async function packageEntry(found: FoundPackage): Promise<string | undefined> {
   const target = pickExport(found.json.exports);
+  // As in Node: once a package has an exports map, nothing outside it is an entry point.
+  if (found.json.exports !== undefined && target === undefined) return undefined;
   const relative = target ?? found.json.module ?? found.json.main ?? 'index.js';
   const path = resolve(found.dir, relative);
   if (!path.startsWith(`${found.dir}/`)) return undefined;

@@ -68,10 +68,12 @@ describe('parseModuleSpecifier', () => {
 
   // The scoped-mcp-module- prefix is copied into the package name as is; it must obey the same
   // character rules as every other form, or it becomes a path (`node_modules/<name>`) with `..` in it.
-  it.each(['scoped-mcp-module-../../evil', 'scoped-mcp-module-a/b', 'scoped-mcp-module-Foo Bar', 'scoped-mcp-module-'])(
-    'refuses the malformed prefixed name %j',
-    (type) => {
-      expect(parseModuleSpecifier(type, MANIFEST_DIR)).toHaveProperty('error');
-    },
-  );
+  it.each([
+    'scoped-mcp-module-../../evil',
+    'scoped-mcp-module-a/b',
+    'scoped-mcp-module-Foo Bar',
+    'scoped-mcp-module-',
+  ])('refuses the malformed prefixed name %j', (type) => {
+    expect(parseModuleSpecifier(type, MANIFEST_DIR)).toHaveProperty('error');
+  });
 });

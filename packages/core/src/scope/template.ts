@@ -1,10 +1,11 @@
 import type { AgentIdentity } from '../identity/agent-identity.js';
 
-const PLACEHOLDER = /\{([a-z_]+)\}/g;
+const PLACEHOLDER = /\{([^{}]*)\}/g;
 
 /**
  * Renders `{agent_id}` and `{agent_type}` in a configured string (topic names, folders, prefixes).
- * Any other `{name}` is an error, reported with the placeholder's name so the operator can fix the config.
+ * Any other `{…}` (including near misses like `{agentId}`) is an error: left as text it would give every agent
+ * the same name, i.e. no scoping at all.
  */
 export function renderAgentTemplate(template: string, agent: Pick<AgentIdentity, 'id' | 'type'>): string {
   return template.replace(PLACEHOLDER, (whole, name: string) => {

@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { healthFileContent, type StatusReport } from './status-report.js';
 
@@ -10,6 +10,7 @@ export async function writeHealthFile(path: string, report: StatusReport, ops: L
     await rename(tmp, path);
     ops.info({ path, healthy: report.healthy }, 'health_file_written');
   } catch (error) {
+    await rm(tmp, { force: true }).catch(() => undefined);
     ops.warn({ path, error_type: error instanceof Error ? error.name : 'Error' }, 'health_file_write_failed');
   }
 }

@@ -33,7 +33,9 @@ export function installShutdown(hooks: ShutdownHooks, input: NodeJS.ReadableStre
       deadline.unref();
       try {
         await hooks.server.close().catch(() => undefined);
-        await hooks.stop();
+        await hooks.stop().catch((error: unknown) => {
+          hooks.ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'shutdown_teardown_failed');
+        });
       } finally {
         clearTimeout(deadline);
         hooks.ops.info({ reason }, 'shutdown_complete');

@@ -47,7 +47,7 @@ export class ModuleInstance {
     return this.spec.key;
   }
 
-  async start(deps: PipelineDeps): Promise<void> {
+  async start(deps: PipelineDeps, setupTimeoutMs = 30_000): Promise<void> {
     const { module } = this.spec;
     if (!module || this.status !== 'pending') return;
     const log = this.ops.child({ module: this.spec.key });
@@ -62,7 +62,10 @@ export class ModuleInstance {
       resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
     });
     try {
-      this.state = module.setup ? await module.setup(context) : undefined;
+      this.state = await bounded(Promise.resolve(module.setup?.(context)), setupTimeoutMs, (late) => {
+        // The setup finished after we gave up on it: release what it acquired.
+        void Promise.resolve(module.teardown?.(late as never, context)).catch(() => undefined);
+      });
       this.context = context;
     } catch (error) {
       this.status = 'failed_startup';
@@ -96,4 +99,29 @@ export class ModuleInstance {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+class SetupTimeoutError extends Error {
+  override name = 'SetupTimeoutError';
+}
+
+function bounded<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new SetupTimeoutError(`setup did not finish within ${ms} ms`));
+    }, ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        if (timedOut) onLate(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }

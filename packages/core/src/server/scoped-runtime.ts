@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   readonly secrets?: readonly string[];
   readonly middleware?: readonly Middleware[];
   readonly logArgs?: boolean;
+  /** Upper bound for one module's setup; a module exceeding it is `failed_startup` (default 30 s). */
+  readonly setupTimeoutMs?: number;
   /** Upper bound for every module's teardown together, so shutdown finishes in time. */
   readonly teardownTimeoutMs?: number;
 }
@@ -55,7 +57,7 @@ export class ScopedRuntime {
 
   /** Runs every module's setup concurrently; one failing leaves the others serving. */
   async start(): Promise<StatusReport> {
-    await Promise.all(this.instances.map((instance) => instance.start(this.deps)));
+    await Promise.all(this.instances.map((instance) => instance.start(this.deps, this.options.setupTimeoutMs)));
     this.tools.clear();
     for (const instance of this.instances) for (const tool of instance.tools) this.tools.set(tool.name, tool);
     const status = this.statusTool();

@@ -49,7 +49,13 @@ export function healthFileContent(report: StatusReport): Record<string, unknown>
   const modules: Record<string, unknown> = {};
   for (const [key, health] of Object.entries(report.modules)) {
     const { error, ...rest } = health;
-    modules[key] = error ? { ...rest, error_type: error.split(':', 1)[0] } : rest;
+    modules[key] = error ? { ...rest, error_type: errorType(error) } : rest;
   }
   return { ...report, modules, written_at: new Date().toISOString() };
+}
+
+/** `TypeError: …` → `TypeError`; anything not shaped like an error name → `Error` (never message text). */
+function errorType(error: string): string {
+  const head = error.split(':', 1)[0] ?? '';
+  return /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(head) && head !== error ? head : 'Error';
 }

@@ -1,0 +1,336 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  coreModuleSource,
+  exists,
+  linkCore,
+  tempDir,
+  writePackage,
+} from '../__fixtures__/module-packages.js';
+import { assemble } from './assemble.js';
+import { StartupError } from './startup-error.js';
+
+// One install tree for the whole file: module packages are imported once per URL, so sharing is cheaper.
+let root: string;
+let counter = 0;
+
+const ALPHA = `{
+  name: 'alpha',
+  description: 'alpha',
+  config: z.strictObject({ base_path: z.string().min(1), max: z.number().int().default(10) }),
+  credentials: { required: ['ALPHA_TOKEN'], optional: ['ALPHA_EXTRA'] },
+  tools: {
+    ping: defineTool({ mode: 'read', description: 'p', input: z.strictObject({}), handler: () => 'pong' }),
+    poke: defineTool({ mode: 'write', description: 'p', input: z.strictObject({}), handler: () => 'poked' }),
+  },
+}`;
+
+const BETA = `{
+  name: 'beta',
+  description: 'beta',
+  config: z.strictObject({ key_name: z.string().regex(/^[A-Z_]+$/) }),
+  credentials: (config) => ({ required: [config.key_name] }),
+  tools: { get: defineTool({ mode: 'read', description: 'g', input: z.strictObject({}), handler: () => 'g' }) },
+}`;
+
+const DUP = `{
+  name: 'dup',
+  description: 'dup',
+  config: z.strictObject({}),
+  tools: {
+    x_y: defineTool({ mode: 'read', description: 'a', input: z.strictObject({}), handler: () => '' }),
+    y: defineTool({ mode: 'read', description: 'b', input: z.strictObject({}), handler: () => '' }),
+  },
+}`;
+
+const STAT = `{ name: 'stat', description: 'stat', config: z.strictObject({}), tools: {
+  status: defineTool({ mode: 'read', description: 's', input: z.strictObject({}), handler: () => 'fake status' }),
+} }`;
+
+const PLAIN = `{ name: 'plain', description: 'plain', config: z.strictObject({}), tools: {
+  hello: defineTool({ mode: 'read', description: 'h', input: z.strictObject({}), handler: () => 'hi' }),
+} }`;
+
+beforeAll(async () => {
+  root = await tempDir('assemble');
+  await linkCore(root);
+  await writePackage(root, {
+    name: '@scoped-mcp/module-alpha',
+    files: { 'index.mjs': coreModuleSource({ name: 'alpha', body: ALPHA }) },
+  });
+  await writePackage(root, {
+    name: '@scoped-mcp/module-beta',
+    files: { 'index.mjs': coreModuleSource({ name: 'beta', body: BETA }) },
+  });
+  await writePackage(root, {
+    name: '@scoped-mcp/module-dup',
+    files: { 'index.mjs': coreModuleSource({ name: 'dup', body: DUP }) },
+  });
+  await writePackage(root, {
+    name: '@scoped-mcp/module-stat',
+    files: { 'index.mjs': coreModuleSource({ name: 'stat', body: STAT }) },
+  });
+  await writePackage(root, {
+    name: '@scoped-mcp/module-boom',
+    files: { 'index.mjs': "throw new Error('boom while importing');" },
+  });
+  await writePackage(root, { name: '@scoped-mcp/module-old', peer: '>=99.0.0' });
+  await writeFile(join(root, 'local-plain.mjs'), coreModuleSource({ name: 'plain', body: PLAIN }));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function manifest(yaml: string): Promise<string> {
+  const dir = join(root, 'manifests', String(counter++));
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'agent.yml');
+  await writeFile(path, yaml);
+  return path;
+}
+
+async function startupProblems(promise: Promise<unknown>): Promise<readonly string[]> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(StartupError);
+    return (error as StartupError).problems;
+  }
+  throw new Error('assemble succeeded');
+}
+
+const ENV = {
+  ALPHA_TOKEN: 'alpha-token-value-1',
+  BETA_KEY: 'beta-key-value-22',
+  UNRELATED_SECRET: 'do-not-touch-333',
+};
+
+describe('assemble', () => {
+  it('loads, validates and resolves credentials for exactly the declared keys', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  alpha:
+    mode: read
+    config: { base_path: data }
+  beta:
+    config: { key_name: BETA_KEY }
+`);
+    const assembly = await assemble({ manifestPath: path, env: ENV });
+    const [alpha, beta] = assembly.instances;
+    expect(alpha).toMatchObject({
+      key: 'alpha',
+      type: 'alpha',
+      mode: 'read',
+      optional: false,
+      config: { base_path: 'data', max: 10 },
+      credentials: { ALPHA_TOKEN: 'alpha-token-value-1' },
+    });
+    expect(beta).toMatchObject({ key: 'beta', mode: null, credentials: { BETA_KEY: 'beta-key-value-22' } });
+    expect(Object.keys(alpha?.credentials ?? {})).toEqual(['ALPHA_TOKEN']);
+    expect([...assembly.secrets].sort()).toEqual(['alpha-token-value-1', 'beta-key-value-22']);
+    expect(assembly.toolNames).toEqual(['alpha_ping', 'beta_get']);
+    expect(alpha?.failure).toBeUndefined();
+  });
+
+  it('reports config problems at modules.<key>.config.<field>, all together, without the values', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  alpha:
+    config: { max: "secret-looking-value", surplus: 1 }
+  beta:
+    config: { key_name: "not valid!" }
+`);
+    const problems = await startupProblems(assemble({ manifestPath: path, env: ENV }));
+    const text = problems.join('\n');
+    expect(text).toContain('modules.alpha.config.base_path');
+    expect(text).toContain('modules.alpha.config.max');
+    expect(text).toContain('modules.alpha.config.surplus');
+    expect(text).toContain('modules.beta.config.key_name');
+    expect(text).not.toContain('secret-looking-value');
+    expect(text).not.toContain('not valid!');
+  });
+
+  it('lists every missing credential of every module in one error, never a value', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  alpha:
+    config: { base_path: data }
+  beta:
+    config: { key_name: BETA_KEY }
+`);
+    const problems = await startupProblems(
+      assemble({ manifestPath: path, env: { UNRELATED_SECRET: 'do-not-touch-333' } }),
+    );
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('modules.alpha needs ALPHA_TOKEN');
+    expect(problems[0]).toContain('modules.beta needs BETA_KEY');
+    expect(problems[0]).not.toContain('do-not-touch-333');
+  });
+
+  it('downgrades missing credentials to warnings for validate', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  alpha:
+    config: { base_path: data }
+`);
+    const assembly = await assemble({ manifestPath: path, env: {}, credentialsAsWarnings: true });
+    expect(assembly.warnings.join('\n')).toContain('modules.alpha needs ALPHA_TOKEN');
+  });
+
+  it('keeps going when optional modules fail, marking each failure', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  alpha:
+    config: { base_path: data }
+  missing:
+    type: not_installed_anywhere
+    optional: true
+  badcfg:
+    type: beta
+    optional: true
+    config: { key_name: "lower" }
+  nocreds:
+    type: beta
+    optional: true
+    config: { key_name: NOT_SET_KEY }
+  old:
+    optional: true
+`);
+    const assembly = await assemble({ manifestPath: path, env: ENV });
+    const byKey = Object.fromEntries(assembly.instances.map((i) => [i.key, i]));
+    expect(byKey.alpha?.failure).toBeUndefined();
+    expect(byKey.missing?.failure?.status).toBe('failed_import');
+    expect(byKey.old?.failure?.status).toBe('failed_import');
+    expect(byKey.badcfg?.failure).toMatchObject({ status: 'failed_init' });
+    expect(byKey.badcfg?.failure?.error).toContain('modules.badcfg.config.key_name');
+    expect(byKey.nocreds?.failure).toMatchObject({ status: 'failed_init' });
+    expect(byKey.nocreds?.failure?.error).toContain('NOT_SET_KEY');
+    expect(assembly.toolNames).toEqual(['alpha_ping', 'alpha_poke']);
+    expect(assembly.warnings.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('isolates a module that throws on import (failed_import), even when not optional', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  boom: {}
+  alpha:
+    config: { base_path: data }
+`);
+    const assembly = await assemble({ manifestPath: path, env: ENV });
+    const boom = assembly.instances.find((i) => i.key === 'boom');
+    expect(boom?.failure?.status).toBe('failed_import');
+    expect(boom?.failure?.error).toContain('boom while importing');
+    expect(assembly.toolNames).toEqual(['alpha_ping', 'alpha_poke']);
+  });
+
+  it('stops on a missing or incompatible required module, together with other problems', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  nowhere: {}
+  old: {}
+  alpha:
+    config: {}
+`);
+    const problems = await startupProblems(assemble({ manifestPath: path, env: ENV }));
+    const text = problems.join('\n');
+    expect(text).toContain("module package '@scoped-mcp/module-nowhere' is not installed");
+    expect(text).toContain('pnpm add @scoped-mcp/module-nowhere');
+    expect(text).toContain("modules.old: cannot load '@scoped-mcp/module-old'");
+    expect(text).toContain('modules.alpha.config.base_path');
+  });
+
+  it('refuses two modules that expose the same tool name', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  m:
+    type: dup
+  m_x:
+    type: dup
+`);
+    const problems = await startupProblems(assemble({ manifestPath: path, env: {} }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/tool name 'm_x_y'.*rename/);
+  });
+
+  it('refuses a module tool that would shadow the built-in status tool', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  scoped_mcp:
+    type: stat
+`);
+    const problems = await startupProblems(assemble({ manifestPath: path, env: {} }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/tool name 'scoped_mcp_status'.*rename/);
+  });
+
+  it('runs several instances of one module under different keys', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  first:
+    type: alpha
+    config: { base_path: one }
+  second:
+    type: alpha
+    mode: read
+    config: { base_path: two }
+`);
+    const assembly = await assemble({ manifestPath: path, env: ENV });
+    expect(assembly.toolNames).toEqual(['first_ping', 'first_poke', 'second_ping']);
+    expect(assembly.instances.map((i) => i.config)).toEqual([
+      { base_path: 'one', max: 10 },
+      { base_path: 'two', max: 10 },
+    ]);
+  });
+
+  it('loads a ./file module relative to the manifest, not the working directory', async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  plain:
+    type: ../../local-plain.mjs
+`);
+    const saved = process.cwd();
+    process.chdir(join(root, 'node_modules'));
+    try {
+      const assembly = await assemble({ manifestPath: path, env: {} });
+      expect(assembly.toolNames).toEqual(['plain_hello']);
+    } finally {
+      process.chdir(saved);
+    }
+  });
+
+  it('finds modules installed next to the CLI', async () => {
+    const elsewhere = await tempDir('assemble-cli');
+    try {
+      const cliDir = join(elsewhere, 'cli');
+      await mkdir(cliDir);
+      await linkCore(cliDir);
+      await writePackage(cliDir, {
+        name: '@scoped-mcp/module-only-cli',
+        files: { 'index.mjs': coreModuleSource({ name: 'only_cli' }) },
+      });
+      const dir = join(elsewhere, 'manifests');
+      await mkdir(dir);
+      await writeFile(join(dir, 'agent.yml'), 'agent_type: research\nmodules:\n  only_cli: {}\n');
+      const path = join(dir, 'agent.yml');
+      await expect(assemble({ manifestPath: path, env: {} })).rejects.toBeInstanceOf(StartupError);
+      const assembly = await assemble({ manifestPath: path, env: {}, cliDir });
+      expect(assembly.toolNames).toEqual(['only_cli_ping']);
+      expect(await exists(join(cliDir, 'node_modules/@scoped-mcp/module-only-cli/package.json'))).toBe(true);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
