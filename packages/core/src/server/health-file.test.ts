@@ -13,7 +13,7 @@ const report: StatusReport = {
       status: 'failed_startup',
       type: 'sqlite',
       tool_count: 0,
-      error: 'SqliteError: cannot open /srv/agents/a/db.sqlite',
+      error_type: 'SqliteError',
     },
   },
   failed_count: 1,

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
+import { sanitizingLogger } from './module-logger.js';
 import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 
 export type ModuleStatus = 'pending' | 'running' | 'failed_import' | 'failed_init' | 'failed_startup' | 'stopped';
@@ -50,7 +51,8 @@ export class ModuleInstance {
   async start(deps: PipelineDeps, setupTimeoutMs = 30_000): Promise<void> {
     const { module } = this.spec;
     if (!module || this.status !== 'pending') return;
-    const log = this.ops.child({ module: this.spec.key });
+    const opsForModule = this.ops.child({ module: this.spec.key });
+    const log = sanitizingLogger(opsForModule, deps.sanitizer);
     const manifestDir = this.manifestDir;
     const context: ModuleContext<unknown> = Object.freeze({
       agent: this.agent,
@@ -70,14 +72,14 @@ export class ModuleInstance {
     } catch (error) {
       this.status = 'failed_startup';
       this.error = describeError(error);
-      log.error({ error: this.error }, 'module_startup_failed');
+      opsForModule.error({ error: deps.sanitizer.redactText(this.error) }, 'module_startup_failed');
       return;
     }
     const toolContext = Object.freeze({ ...context, state: this.state });
     this.tools = selectToolKeys(module, this.spec.mode).map((key) =>
       prepareTool({ instance: this.spec.key, key, tool: module.tools[key]!, context: toolContext }, deps),
     );
-    if (this.tools.length === 0) log.warn({}, 'no_tools_registered');
+    if (this.tools.length === 0) opsForModule.warn({}, 'no_tools_registered');
     this.status = 'running';
   }
 

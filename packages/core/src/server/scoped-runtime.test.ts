@@ -630,7 +630,8 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
     await runtime.start();
     const text = textOf(await call(STATUS_TOOL));
     expect(text).not.toContain(SECRET);
-    expect(JSON.parse(text).modules.b.error).toBe('Error: auth rejected <redacted-secret>');
+    expect(JSON.parse(text).modules.b).toMatchObject({ status: 'failed_startup', error_type: 'Error' });
+    expect(text).not.toContain('auth rejected');
   });
 });
 
@@ -673,7 +674,7 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
     expect(report).toEqual({
       modules: {
         ok: { status: 'running', type: 'ok', tool_count: 1 },
-        broken: { status: 'failed_startup', type: 'broken', tool_count: 0, error: 'Error: cannot connect' },
+        broken: { status: 'failed_startup', type: 'broken', tool_count: 0, error_type: 'Error' },
       },
       failed_count: 1,
       total_count: 2,
@@ -725,7 +726,7 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
       status: 'failed_import',
       type: 'gone',
       tool_count: 0,
-      error: 'Error: import failed',
+      error_type: 'Error',
     });
     expect(report.modules.cfg).toMatchObject({ status: 'failed_init', tool_count: 0 });
     expect(report.failed_count).toBe(2);

@@ -90,7 +90,7 @@ export class ScopedRuntime {
   }
 
   status(): StatusReport {
-    return statusReport(this.instances, (text) => this.sanitizer.redactText(text));
+    return statusReport(this.instances);
   }
 
   /** Teardown in reverse start order, bounded in time; safe to call more than once. */

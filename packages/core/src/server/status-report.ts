@@ -5,7 +5,8 @@ export interface ModuleHealth {
   readonly type: string;
   readonly tool_count: number;
   readonly optional?: true;
-  readonly error?: string;
+  /** The error's type only (`SetupTimeoutError`): messages can hold host paths, so they stay in the ops log. */
+  readonly error_type?: string;
 }
 
 export interface StatusReport {
@@ -19,7 +20,7 @@ export interface StatusReport {
 const FAILED = new Set<ModuleStatus>(['failed_import', 'failed_init', 'failed_startup']);
 
 /** `failed_count` and `healthy` leave out optional modules, as the reference does. */
-export function statusReport(instances: readonly ModuleInstance[], redact: (text: string) => string): StatusReport {
+export function statusReport(instances: readonly ModuleInstance[]): StatusReport {
   const modules: Record<string, ModuleHealth> = {};
   let failed = 0;
   const offlineOptional: string[] = [];
@@ -32,7 +33,7 @@ export function statusReport(instances: readonly ModuleInstance[], redact: (text
       type: instance.spec.type,
       tool_count: instance.tools.length,
       ...(instance.spec.optional ? { optional: true as const } : {}),
-      ...(instance.error ? { error: redact(instance.error) } : {}),
+      ...(instance.error ? { error_type: errorType(instance.error) } : {}),
     };
   }
   return {
@@ -44,18 +45,12 @@ export function statusReport(instances: readonly ModuleInstance[], redact: (text
   };
 }
 
-/** The health file carries error *types* only: it is read by scripts and may be less protected. */
 export function healthFileContent(report: StatusReport): Record<string, unknown> {
-  const modules: Record<string, unknown> = {};
-  for (const [key, health] of Object.entries(report.modules)) {
-    const { error, ...rest } = health;
-    modules[key] = error ? { ...rest, error_type: errorType(error) } : rest;
-  }
-  return { ...report, modules, written_at: new Date().toISOString() };
+  return { ...report, written_at: new Date().toISOString() };
 }
 
 /** `TypeError: …` → `TypeError`; anything not shaped like an error name → `Error` (never message text). */
-function errorType(error: string): string {
+export function errorType(error: string): string {
   const head = error.split(':', 1)[0] ?? '';
   return /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(head) && head !== error ? head : 'Error';
 }

@@ -74,7 +74,8 @@ export async function createModuleHarness(module: ScopedMcpModule, options: Harn
   const report = await runtime.start();
   const health = report.modules[instance];
   if (health?.status !== 'running') {
-    throw new Error(`module setup failed: ${health?.error ?? health?.status ?? 'unknown'}`);
+    // Module authors need the whole message here; the agent-facing status carries only its type.
+    throw new Error(`module setup failed: ${runtime.instances[0]?.error ?? health?.status ?? 'unknown'}`);
   }
   const toolNames = runtime.toolNames().filter((name) => name !== 'scoped_mcp_status');
   return {

@@ -1,0 +1,58 @@
+import { openDatabase, type SqliteDatabase } from './driver.js';
+
+export interface AgentConnections {
+  /** Opened read-only (and query_only): serves query and list_tables. */
+  readonly reader: SqliteDatabase;
+  /** Serves execute and create_table. */
+  readonly writer: SqliteDatabase;
+}
+
+/** Settings no agent statement can change (PRAGMA is screened), applied to both connections. */
+function harden(db: SqliteDatabase, readOnly: boolean): void {
+  // better-sqlite3 keeps SQLite's defensive mode on unless unsafe mode is enabled (no writable_schema tricks).
+  db.unsafeMode(false);
+  db.defaultSafeIntegers(true);
+  // Functions with side effects may not run from triggers, views or defaults stored in the schema.
+  db.prepare('PRAGMA trusted_schema = OFF').run();
+  // Sort spills and VACUUM's scratch copy stay in memory instead of the system temp directory.
+  db.prepare('PRAGMA temp_store = MEMORY').run();
+  if (readOnly) db.prepare('PRAGMA query_only = ON').run();
+}
+
+export interface ConnectionOptions {
+  readonly busyTimeoutMs: number;
+  readonly journalMode: 'wal' | 'delete';
+}
+
+/**
+ * WAL with synchronous=NORMAL commits without an fsync per statement (a commit survives a crash of this
+ * process, though not necessarily of the machine) and lets the reader read while the writer writes.
+ * Its -wal and -shm files sit next to the database in db_dir and take its 0600 mode.
+ */
+function setJournal(writer: SqliteDatabase, mode: ConnectionOptions['journalMode']): void {
+  if (mode === 'wal') {
+    writer.prepare('PRAGMA journal_mode = WAL').run();
+    writer.prepare('PRAGMA synchronous = NORMAL').run();
+  } else {
+    writer.prepare('PRAGMA journal_mode = DELETE').run();
+    writer.prepare('PRAGMA synchronous = FULL').run();
+  }
+}
+
+/** Opens the write connection first (the file must exist for a read-only open), then the read one. */
+export function openConnections(file: string, options: ConnectionOptions): AgentConnections {
+  const { busyTimeoutMs } = options;
+  const writer = openDatabase(file, { timeout: busyTimeoutMs });
+  let reader: SqliteDatabase | undefined;
+  try {
+    harden(writer, false);
+    setJournal(writer, options.journalMode);
+    reader = openDatabase(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    harden(reader, true);
+    return { reader, writer };
+  } catch (error) {
+    reader?.close();
+    writer.close();
+    throw error;
+  }
+}

@@ -1,0 +1,15 @@
+import { z } from '@scoped-mcp/core';
+import { sqlParameters } from '../params.js';
+import { sqlText, sqliteTool } from '../tool.js';
+
+export const execute = sqliteTool({
+  mode: 'write',
+  title: 'Change your database',
+  description:
+    'Run one statement that changes your own SQLite database (INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, VACUUM...) and return {"changes", "last_insert_rowid"}; a statement with RETURNING also returns "rows". Each call commits on its own: BEGIN/COMMIT, TEMP objects, ATTACH, VACUUM INTO and setting pragmas are refused.',
+  input: z.strictObject({ sql: sqlText, params: sqlParameters }),
+  annotations: { destructiveHint: true, openWorldHint: false },
+  handler({ sql, params }, { state }) {
+    return state.execute(sql, params);
+  },
+});
