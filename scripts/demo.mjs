@@ -17,8 +17,19 @@ const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 async function connect(agentId, agentType, manifest) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cli, '--manifest', join(root, 'manifests', manifest), '--audit-log', join(data, `audit-${agentId}.jsonl`)],
-    env: { AGENT_ID: agentId, AGENT_TYPE: agentType, SCOPED_MCP_DATA_DIR: data, PATH: process.env.PATH ?? '' },
+    args: [
+      cli,
+      '--manifest',
+      join(root, 'manifests', manifest),
+      '--audit-log',
+      join(data, `audit-${agentId}.jsonl`),
+    ],
+    env: {
+      AGENT_ID: agentId,
+      AGENT_TYPE: agentType,
+      SCOPED_MCP_DATA_DIR: data,
+      PATH: process.env.PATH ?? '',
+    },
     stderr: 'inherit',
   });
   const client = new Client({ name: 'scoped-mcp-demo', version: '1.0.0' });
@@ -39,27 +50,45 @@ try {
   const beta = await connect('beta', 'build', 'build-agent.yml');
   const research = await connect('gamma', 'research', 'research-agent.yml');
 
-  for (const [agent, client] of [['alpha', alpha], ['beta', beta], ['gamma', research]]) {
+  for (const [agent, client] of [
+    ['alpha', alpha],
+    ['beta', beta],
+    ['gamma', research],
+  ]) {
     const { tools } = await client.listTools();
     console.log(`${bold(agent)} sees ${tools.length} tools: ${tools.map((t) => t.name).join(', ')}`);
   }
 
   console.log(bold('\n1. Same tools, separate files'));
-  await call(alpha, 'alpha', 'filesystem_write_file', { path: 'notes/plan.txt', content: 'alpha private plan' });
-  await call(beta, 'beta ', 'filesystem_write_file', { path: 'notes/plan.txt', content: 'beta private plan' });
+  await call(alpha, 'alpha', 'filesystem_write_file', {
+    path: 'notes/plan.txt',
+    content: 'alpha private plan',
+  });
+  await call(beta, 'beta ', 'filesystem_write_file', {
+    path: 'notes/plan.txt',
+    content: 'beta private plan',
+  });
   await call(alpha, 'alpha', 'filesystem_read_file', { path: 'notes/plan.txt' });
   await call(beta, 'beta ', 'filesystem_read_file', { path: 'notes/plan.txt' });
 
   console.log(bold('\n2. Same tools, separate databases'));
-  await call(alpha, 'alpha', 'sqlite_create_table', { name: 'findings', columns: { id: 'INTEGER PRIMARY KEY', text: 'TEXT' } });
-  await call(alpha, 'alpha', 'sqlite_execute', { sql: 'INSERT INTO findings (text) VALUES (?)', params: ['alpha secret row'] });
+  await call(alpha, 'alpha', 'sqlite_create_table', {
+    name: 'findings',
+    columns: { id: 'INTEGER PRIMARY KEY', text: 'TEXT' },
+  });
+  await call(alpha, 'alpha', 'sqlite_execute', {
+    sql: 'INSERT INTO findings (text) VALUES (?)',
+    params: ['alpha secret row'],
+  });
   await call(alpha, 'alpha', 'sqlite_query', { sql: 'SELECT * FROM findings' });
   await call(beta, 'beta ', 'sqlite_list_tables');
 
   console.log(bold('\n3. Escapes are refused'));
   await call(alpha, 'alpha', 'filesystem_read_file', { path: '../beta/notes/plan.txt' });
   await call(alpha, 'alpha', 'filesystem_read_file', { path: '/etc/passwd' });
-  await call(beta, 'beta ', 'sqlite_query', { sql: `ATTACH DATABASE '${join(data, 'sqlite', 'agent_alpha.db')}' AS a` });
+  await call(beta, 'beta ', 'sqlite_query', {
+    sql: `ATTACH DATABASE '${join(data, 'sqlite', 'agent_alpha.db')}' AS a`,
+  });
   await call(research, 'gamma', 'filesystem_write_file', { path: 'x.txt', content: 'read-only agent' });
 
   console.log(bold('\n4. Health'));

@@ -2,4 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { manifestJsonSchema } from '../dist/manifest/index.js';
 
-writeFileSync(new URL('../dist/manifest.schema.json', import.meta.url), `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`);
+writeFileSync(
+  new URL('../dist/manifest.schema.json', import.meta.url),
+  `${JSON.stringify(manifestJsonSchema(), null, 2)}\n`,
+);

@@ -85,7 +85,10 @@ export function verifyChain(text: string): ChainVerdict {
       return { ok: false, lines: lines.length, brokenAt: i + 1, reason: 'no prev field' };
     }
     if (parsed.prev !== (prev ?? CHAIN_GENESIS)) {
-      const reason = prev === undefined ? 'the first line does not start the chain (lines before it were removed?)' : 'prev does not match the line before';
+      const reason =
+        prev === undefined
+          ? 'the first line does not start the chain (lines before it were removed?)'
+          : 'prev does not match the line before';
       return { ok: false, lines: lines.length, brokenAt: i + 1, reason };
     }
     prev = lineHash(line);

@@ -40,7 +40,9 @@ export function createLoggers(targets: LogTargets, agent?: AgentIdentity): Logge
   }
   const auditDest = destination(targets.auditLog);
   const opsDest = destination(targets.opsLog);
-  const chain = createChainer(targets.auditLog === undefined ? '0'.repeat(32) : lastLineHash(targets.auditLog));
+  const chain = createChainer(
+    targets.auditLog === undefined ? '0'.repeat(32) : lastLineHash(targets.auditLog),
+  );
   const bindings = agent ? { agent_id: agent.id, agent_type: agent.type, session_id: agent.sessionId } : {};
   const common = {
     messageKey: 'event',
@@ -52,7 +54,11 @@ export function createLoggers(targets: LogTargets, agent?: AgentIdentity): Logge
     auditDest,
   ).child(bindings);
   const ops = pino(
-    { ...common, base: { logger: 'ops' }, level: targets.opsLevel ?? process.env.SCOPED_MCP_LOG_LEVEL ?? 'info' },
+    {
+      ...common,
+      base: { logger: 'ops' },
+      level: targets.opsLevel ?? process.env.SCOPED_MCP_LOG_LEVEL ?? 'info',
+    },
     opsDest,
   ).child(bindings);
   return {

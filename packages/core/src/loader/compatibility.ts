@@ -5,8 +5,13 @@ export const MODULE_KEYWORD = 'scoped-mcp-module';
 const CORE = '@scoped-mcp/core';
 
 /** Why a package cannot be loaded as a module, checked from its package.json before any code runs. */
-export function incompatibility(json: PackageJson, expectedName: string, runningCore: string): string | undefined {
-  if (json.name !== expectedName) return `its package.json names '${json.name ?? '(none)'}', not '${expectedName}'`;
+export function incompatibility(
+  json: PackageJson,
+  expectedName: string,
+  runningCore: string,
+): string | undefined {
+  if (json.name !== expectedName)
+    return `its package.json names '${json.name ?? '(none)'}', not '${expectedName}'`;
   if (!json.keywords?.includes(MODULE_KEYWORD)) {
     return `it is not a scoped-mcp module (package.json keywords lack '${MODULE_KEYWORD}')`;
   }

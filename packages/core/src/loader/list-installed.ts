@@ -13,7 +13,10 @@ export interface InstalledModule {
 }
 
 /** Lists module packages visible from `bases` by reading package.json files only — no module code runs. */
-export async function listInstalledModules(bases: readonly string[], runningCore: string): Promise<InstalledModule[]> {
+export async function listInstalledModules(
+  bases: readonly string[],
+  runningCore: string,
+): Promise<InstalledModule[]> {
   const seen = new Map<string, InstalledModule>();
   for (const base of bases) {
     for (const nodeModules of nodeModulesDirs(base)) {
@@ -54,7 +57,8 @@ async function moduleDirs(nodeModules: string): Promise<string[]> {
     if (entry.startsWith('@')) {
       for (const inner of await names(join(nodeModules, entry))) {
         const isFirstParty = entry === '@scoped-mcp' && inner.startsWith('module-');
-        if (isFirstParty || inner.startsWith('scoped-mcp-module-')) found.push(join(nodeModules, entry, inner));
+        if (isFirstParty || inner.startsWith('scoped-mcp-module-'))
+          found.push(join(nodeModules, entry, inner));
       }
     }
   }

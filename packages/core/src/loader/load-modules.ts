@@ -47,7 +47,11 @@ export async function loadModules(
   requests: readonly ModuleRequest[],
   options: LoaderOptions,
 ): Promise<{ loaded: LoadedModule[]; failures: LoadFailure[] }> {
-  const bases = [options.manifestDir, ...(options.cliDir ? [options.cliDir] : []), ...(options.modulesFrom ?? [])];
+  const bases = [
+    options.manifestDir,
+    ...(options.cliDir ? [options.cliDir] : []),
+    ...(options.modulesFrom ?? []),
+  ];
   const results = await Promise.all(requests.map((request) => loadOne(request, bases, options)));
   const loaded: LoadedModule[] = [];
   const failures: LoadFailure[] = [];
@@ -116,7 +120,10 @@ async function importModule(
     );
   }
   if (expectedName !== undefined && module.name !== expectedName) {
-    return fail('invalid', `modules.${request.key}: ${source} declares module name '${module.name}', expected '${expectedName}'`);
+    return fail(
+      'invalid',
+      `modules.${request.key}: ${source} declares module name '${module.name}', expected '${expectedName}'`,
+    );
   }
   return { key: request.key, type: request.type, module, source };
 }

@@ -32,7 +32,10 @@ export function candidateDirs(base: string, packageName: string): string[] {
   return dirs;
 }
 
-export async function findPackage(bases: readonly string[], packageName: string): Promise<FoundPackage | undefined> {
+export async function findPackage(
+  bases: readonly string[],
+  packageName: string,
+): Promise<FoundPackage | undefined> {
   for (const base of bases) {
     for (const dir of candidateDirs(base, packageName)) {
       const json = await readPackageJson(dir);

@@ -28,7 +28,11 @@ export function parseModuleSpecifier(type: string, manifestDir: string): ModuleS
     const [, scope, name] = scoped as unknown as [string, string, string];
     if (scope === 'scoped-mcp') {
       const suffix = name.startsWith('module-') ? name.slice('module-'.length) : name;
-      return { kind: 'package', packageName: `@scoped-mcp/module-${suffix}`, moduleName: toModuleName(suffix) };
+      return {
+        kind: 'package',
+        packageName: `@scoped-mcp/module-${suffix}`,
+        moduleName: toModuleName(suffix),
+      };
     }
     const suffix = name.startsWith(PREFIX) ? name.slice(PREFIX.length) : name;
     return { kind: 'package', packageName: `@${scope}/${PREFIX}${suffix}`, moduleName: toModuleName(suffix) };

@@ -60,7 +60,9 @@ export function rawResult(result: RawToolResult['result']): RawToolResult {
 }
 
 export function isRawResult(value: unknown): value is RawToolResult {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RAW_RESULT] === true;
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RAW_RESULT] === true
+  );
 }
 
 export type { AnyToolDefinition };

@@ -40,7 +40,13 @@ export interface ToolContext<Config, State> extends ModuleContext<Config> {
   readonly signal: AbortSignal;
 }
 
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
 
 /** A result passed to the client untouched (content blocks, structuredContent, isError) — for proxies. */
 export interface RawToolResult {

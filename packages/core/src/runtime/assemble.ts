@@ -1,10 +1,15 @@
 import type { z } from 'zod';
 import { openCredentialSource, resolveCredentials } from '../credentials/index.js';
 import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
-import type { AgentIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/core-version.js';
 import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
-import { formatZodIssues, type LoadedManifest, loadManifest, type ModuleEntry, moduleTypeOf } from '../manifest/index.js';
+import {
+  formatZodIssues,
+  type LoadedManifest,
+  loadManifest,
+  type ModuleEntry,
+  moduleTypeOf,
+} from '../manifest/index.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
 import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
@@ -38,7 +43,12 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   const entries = Object.entries(manifest.manifest.modules) as [string, ModuleEntry][];
   const { loaded, failures } = await loadModules(
     entries.map(([key, entry]) => ({ key, type: moduleTypeOf(key, entry) })),
-    { manifestDir: manifest.dir, cliDir: options.cliDir, modulesFrom: options.modulesFrom, coreVersion: coreVersion() },
+    {
+      manifestDir: manifest.dir,
+      cliDir: options.cliDir,
+      modulesFrom: options.modulesFrom,
+      coreVersion: coreVersion(),
+    },
   );
   const problems: string[] = [];
   const warnings: string[] = [...manifest.warnings];
@@ -73,14 +83,22 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
       }
       continue;
     }
-    specs.set(key, { ...base, module, config: parsed.data, credentialSpec: credentialSpecOf(module, parsed.data) });
+    specs.set(key, {
+      ...base,
+      module,
+      config: parsed.data,
+      credentialSpec: credentialSpecOf(module, parsed.data),
+    });
   }
 
   let secrets: readonly string[] = [];
   const credentials = new Map<string, Readonly<Record<string, string>>>();
   if (problems.length === 0) {
     try {
-      const source = await openCredentialSource(manifest.manifest.credentials, { env, manifestDir: manifest.dir });
+      const source = await openCredentialSource(manifest.manifest.credentials, {
+        env,
+        manifestDir: manifest.dir,
+      });
       warnings.push(...(source.warnings ?? []));
       const wanted = [...specs.values()].filter((s) => s.credentialSpec && !s.failure);
       const required = wanted.filter((s) => !s.optional);
@@ -113,10 +131,14 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   const toolNames = instances.flatMap((i) =>
     i.module && !i.failure ? selectToolKeys(i.module, i.mode).map((k) => exposedToolName(i.key, k)) : [],
   );
-  const duplicate = toolNames.find((name, index) => name === STATUS_TOOL || toolNames.indexOf(name) !== index);
+  const duplicate = toolNames.find(
+    (name, index) => name === STATUS_TOOL || toolNames.indexOf(name) !== index,
+  );
   if (duplicate) {
     throw new StartupError(
-      [`the tool name '${duplicate}' is exposed twice (or clashes with the built-in one); rename a manifest key`],
+      [
+        `the tool name '${duplicate}' is exposed twice (or clashes with the built-in one); rename a manifest key`,
+      ],
       manifest.path,
     );
   }

@@ -42,13 +42,20 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     throw error;
   }
   const { manifest } = assembly.manifest;
-  ops.info({ manifest_agent_type: manifest.agent_type, modules: Object.keys(manifest.modules) }, 'manifest_loaded');
+  ops.info(
+    { manifest_agent_type: manifest.agent_type, modules: Object.keys(manifest.modules) },
+    'manifest_loaded',
+  );
   if (manifest.agent_type !== agent.type) {
     ops.warn({ manifest_agent_type: manifest.agent_type }, 'agent_type_differs_from_manifest');
   }
   for (const warning of assembly.warnings) ops.warn({ detail: warning }, 'startup_warning');
   for (const instance of assembly.instances) {
-    if (instance.failure) ops.error({ module: instance.key, status: instance.failure.status, error: instance.failure.error }, 'module_failed');
+    if (instance.failure)
+      ops.error(
+        { module: instance.key, status: instance.failure.status, error: instance.failure.error },
+        'module_failed',
+      );
   }
 
   const runtime = new ScopedRuntime({
@@ -74,5 +81,8 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     redact: (text) => runtime.sanitizer.redactText(text),
   });
   await server.connect(new StdioServerTransport());
-  ops.info({ transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy }, 'server_ready');
+  ops.info(
+    { transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy },
+    'server_ready',
+  );
 }

@@ -18,7 +18,10 @@ export interface ShutdownHooks {
  * The SDK's stdio server does not end the process when the client closes stdin, and open upstream pipes
  * keep the event loop alive — so EOF, SIGTERM and SIGINT all lead here: close, teardown, flush, exit.
  */
-export function installShutdown(hooks: ShutdownHooks, input: NodeJS.ReadableStream = process.stdin): (reason: string) => Promise<void> {
+export function installShutdown(
+  hooks: ShutdownHooks,
+  input: NodeJS.ReadableStream = process.stdin,
+): (reason: string) => Promise<void> {
   const exit = hooks.exit ?? ((code: number) => process.exit(code));
   const redact = hooks.redact ?? ((text: string) => text);
   let running: Promise<void> | undefined;
@@ -34,7 +37,10 @@ export function installShutdown(hooks: ShutdownHooks, input: NodeJS.ReadableStre
       try {
         await hooks.server.close().catch(() => undefined);
         await hooks.stop().catch((error: unknown) => {
-          hooks.ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'shutdown_teardown_failed');
+          hooks.ops.error(
+            { error_type: error instanceof Error ? error.name : 'Error' },
+            'shutdown_teardown_failed',
+          );
         });
       } finally {
         clearTimeout(deadline);

@@ -12,7 +12,10 @@ export interface ServerInfo {
 export function createMcpServer(runtime: ScopedRuntime, info: ServerInfo): Server {
   const server = new Server(
     { name: info.name, version: info.version },
-    { capabilities: { tools: { listChanged: false } }, ...(info.instructions ? { instructions: info.instructions } : {}) },
+    {
+      capabilities: { tools: { listChanged: false } },
+      ...(info.instructions ? { instructions: info.instructions } : {}),
+    },
   );
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: runtime.list() as never[] }));
   server.setRequestHandler(CallToolRequestSchema, (request, extra) =>

@@ -5,7 +5,13 @@ import type { ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.j
 import { sanitizingLogger } from './module-logger.js';
 import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 
-export type ModuleStatus = 'pending' | 'running' | 'failed_import' | 'failed_init' | 'failed_startup' | 'stopped';
+export type ModuleStatus =
+  | 'pending'
+  | 'running'
+  | 'failed_import'
+  | 'failed_init'
+  | 'failed_startup'
+  | 'stopped';
 
 export interface InstanceSpec {
   readonly key: string;

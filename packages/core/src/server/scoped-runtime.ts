@@ -52,12 +52,16 @@ export class ScopedRuntime {
       middleware: options.middleware ?? [],
       logArgs: options.logArgs ?? true,
     };
-    this.instances = options.instances.map((spec) => new ModuleInstance(spec, options.agent, options.manifestDir, options.ops));
+    this.instances = options.instances.map(
+      (spec) => new ModuleInstance(spec, options.agent, options.manifestDir, options.ops),
+    );
   }
 
   /** Runs every module's setup concurrently; one failing leaves the others serving. */
   async start(): Promise<StatusReport> {
-    await Promise.all(this.instances.map((instance) => instance.start(this.deps, this.options.setupTimeoutMs)));
+    await Promise.all(
+      this.instances.map((instance) => instance.start(this.deps, this.options.setupTimeoutMs)),
+    );
     this.tools.clear();
     for (const instance of this.instances) for (const tool of instance.tools) this.tools.set(tool.name, tool);
     const status = this.statusTool();
@@ -65,7 +69,9 @@ export class ScopedRuntime {
     this.toolList = [...this.tools.values()].map((t) => t.definition);
     const report = this.status();
     if (!report.healthy) {
-      const failed = Object.entries(report.modules).filter(([, m]) => m.status.startsWith('failed')).map(([k]) => k);
+      const failed = Object.entries(report.modules)
+        .filter(([, m]) => m.status.startsWith('failed'))
+        .map(([k]) => k);
       this.options.ops.warn({ failed_modules: failed, total_count: report.total_count }, 'modules_degraded');
     }
     return report;
@@ -83,10 +89,17 @@ export class ScopedRuntime {
     const tool = this.tools.get(name);
     if (tool) return tool.invoke(args, signal);
     this.options.audit.warn(
-      { status: 'error', elapsed_ms: 0, tool: this.sanitizer.redactText(name.slice(0, 200)), error_code: ErrorCode.notFound },
+      {
+        status: 'error',
+        elapsed_ms: 0,
+        tool: this.sanitizer.redactText(name.slice(0, 200)),
+        error_code: ErrorCode.notFound,
+      },
       'tool_error',
     );
-    return Promise.resolve(errorResult(`Unknown tool '${name.slice(0, 200)}'. Call tools/list for the tools this agent may use.`));
+    return Promise.resolve(
+      errorResult(`Unknown tool '${name.slice(0, 200)}'. Call tools/list for the tools this agent may use.`),
+    );
   }
 
   status(): StatusReport {
@@ -102,7 +115,10 @@ export class ScopedRuntime {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          this.options.ops.warn({ timeout_ms: this.options.teardownTimeoutMs ?? 2000 }, 'module_teardown_timeout');
+          this.options.ops.warn(
+            { timeout_ms: this.options.teardownTimeoutMs ?? 2000 },
+            'module_teardown_timeout',
+          );
           resolve();
         }, this.options.teardownTimeoutMs ?? 2000);
       });

@@ -30,7 +30,13 @@ describe('statusReport', () => {
       modules: {
         ok: { status: 'running', type: 'echo', tool_count: 2 },
         req: { status: 'failed_startup', type: 'failing', tool_count: 0, error_type: 'Error' },
-        opt: { status: 'failed_startup', type: 'failing', tool_count: 0, optional: true, error_type: 'TypeError' },
+        opt: {
+          status: 'failed_startup',
+          type: 'failing',
+          tool_count: 0,
+          optional: true,
+          error_type: 'TypeError',
+        },
         opt_ok: { status: 'running', type: 'echo', tool_count: 2, optional: true },
       },
       failed_count: 1,
@@ -51,7 +57,8 @@ describe('statusReport', () => {
     await runtime.start();
     const text = JSON.stringify(statusReport(runtime.instances));
     expect(text).toContain('"error_type"');
-    for (const secret of ['/srv/', '/home/op', 'abc123', 'unable to open']) expect(text).not.toContain(secret);
+    for (const secret of ['/srv/', '/home/op', 'abc123', 'unable to open'])
+      expect(text).not.toContain(secret);
   });
 
   it('is healthy with no offline list when nothing failed', async () => {
@@ -66,7 +73,9 @@ describe('statusReport', () => {
 describe('healthFileContent', () => {
   it('is the status report plus written_at', () => {
     const report: StatusReport = {
-      modules: { bad: { status: 'failed_startup', type: 'sqlite', tool_count: 0, error_type: 'SqliteError' } },
+      modules: {
+        bad: { status: 'failed_startup', type: 'sqlite', tool_count: 0, error_type: 'SqliteError' },
+      },
       failed_count: 1,
       total_count: 1,
       healthy: false,

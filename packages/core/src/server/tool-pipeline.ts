@@ -56,7 +56,10 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   const name = source.name ?? exposedToolName(instance, key);
   const definition = describeTool(name, tool);
   const handler = async (call: ToolCall) =>
-    tool.handler(call.args, Object.assign(Object.create(context) as ToolContext<unknown, unknown>, { signal: call.signal }));
+    tool.handler(
+      call.args,
+      Object.assign(Object.create(context) as ToolContext<unknown, unknown>, { signal: call.signal }),
+    );
   const chain = composeMiddleware(deps.middleware, handler);
   const { audit, ops, sanitizer, redactor, agent, logArgs } = deps;
 
@@ -90,7 +93,11 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
       const blocked = error.code === ErrorCode.scopeViolation;
       const fields = auditFields(blocked ? 'blocked' : 'error', started, name, args, logArgs, sanitizer);
       if (blocked) audit.warn({ ...fields, error: sanitizer.redactText(message) }, 'scope_violation');
-      else audit.error({ ...fields, error_code: error.code, error: sanitizer.redactText(message) }, 'tool_error');
+      else
+        audit.error(
+          { ...fields, error_code: error.code, error: sanitizer.redactText(message) },
+          'tool_error',
+        );
       return errorResult(message);
     }
     // Unexpected: the message may hold host paths or backend detail, so the agent gets a reference only.
@@ -107,10 +114,16 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
       'tool_failed_unexpectedly',
     );
     audit.error(
-      { ...auditFields('error', started, name, args, logArgs, sanitizer), error_code: ErrorCode.toolFailed, ref },
+      {
+        ...auditFields('error', started, name, args, logArgs, sanitizer),
+        error_code: ErrorCode.toolFailed,
+        ref,
+      },
       'tool_error',
     );
-    return errorResult(`Tool '${name}' failed unexpectedly (ref ${ref}); the operator's log has the details.`);
+    return errorResult(
+      `Tool '${name}' failed unexpectedly (ref ${ref}); the operator's log has the details.`,
+    );
   }
 
   return { name, instance, key, mode: tool.mode, definition, invoke };
@@ -125,11 +138,16 @@ function auditFields(
   sanitizer: Sanitizer,
 ): Record<string, unknown> {
   const elapsed_ms = Math.round((performance.now() - started) * 100) / 100;
-  return logArgs ? { status, elapsed_ms, tool, args: sanitizer.sanitize(args) } : { status, elapsed_ms, tool };
+  return logArgs
+    ? { status, elapsed_ms, tool, args: sanitizer.sanitize(args) }
+    : { status, elapsed_ms, tool };
 }
 
 function describeTool(name: string, tool: AnyToolDefinition<unknown, unknown>): Tool {
-  const inputSchema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Tool['inputSchema'];
+  const inputSchema = z.toJSONSchema(tool.input, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Tool['inputSchema'];
   delete (inputSchema as { $schema?: unknown }).$schema;
   const readOnly = tool.mode === 'read';
   return {
@@ -140,8 +158,12 @@ function describeTool(name: string, tool: AnyToolDefinition<unknown, unknown>): 
     annotations: {
       readOnlyHint: readOnly,
       destructiveHint: readOnly ? false : (tool.annotations?.destructiveHint ?? true),
-      ...(tool.annotations?.idempotentHint !== undefined ? { idempotentHint: tool.annotations.idempotentHint } : {}),
-      ...(tool.annotations?.openWorldHint !== undefined ? { openWorldHint: tool.annotations.openWorldHint } : {}),
+      ...(tool.annotations?.idempotentHint !== undefined
+        ? { idempotentHint: tool.annotations.idempotentHint }
+        : {}),
+      ...(tool.annotations?.openWorldHint !== undefined
+        ? { openWorldHint: tool.annotations.openWorldHint }
+        : {}),
     },
   };
 }

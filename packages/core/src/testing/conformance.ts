@@ -37,7 +37,9 @@ export function describeModuleConformance(module: ScopedMcpModule, options: Conf
       for (const [key, tool] of Object.entries(module.tools)) {
         expect(['read', 'write'], key).toContain(tool.mode);
         expect(tool.description.length, key).toBeGreaterThan(10);
-        const schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as { type?: string };
+        const schema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as {
+          type?: string;
+        };
         expect(schema.type, key).toBe('object');
       }
     });
@@ -51,7 +53,9 @@ export function describeModuleConformance(module: ScopedMcpModule, options: Conf
       const reader = await createModuleHarness(module, { ...harnessOptions, mode: 'read' });
       const writer = await createModuleHarness(module, harnessOptions);
       try {
-        const readKeys = Object.entries(module.tools).filter(([, t]) => t.mode === 'read').map(([k]) => k);
+        const readKeys = Object.entries(module.tools)
+          .filter(([, t]) => t.mode === 'read')
+          .map(([k]) => k);
         expect([...reader.toolNames].sort()).toEqual(readKeys.map((k) => `${module.name}_${k}`).sort());
         expect(writer.toolNames.length).toBe(Object.keys(module.tools).length);
         for (const name of writer.toolNames) expect(name).toMatch(MCP_TOOL_NAME);
@@ -66,7 +70,9 @@ export function describeModuleConformance(module: ScopedMcpModule, options: Conf
       it('has a publishable package.json and a README', () => {
         const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
         const name = String(json.name);
-        const suffix = name.replace(/^@scoped-mcp\/module-/, '').replace(/^(@[^/]+\/)?scoped-mcp-module-/, '');
+        const suffix = name
+          .replace(/^@scoped-mcp\/module-/, '')
+          .replace(/^(@[^/]+\/)?scoped-mcp-module-/, '');
         expect(suffix.replaceAll('-', '_')).toBe(module.name);
         expect(json.keywords).toContain(MODULE_KEYWORD);
         expect(json.type).toBe('module');
@@ -75,7 +81,9 @@ export function describeModuleConformance(module: ScopedMcpModule, options: Conf
         expect(json.files).toBeInstanceOf(Array);
         const peers = json.peerDependencies as Record<string, string> | undefined;
         expect(peers?.['@scoped-mcp/core']).toBeTruthy();
-        expect((json.dependencies as Record<string, string> | undefined)?.['@scoped-mcp/core']).toBeUndefined();
+        expect(
+          (json.dependencies as Record<string, string> | undefined)?.['@scoped-mcp/core'],
+        ).toBeUndefined();
         expect(existsSync(join(dir, 'README.md'))).toBe(true);
       });
     }

@@ -44,7 +44,10 @@ export interface ModuleHarness {
 }
 
 /** Runs a module through the same chain as the server (parse, middleware, handler, errors, audit), minus the transport. */
-export async function createModuleHarness(module: ScopedMcpModule, options: HarnessOptions = {}): Promise<ModuleHarness> {
+export async function createModuleHarness(
+  module: ScopedMcpModule,
+  options: HarnessOptions = {},
+): Promise<ModuleHarness> {
   const parsed = (module.config as z.ZodType).safeParse(options.config ?? {});
   if (!parsed.success) {
     throw new Error(`invalid config: ${formatZodIssues(parsed.error, ['config']).join('; ')}`);
@@ -63,10 +66,22 @@ export async function createModuleHarness(module: ScopedMcpModule, options: Harn
   const runtime = new ScopedRuntime({
     agent,
     instances: [
-      { key: instance, type: module.name, optional: false, mode: options.mode ?? null, module, config: parsed.data, credentials },
+      {
+        key: instance,
+        type: module.name,
+        optional: false,
+        mode: options.mode ?? null,
+        module,
+        config: parsed.data,
+        credentials,
+      },
     ],
     manifestDir: options.manifestDir ?? process.cwd(),
-    audit: captureLogger('audit', audit).child({ agent_id: agent.id, agent_type: agent.type, session_id: agent.sessionId }),
+    audit: captureLogger('audit', audit).child({
+      agent_id: agent.id,
+      agent_type: agent.type,
+      session_id: agent.sessionId,
+    }),
     ops: captureLogger('ops', ops),
     secrets: Object.values(credentials),
     middleware: options.middleware,

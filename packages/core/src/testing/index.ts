@@ -1,3 +1,8 @@
 export { captureLogger } from './capture-logger.js';
 export { type ConformanceOptions, describeModuleConformance } from './conformance.js';
-export { createModuleHarness, type HarnessOptions, type HarnessResult, type ModuleHarness } from './harness.js';
+export {
+  createModuleHarness,
+  type HarnessOptions,
+  type HarnessResult,
+  type ModuleHarness,
+} from './harness.js';
