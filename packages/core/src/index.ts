@@ -21,6 +21,12 @@ export {
   toolFactory,
 } from './module/define.js';
 export type {
+  CallChannel,
+  ClientRequestOptions,
+  LogLevel,
+  SessionChannel,
+} from './module/client-channel.js';
+export type {
   AnyToolDefinition,
   CredentialSpec,
   JsonValue,
@@ -46,3 +52,17 @@ export {
   scopedFs,
 } from './scope/scoped-fs.js';
 export { fsErrorCode, fsToolError } from './scope/scoped-fs-errors.js';
+export {
+  checkWindowArgs,
+  defineStateBackendFactory,
+  isStateBackendFactory,
+  keyGlobMatcher,
+  MAX_KEYS,
+  type SlidingWindowResult,
+  type StateBackend,
+  type StateBackendFactory,
+  type StateBackendFactoryContext,
+  type StateBackendLog,
+  type StateBackendPackageConfig,
+  stateTtlMs,
+} from './state/index.js';

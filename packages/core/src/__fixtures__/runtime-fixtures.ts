@@ -67,7 +67,7 @@ export function makeRuntime(
     runtime,
     audit,
     ops,
-    call: (name, args = {}) => runtime.call(name, args, new AbortController().signal),
+    call: (name, args = {}) => runtime.call(name, args, { signal: new AbortController().signal }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { callChannel, detachedSession } from '../server/detached-session.js';
 import { describe, expect, it } from 'vitest';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { composeMiddleware } from './compose.js';
@@ -13,6 +14,7 @@ const call: ToolCall = {
   instance: 'x',
   mode: 'read',
   args: { a: 1 },
+  client: callChannel(detachedSession()),
   agent,
   signal: new AbortController().signal,
 };

@@ -1,4 +1,5 @@
 import type { AgentIdentity } from '../identity/agent-identity.js';
+import type { CallChannel } from '../module/client-channel.js';
 import type { ToolMode, ToolOutput } from '../module/types.js';
 
 /** One tool call as middleware sees it. `args` are the parsed arguments; treat them as read-only. */
@@ -11,6 +12,8 @@ export interface ToolCall {
   readonly args: Readonly<Record<string, unknown>>;
   readonly agent: AgentIdentity;
   readonly signal: AbortSignal;
+  /** The call's link to the agent's client (progress, server→client requests). */
+  readonly client: CallChannel;
 }
 
 /** `(call, next) => result`; call `next()` at most once. Throw a ScopedMcpError to refuse the call. */

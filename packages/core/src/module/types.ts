@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AgentIdentity } from '../identity/agent-identity.js';
+import type { CallChannel, SessionChannel } from './client-channel.js';
 
 /** `read` tools never change backend state; `mode: read` in a manifest registers only these. */
 export type ToolMode = 'read' | 'write';
@@ -31,6 +32,8 @@ export interface ModuleContext<Config> {
   readonly manifestDir: string;
   /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
   resolvePath(path: string): string;
+  /** The agent's client: capabilities, server→client requests, logging, tool-list changes. */
+  readonly session: SessionChannel;
 }
 
 /** What a tool handler receives besides its parsed arguments. */
@@ -38,6 +41,8 @@ export interface ToolContext<Config, State> extends ModuleContext<Config> {
   readonly state: State;
   /** Aborted when the client cancels the call or the server shuts down. */
   readonly signal: AbortSignal;
+  /** This call's link to the client: progress, `_meta`, and the session's requests and logging. */
+  readonly client: CallChannel;
 }
 
 export type JsonValue =
@@ -65,6 +70,8 @@ export const RAW_RESULT: unique symbol = Symbol.for('scoped-mcp.raw-result') as 
 export type ToolOutput = JsonValue | RawToolResult;
 
 export interface ToolAnnotationHints {
+  /** A human-readable title (MCP `annotations.title`). */
+  readonly title?: string;
   readonly destructiveHint?: boolean;
   readonly idempotentHint?: boolean;
   readonly openWorldHint?: boolean;
@@ -78,6 +85,14 @@ export interface ToolDefinition<Input extends z.ZodType, Config, State> {
   readonly input: Input;
   /** Extra MCP annotations; `readOnlyHint` always follows `mode`. */
   readonly annotations?: ToolAnnotationHints;
+  /**
+   * Advertised verbatim instead of the JSON Schema derived from `input` — for proxies, which pass an
+   * upstream's schema through unchanged (`$schema`, `$defs`, `additionalProperties` kept). `input` still
+   * parses the arguments, so pair it with a permissive `input` and validate inside the handler.
+   */
+  readonly inputSchema?: Readonly<Record<string, unknown>>;
+  /** Advertised as the tool's outputSchema; the handler then returns structuredContent via rawResult(). */
+  readonly outputSchema?: Readonly<Record<string, unknown>>;
   handler(args: z.output<Input>, ctx: ToolContext<Config, State>): Promise<ToolOutput> | ToolOutput;
 }
 
@@ -98,6 +113,11 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
    */
   teardown?(state: State, ctx: ModuleContext<z.output<ConfigSchema>>): Promise<void> | void;
   readonly tools: Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
+  /**
+   * Tools known only at run time (a proxy's upstream tools), read after `setup` and again after each
+   * `ctx.session.toolsChanged()`. Keys follow `[A-Za-z_][A-Za-z0-9_]*`; exposed as `<instance>_<key>`.
+   */
+  dynamicTools?(state: State): Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
 }
 
 export const MODULE_BRAND: unique symbol = Symbol.for('scoped-mcp.module') as never;

@@ -4,6 +4,7 @@ import { resolveIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/types.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { installShutdown } from '../server/lifecycle.js';
+import { ClientBridge } from '../server/client-bridge.js';
 import { createMcpServer } from '../server/mcp-adapter.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';
 import { assemble } from './assemble.js';
@@ -58,7 +59,9 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
       );
   }
 
+  const bridge = new ClientBridge();
   const runtime = new ScopedRuntime({
+    session: bridge,
     agent,
     instances: assembly.instances,
     manifestDir: assembly.manifest.dir,
@@ -68,11 +71,7 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     middleware: options.middleware,
     logArgs: manifest.audit?.log_args ?? true,
   });
-  const report = await runtime.start();
-  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
-  if (healthFile) await writeHealthFile(healthFile, report, ops);
-
-  const server = createMcpServer(runtime, { name: 'scoped-mcp', version: options.version });
+  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: options.version });
   installShutdown({
     server,
     ops,
@@ -80,9 +79,11 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     flush: () => loggers.flush(),
     redact: (text) => runtime.sanitizer.redactText(text),
   });
+  // Connect first, then start the modules: the client's initialize is answered at once, and a proxy module
+  // can wait for the client's capabilities before it connects its upstream. tools/list waits for startup.
   await server.connect(new StdioServerTransport());
-  ops.info(
-    { transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy },
-    'server_ready',
-  );
+  const report = await runtime.start();
+  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
+  if (healthFile) await writeHealthFile(healthFile, report, ops);
+  ops.info({ transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy }, 'server_ready');
 }

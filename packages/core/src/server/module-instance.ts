@@ -1,9 +1,13 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import type { ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
+import type { SessionChannel } from '../module/client-channel.js';
+import type { AnyToolDefinition, ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
+import { detachedSession } from './detached-session.js';
 import { sanitizingLogger } from './module-logger.js';
 import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+
+const DYNAMIC_TOOL_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export type ModuleStatus =
   | 'pending'
@@ -39,12 +43,14 @@ export class ModuleInstance {
   tools: readonly PreparedTool[] = [];
   private state: unknown;
   private context: ModuleContext<unknown> | undefined;
+  private deps: PipelineDeps | undefined;
 
   constructor(
     readonly spec: InstanceSpec,
     private readonly agent: AgentIdentity,
     private readonly manifestDir: string,
     private readonly ops: Logger,
+    private readonly session: SessionChannel = detachedSession(),
   ) {
     this.status = spec.failure?.status ?? 'pending';
     this.error = spec.failure?.error;
@@ -68,6 +74,7 @@ export class ModuleInstance {
       log,
       manifestDir,
       resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
+      session: this.session,
     });
     try {
       this.state = await bounded(Promise.resolve(module.setup?.(context)), setupTimeoutMs, (late) => {
@@ -81,12 +88,43 @@ export class ModuleInstance {
       opsForModule.error({ error: deps.sanitizer.redactText(this.error) }, 'module_startup_failed');
       return;
     }
-    const toolContext = Object.freeze({ ...context, state: this.state });
-    this.tools = selectToolKeys(module, this.spec.mode).map((key) =>
-      prepareTool({ instance: this.spec.key, key, tool: module.tools[key]!, context: toolContext }, deps),
-    );
+    this.deps = deps;
+    this.tools = this.buildTools(module, deps, opsForModule);
     if (this.tools.length === 0) opsForModule.warn({}, 'no_tools_registered');
     this.status = 'running';
+  }
+
+  /** Re-reads a dynamic tool set (after `ctx.session.toolsChanged()`); returns whether anything changed. */
+  refreshTools(): boolean {
+    const { module } = this.spec;
+    if (!module?.dynamicTools || !this.deps || this.status !== 'running') return false;
+    const before = this.tools.map((t) => JSON.stringify(t.definition)).join('\n');
+    this.tools = this.buildTools(module, this.deps, this.ops.child({ module: this.spec.key }));
+    return this.tools.map((t) => JSON.stringify(t.definition)).join('\n') !== before;
+  }
+
+  private buildTools(module: ScopedMcpModule, deps: PipelineDeps, log: Logger): PreparedTool[] {
+    const context = Object.freeze({ ...this.context!, state: this.state });
+    const prepare = (key: string, tool: AnyToolDefinition) =>
+      prepareTool({ instance: this.spec.key, key, tool, context }, deps);
+    const tools = selectToolKeys(module, this.spec.mode).map((key) => prepare(key, module.tools[key]!));
+    if (!module.dynamicTools) return tools;
+    let dynamic: Readonly<Record<string, AnyToolDefinition>>;
+    try {
+      dynamic = module.dynamicTools(this.state);
+    } catch (error) {
+      log.error({ error: deps.sanitizer.redactText(describeError(error)) }, 'dynamic_tools_failed');
+      return tools;
+    }
+    for (const [key, tool] of Object.entries(dynamic)) {
+      if (!DYNAMIC_TOOL_KEY.test(key) || key in module.tools) {
+        log.warn({ tool_key: key.slice(0, 100) }, 'dynamic_tool_skipped');
+        continue;
+      }
+      if (this.spec.mode === 'read' && tool.mode !== 'read') continue;
+      tools.push(prepare(key, tool));
+    }
+    return tools;
   }
 
   async stop(): Promise<void> {

@@ -269,9 +269,9 @@ describe('ScopedRuntime: calls', () => {
     const { runtime } = makeRuntime([instance('echo', echoModule)]);
     await runtime.start();
     const signal = new AbortController().signal;
-    const store = await runtime.call(STATUS_TOOL, undefined, signal);
+    const store = await runtime.call(STATUS_TOOL, undefined, { signal });
     expect(store.isError).toBeUndefined();
-    const bad = await runtime.call('echo_say', 'just a string', signal);
+    const bad = await runtime.call('echo_say', 'just a string', { signal });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/^Invalid arguments for 'echo_say'/);
   });
@@ -421,7 +421,7 @@ describe('ScopedRuntime: calls', () => {
     );
     await runtime.start();
     const controller = new AbortController();
-    await runtime.call('mine_look', {}, controller.signal);
+    await runtime.call('mine_look', {}, { signal: controller.signal });
     expect(seen?.agent).toBe(AGENT);
     expect(seen?.instance).toBe('mine');
     expect(seen?.config).toEqual({ dir: 'data' });

@@ -6,11 +6,13 @@ import { createSecretRedactor, type SecretRedactor } from '../audit/secret-redac
 import { ErrorCode } from '../errors/codes.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/types.js';
+import type { SessionChannel } from '../module/client-channel.js';
 import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport } from './status-report.js';
 import { errorResult } from './tool-result.js';
-import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+import { type CallEnvironment, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+import { callChannel, detachedSession } from './detached-session.js';
 
 export const STATUS_TOOL = 'scoped_mcp_status';
 
@@ -21,6 +23,8 @@ export interface RuntimeOptions {
   readonly audit: Logger;
   readonly ops: Logger;
   readonly secrets?: readonly string[];
+  /** The agent's client; a detached one (no client) when absent. */
+  readonly session?: SessionChannel;
   readonly middleware?: readonly Middleware[];
   readonly logArgs?: boolean;
   /** Upper bound for one module's setup; a module exceeding it is `failed_startup` (default 30 s). */
@@ -38,6 +42,9 @@ export class ScopedRuntime {
   private toolList: Tool[] = [];
   private readonly deps: PipelineDeps;
   private stopping: Promise<void> | undefined;
+  private starting: Promise<StatusReport> | undefined;
+  private readonly session: SessionChannel;
+  private toolsChangedListener: (() => void) | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
     const secrets = options.secrets ?? [];
@@ -52,21 +59,37 @@ export class ScopedRuntime {
       middleware: options.middleware ?? [],
       logArgs: options.logArgs ?? true,
     };
+    this.session = options.session ?? detachedSession();
     this.instances = options.instances.map(
-      (spec) => new ModuleInstance(spec, options.agent, options.manifestDir, options.ops),
+      (spec) =>
+        new ModuleInstance(spec, options.agent, options.manifestDir, options.ops, {
+          ...this.session,
+          toolsChanged: () => this.refresh(spec.key),
+        }),
     );
   }
 
-  /** Runs every module's setup concurrently; one failing leaves the others serving. */
-  async start(): Promise<StatusReport> {
+  /** Runs every module's setup concurrently; one failing leaves the others serving. Idempotent. */
+  start(): Promise<StatusReport> {
+    this.starting ??= this.startAll();
+    return this.starting;
+  }
+
+  /** Resolves when startup is over (for requests that arrive while modules are still starting). */
+  whenStarted(): Promise<StatusReport> {
+    return this.start();
+  }
+
+  /** Called after a dynamic tool set changed and the table was rebuilt (the adapter notifies the client). */
+  onToolsChanged(listener: () => void): void {
+    this.toolsChangedListener = listener;
+  }
+
+  private async startAll(): Promise<StatusReport> {
     await Promise.all(
       this.instances.map((instance) => instance.start(this.deps, this.options.setupTimeoutMs)),
     );
-    this.tools.clear();
-    for (const instance of this.instances) for (const tool of instance.tools) this.tools.set(tool.name, tool);
-    const status = this.statusTool();
-    this.tools.set(status.name, status);
-    this.toolList = [...this.tools.values()].map((t) => t.definition);
+    this.rebuildTable();
     const report = this.status();
     if (!report.healthy) {
       const failed = Object.entries(report.modules)
@@ -81,13 +104,37 @@ export class ScopedRuntime {
     return this.toolList;
   }
 
+  /** Re-reads one instance's dynamic tools; notifies the listener when the table changed. */
+  refresh(instanceKey: string): void {
+    const instance = this.instances.find((i) => i.key === instanceKey);
+    if (!this.starting || !instance?.refreshTools()) return;
+    this.rebuildTable();
+    this.options.ops.info({ module: instanceKey, tools: instance.tools.length }, 'tools_changed');
+    this.toolsChangedListener?.();
+  }
+
+  private rebuildTable(): void {
+    this.tools.clear();
+    for (const instance of this.instances) for (const tool of instance.tools) this.tools.set(tool.name, tool);
+    this.statusPrepared ??= this.statusTool();
+    this.tools.set(this.statusPrepared.name, this.statusPrepared);
+    this.toolList = [...this.tools.values()].map((t) => t.definition);
+  }
+
+  private statusPrepared: PreparedTool | undefined;
+
   toolNames(): string[] {
     return [...this.tools.keys()];
   }
 
-  call(name: string, args: unknown, signal: AbortSignal): Promise<CallToolResult> {
+  call(name: string, args: unknown, env?: Partial<CallEnvironment>): Promise<CallToolResult> {
     const tool = this.tools.get(name);
-    if (tool) return tool.invoke(args, signal);
+    if (tool) {
+      return tool.invoke(args, {
+        signal: env?.signal ?? new AbortController().signal,
+        client: env?.client ?? callChannel(this.session),
+      });
+    }
     this.options.audit.warn(
       {
         status: 'error',

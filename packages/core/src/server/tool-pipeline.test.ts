@@ -1,3 +1,4 @@
+import { callChannel, detachedSession } from './detached-session.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AGENT } from '../__fixtures__/runtime-fixtures.js';
@@ -38,7 +39,12 @@ const context = {
   log: captureLogger('ops', []),
   manifestDir: '/m',
   resolvePath: (p: string) => p,
-} satisfies Omit<ToolContext<unknown, unknown>, 'signal'>;
+  session: detachedSession(),
+} satisfies Omit<ToolContext<unknown, unknown>, 'signal' | 'client'>;
+
+function env(signal: AbortSignal) {
+  return { signal, client: callChannel(detachedSession()) };
+}
 
 describe('exposedToolName', () => {
   it('joins instance key and tool key with an underscore', () => {
@@ -82,8 +88,8 @@ describe('prepareTool', () => {
     );
     const one = new AbortController();
     const two = new AbortController();
-    await prepared.invoke({}, one.signal);
-    await prepared.invoke({}, two.signal);
+    await prepared.invoke({}, env(one.signal));
+    await prepared.invoke({}, env(two.signal));
     expect(seen[0]?.signal).toBe(one.signal);
     expect(seen[1]?.signal).toBe(two.signal);
     expect(seen[0]?.state).toEqual({ s: 1 });
@@ -106,7 +112,7 @@ describe('prepareTool', () => {
     const raw = { n: '5', junk: 'dropped' };
     await prepareTool({ instance: 'i', key: 'k', tool: tool as AnyToolDefinition, context }, d).invoke(
       raw,
-      new AbortController().signal,
+      env(new AbortController().signal),
     );
     expect(received).toEqual({ n: 5, flag: false });
     expect(raw).toEqual({ n: '5', junk: 'dropped' });
@@ -132,7 +138,7 @@ describe('prepareTool', () => {
     const { deps: d } = deps({ middleware: [layer('first'), layer('second')] });
     await prepareTool({ instance: 'i', key: 'k', tool: tool as AnyToolDefinition, context }, d).invoke(
       {},
-      new AbortController().signal,
+      env(new AbortController().signal),
     );
     expect(order).toEqual(['first', 'second', 'handler']);
   });
@@ -147,7 +153,7 @@ describe('prepareTool', () => {
     const { deps: d, audit } = deps();
     await prepareTool({ instance: 'i', key: 'k', tool: tool as AnyToolDefinition, context }, d).invoke(
       { password: 'hunter2hunter2', note: 'see pipeline-secret-42', path: 'a.txt' },
-      new AbortController().signal,
+      env(new AbortController().signal),
     );
     expect(audit[0]?.args).toEqual({ password: '<redacted>', note: 'see <redacted-secret>', path: 'a.txt' });
   });

@@ -9,6 +9,7 @@ import { isScopedMcpError, ToolInputError } from '../errors/scoped-mcp-error.js'
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { composeMiddleware } from '../middleware/compose.js';
 import type { Middleware, ToolCall } from '../middleware/types.js';
+import type { CallChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ToolContext, ToolMode } from '../module/types.js';
 import { describeArgumentIssues } from './argument-issues.js';
 import { errorResult, redactSecretsInResult, toCallToolResult } from './tool-result.js';
@@ -20,7 +21,13 @@ export interface PreparedTool {
   readonly key: string;
   readonly mode: ToolMode;
   readonly definition: Tool;
-  invoke(args: unknown, signal: AbortSignal): Promise<CallToolResult>;
+  invoke(args: unknown, call: CallEnvironment): Promise<CallToolResult>;
+}
+
+/** What the transport knows about one call. */
+export interface CallEnvironment {
+  readonly signal: AbortSignal;
+  readonly client: CallChannel;
 }
 
 export interface PipelineDeps {
@@ -40,8 +47,8 @@ export interface ToolSource {
   readonly tool: AnyToolDefinition<unknown, unknown>;
   /** Overrides `<instance>_<key>` (for core's own unprefixed tools). */
   readonly name?: string;
-  /** The handler context of the instance, minus the per-call signal. */
-  readonly context: Omit<ToolContext<unknown, unknown>, 'signal'>;
+  /** The handler context of the instance, minus the per-call signal and client channel. */
+  readonly context: Omit<ToolContext<unknown, unknown>, 'signal' | 'client'>;
 }
 
 const EMPTY_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -63,7 +70,7 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   const chain = composeMiddleware(deps.middleware, handler);
   const { audit, ops, sanitizer, redactor, agent, logArgs } = deps;
 
-  async function invoke(rawArgs: unknown, signal: AbortSignal): Promise<CallToolResult> {
+  async function invoke(rawArgs: unknown, { signal, client }: CallEnvironment): Promise<CallToolResult> {
     const started = performance.now();
     const args = rawArgs ?? EMPTY_ARGS;
     try {
@@ -76,6 +83,7 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
         args: parsed.data as Record<string, unknown>,
         agent,
         signal,
+        client,
       });
       const result = toCallToolResult(output);
       const leaked = redactSecretsInResult(result, redactor);

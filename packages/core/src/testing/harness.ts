@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { formatZodIssues } from '../manifest/index.js';
 import type { Middleware } from '../middleware/types.js';
+import type { CallChannel, SessionChannel } from '../module/client-channel.js';
 import type { CredentialSpec, ScopedMcpModule, ToolMode } from '../module/types.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';
 import { captureLogger } from './capture-logger.js';
@@ -21,6 +22,14 @@ export interface HarnessOptions {
   readonly instance?: string;
   readonly manifestDir?: string;
   readonly middleware?: readonly Middleware[];
+  /** Stands in for the agent's client; default: no client (requests fail, capabilities `{}`). */
+  readonly session?: SessionChannel;
+}
+
+export interface HarnessCallOptions {
+  readonly signal?: AbortSignal;
+  /** The call's client channel (progress, server→client requests); default: the harness session. */
+  readonly client?: CallChannel;
 }
 
 export interface HarnessResult {
@@ -35,7 +44,9 @@ export interface ModuleHarness {
   readonly toolNames: readonly string[];
   readonly agent: AgentIdentity;
   /** Tool key (`read_file`) or exposed name (`filesystem_read_file`). */
-  call(tool: string, args?: Record<string, unknown>): Promise<HarnessResult>;
+  call(tool: string, args?: Record<string, unknown>, options?: HarnessCallOptions): Promise<HarnessResult>;
+  /** The runtime behind the harness (tool definitions via `runtime.list()`). */
+  readonly runtime: ScopedRuntime;
   /** Audit records written so far. */
   readonly audit: readonly Record<string, unknown>[];
   /** Ops records written so far. */
@@ -85,6 +96,7 @@ export async function createModuleHarness(
     ops: captureLogger('ops', ops),
     secrets: Object.values(credentials),
     middleware: options.middleware,
+    ...(options.session ? { session: options.session } : {}),
   });
   const report = await runtime.start();
   const health = report.modules[instance];
@@ -92,15 +104,19 @@ export async function createModuleHarness(
     // Module authors need the whole message here; the agent-facing status carries only its type.
     throw new Error(`module setup failed: ${runtime.instances[0]?.error ?? health?.status ?? 'unknown'}`);
   }
-  const toolNames = runtime.toolNames().filter((name) => name !== 'scoped_mcp_status');
+  const currentNames = () => runtime.toolNames().filter((name) => name !== 'scoped_mcp_status');
   return {
-    toolNames,
+    get toolNames() {
+      return currentNames();
+    },
+    runtime,
     agent,
     audit,
     ops,
-    async call(tool, args = {}) {
-      const name = toolNames.includes(tool) ? tool : `${instance}_${tool}`;
-      const raw = await runtime.call(name, args, new AbortController().signal);
+    async call(tool, args = {}, options = {}) {
+      const names = currentNames();
+      const name = names.includes(tool) ? tool : `${instance}_${tool}`;
+      const raw = await runtime.call(name, args, options);
       const first = raw.content[0];
       const text = first?.type === 'text' ? first.text : '';
       return { isError: raw.isError === true, text, raw, json: <T>() => JSON.parse(text) as T };
