@@ -34,6 +34,7 @@ export type {
   ModuleDefinition,
   ModuleLogger,
   RawToolResult,
+  RuntimePurpose,
   ScopedMcpModule,
   ToolAnnotationHints,
   ToolContext,

@@ -19,6 +19,8 @@ export interface CredentialSpec {
   readonly optional?: readonly string[];
 }
 
+export type RuntimePurpose = 'serve' | 'pins-update';
+
 /** What `setup` and `teardown` receive. */
 export interface ModuleContext<Config> {
   readonly agent: AgentIdentity;
@@ -30,6 +32,13 @@ export interface ModuleContext<Config> {
   readonly log: ModuleLogger;
   /** Directory of the manifest file; relative paths in config are resolved against it, never the cwd. */
   readonly manifestDir: string;
+  /** The manifest file itself (modules keep companion files such as a pin lock next to it). */
+  readonly manifestPath: string;
+  /**
+   * Why the runtime started: `serve` (normal), or `pins-update` (`scoped-mcp pins update`: record the
+   * current upstream tool definitions instead of enforcing the lock, then stop).
+   */
+  readonly purpose: RuntimePurpose;
   /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
   resolvePath(path: string): string;
   /** The agent's client: capabilities, server→client requests, logging, tool-list changes. */

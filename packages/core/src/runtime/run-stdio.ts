@@ -65,6 +65,7 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     agent,
     instances: assembly.instances,
     manifestDir: assembly.manifest.dir,
+    manifestPath: assembly.manifest.path,
     audit,
     ops,
     secrets: assembly.secrets,
@@ -85,5 +86,8 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
   const report = await runtime.start();
   const healthFile = env.SCOPED_MCP_HEALTH_FILE;
   if (healthFile) await writeHealthFile(healthFile, report, ops);
-  ops.info({ transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy }, 'server_ready');
+  ops.info(
+    { transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy },
+    'server_ready',
+  );
 }

@@ -7,7 +7,12 @@ import {
   ResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { ToolFailure } from '../errors/scoped-mcp-error.js';
-import type { CallChannel, ClientRequestOptions, LogLevel, SessionChannel } from '../module/client-channel.js';
+import type {
+  CallChannel,
+  ClientRequestOptions,
+  LogLevel,
+  SessionChannel,
+} from '../module/client-channel.js';
 
 /** Result schemas the SDK validates server→client answers with; anything else passes as a generic result. */
 const RESULT_SCHEMAS = {
@@ -89,7 +94,8 @@ export class ClientBridge implements SessionChannel {
     return {
       clientReady: () => this.clientReady(),
       clientCapabilities: () => this.clientCapabilities(),
-      request: (method, params, options) => this.request(method, params, { signal: extra.signal, ...options }),
+      request: (method, params, options) =>
+        this.request(method, params, { signal: extra.signal, ...options }),
       log: (level, data, logger) => this.log(level, data, logger),
       toolsChanged: () => undefined,
       ...(meta !== undefined ? { meta } : {}),

@@ -6,7 +6,8 @@ export function detachedSession(capabilities: Readonly<Record<string, unknown>> 
   return {
     clientReady: () => Promise.resolve(capabilities),
     clientCapabilities: () => capabilities,
-    request: (method) => Promise.reject(new ToolFailure(`the client cannot answer '${method}': no client is connected`)),
+    request: (method) =>
+      Promise.reject(new ToolFailure(`the client cannot answer '${method}': no client is connected`)),
     log: () => Promise.resolve(),
     toolsChanged: () => undefined,
   };

@@ -7,6 +7,7 @@ import { ErrorCode } from '../errors/codes.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/types.js';
 import type { SessionChannel } from '../module/client-channel.js';
+import type { RuntimePurpose } from '../module/types.js';
 import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport } from './status-report.js';
@@ -20,6 +21,10 @@ export interface RuntimeOptions {
   readonly agent: AgentIdentity;
   readonly instances: readonly InstanceSpec[];
   readonly manifestDir: string;
+  /** The manifest file; default `<manifestDir>/manifest.yml`. */
+  readonly manifestPath?: string;
+  /** Default `serve`; `pins-update` for `scoped-mcp pins update`. */
+  readonly purpose?: RuntimePurpose;
   readonly audit: Logger;
   readonly ops: Logger;
   readonly secrets?: readonly string[];
@@ -62,10 +67,17 @@ export class ScopedRuntime {
     this.session = options.session ?? detachedSession();
     this.instances = options.instances.map(
       (spec) =>
-        new ModuleInstance(spec, options.agent, options.manifestDir, options.ops, {
-          ...this.session,
-          toolsChanged: () => this.refresh(spec.key),
-        }),
+        new ModuleInstance(
+          spec,
+          options.agent,
+          options.manifestDir,
+          options.ops,
+          {
+            ...this.session,
+            toolsChanged: () => this.refresh(spec.key),
+          },
+          { manifestPath: options.manifestPath, purpose: options.purpose },
+        ),
     );
   }
 

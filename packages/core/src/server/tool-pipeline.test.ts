@@ -38,6 +38,8 @@ const context = {
   state: { s: 1 },
   log: captureLogger('ops', []),
   manifestDir: '/m',
+  manifestPath: '/m/manifest.yml',
+  purpose: 'serve',
   resolvePath: (p: string) => p,
   session: detachedSession(),
 } satisfies Omit<ToolContext<unknown, unknown>, 'signal' | 'client'>;
