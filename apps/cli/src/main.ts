@@ -1,4 +1,5 @@
 import { auditCommand } from './commands/audit.js';
+import { hitlCommand } from './commands/hitl.js';
 import { modulesCommand } from './commands/modules.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
@@ -8,7 +9,7 @@ import { parseCommon } from './options.js';
 import { err, out } from './output.js';
 import { cliVersion } from './package-info.js';
 
-const COMMANDS = new Set(['run', 'validate', 'modules', 'schema', 'audit']);
+const COMMANDS = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl']);
 
 /** Returns the exit code, or undefined when the process keeps serving. */
 export async function main(argv: readonly string[]): Promise<number | undefined> {
@@ -30,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     (options.help ? out : err)(HELP);
     return options.help ? 0 : 1;
   }
-  if (command !== 'audit' && options.positionals.length > 0) {
+  if (command !== 'audit' && command !== 'hitl' && options.positionals.length > 0) {
     err(`scoped-mcp: unexpected argument '${options.positionals[0]}'\n\n${HELP}`);
     return 1;
   }
@@ -43,6 +44,8 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return schemaCommand();
     case 'audit':
       return auditCommand(options.positionals);
+    case 'hitl':
+      return hitlCommand(options);
     default:
       return runCommand(options);
   }

@@ -67,3 +67,4 @@ export {
   type StateBackendPackageConfig,
   stateTtlMs,
 } from './state/index.js';
+export { PolicyError } from './middleware/argument-filter-error.js';

@@ -40,3 +40,36 @@ export {
   type ResponseFilterRule,
   type StateBackendConfig,
 } from './manifest/index.js';
+export {
+  agentKeyPrefix,
+  agentState,
+  DEFAULT_STATE_PREFIX,
+  inProcessState,
+  type OpenStateBackendOptions,
+  openStateBackend,
+  REDIS_STATE_PACKAGE,
+  sanitizeKeyPart,
+  type SlidingWindowResult,
+  type StateBackend,
+  StateUnavailableError,
+} from './state/index.js';
+export { createRateLimitMiddleware, type RateLimitOptions } from './middleware/rate-limit.js';
+export { RateLimitError } from './middleware/rate-limit-error.js';
+export {
+  approvalAgent,
+  approvePending,
+  type DecisionResult,
+  HitlApprovalRequired,
+  HitlRejected,
+  listPendingApprovals,
+  type PendingApproval,
+  type PendingEntry,
+  rejectPending,
+  TOKEN_TTL_SECONDS,
+} from './hitl/index.js';
+export { createHitlMiddleware, type HitlOptions } from './middleware/hitl.js';
+export { buildGuardrails, type GuardrailOptions, type Guardrails } from './middleware/guardrails.js';
+export { type ArgumentFilterOptions, createArgumentFilterMiddleware } from './middleware/argument-filter.js';
+export { createResponseFilterMiddleware, type ResponseFilterOptions } from './middleware/response-filter.js';
+export { PolicyError } from './middleware/argument-filter-error.js';
+export { compileGlob } from './middleware/glob.js';

@@ -18,6 +18,11 @@ export const ErrorCode = {
   limitExceeded: 'SMCP_TOOL_LIMIT_EXCEEDED',
   notFound: 'SMCP_TOOL_NOT_FOUND',
   startup: 'SMCP_STARTUP',
+  rateLimited: 'SMCP_RATE_LIMITED',
+  stateUnavailable: 'SMCP_STATE_UNAVAILABLE',
+  hitlApprovalRequired: 'SMCP_HITL_APPROVAL_REQUIRED',
+  hitlRejected: 'SMCP_HITL_REJECTED',
+  policyBlocked: 'SMCP_POLICY_BLOCKED',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

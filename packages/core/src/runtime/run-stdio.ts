@@ -1,12 +1,17 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createLoggers } from '../audit/loggers.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
+import { coreVersion } from '../loader/core-version.js';
+import { buildGuardrails } from '../middleware/guardrails.js';
 import type { Middleware } from '../middleware/types.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { installShutdown } from '../server/lifecycle.js';
 import { ClientBridge } from '../server/client-bridge.js';
 import { createMcpServer } from '../server/mcp-adapter.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';
+import { agentState } from '../state/agent-state.js';
+import { openStateBackend } from '../state/open-state-backend.js';
+import type { StateBackend } from '../state/types.js';
 import { assemble } from './assemble.js';
 
 export interface RunOptions {
@@ -18,7 +23,7 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Reported to clients as serverInfo.version. */
   readonly version: string;
-  /** Extra middleware from a program embedding core; runs inside the manifest's guardrails. */
+  /** Extra middleware from a program embedding core: runs inside HITL, outside the response filter. */
   readonly middleware?: readonly Middleware[];
 }
 
@@ -59,8 +64,37 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
       );
   }
 
+  // Shared state for rate limits and approvals; a Redis backend is a separate package, found like modules.
+  let state: StateBackend;
+  try {
+    state = await openStateBackend(manifest.state_backend, {
+      bases: [
+        assembly.manifest.dir,
+        ...(options.cliDir ? [options.cliDir] : []),
+        ...(options.modulesFrom ?? []),
+      ],
+      coreVersion: coreVersion(),
+      log: ops,
+    });
+  } catch (error) {
+    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
+    loggers.flush();
+    throw error;
+  }
+  const agentScopedState = agentState(state, agent.id);
+  const guardrailOptions = {
+    manifest,
+    agent,
+    audit,
+    state: agentScopedState,
+    sanitize: (value: unknown) => runtime.sanitizer.sanitize(value),
+    extra: options.middleware ?? [],
+  };
+  // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
+  const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
+
   const bridge = new ClientBridge();
-  const runtime = new ScopedRuntime({
+  const runtime: ScopedRuntime = new ScopedRuntime({
     session: bridge,
     agent,
     instances: assembly.instances,
@@ -69,14 +103,17 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     audit,
     ops,
     secrets: assembly.secrets,
-    middleware: options.middleware,
+    middleware: guardrails.middleware,
     logArgs: manifest.audit?.log_args ?? true,
   });
   const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: options.version });
   installShutdown({
     server,
     ops,
-    stop: () => runtime.stop(),
+    stop: async () => {
+      await runtime.stop();
+      await state.close().catch(() => undefined);
+    },
     flush: () => loggers.flush(),
     redact: (text) => runtime.sanitizer.redactText(text),
   });
@@ -84,6 +121,9 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
   // can wait for the client's capabilities before it connects its upstream. tools/list waits for startup.
   await server.connect(new StdioServerTransport());
   const report = await runtime.start();
+  for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() }).warnings) {
+    ops.warn({ detail: warning }, 'guardrail_warning');
+  }
   const healthFile = env.SCOPED_MCP_HEALTH_FILE;
   if (healthFile) await writeHealthFile(healthFile, report, ops);
   ops.info(

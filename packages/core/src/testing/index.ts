@@ -6,3 +6,4 @@ export {
   type HarnessResult,
   type ModuleHarness,
 } from './harness.js';
+export { describeStateBackendContract } from './state-backend-contract.js';

@@ -1,0 +1,301 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSanitizer } from '../audit/sanitize.js';
+import { coreVersion } from '../loader/core-version.js';
+import type { HitlConfig, StateBackendConfig } from '../manifest/manifest-types.js';
+import { createHitlMiddleware } from '../middleware/hitl.js';
+import { agentState } from '../state/agent-state.js';
+import { openStateBackend } from '../state/open-state-backend.js';
+import type { StateBackend } from '../state/types.js';
+import { captureLogger } from '../testing/capture-logger.js';
+import { createModuleHarness, type ModuleHarness } from '../testing/harness.js';
+import { GATED_TOOL_NAMES, gatedModule } from './__fixtures__/gated-module.js';
+import {
+  CLI_BIN,
+  loadRedisFixture,
+  makeInstallDir,
+  type RedisServerHandle,
+  requireBuilt,
+} from './__fixtures__/redis.js';
+
+// Process-level: the agent side runs here (harness + HITL middleware on Redis); the operator side is the
+// built `scoped-mcp hitl` command in its own process, as in production.
+
+const fixture = await loadRedisFixture();
+const available = fixture.redisServerAvailable();
+const ID = /approval ID: (agent-a\.[0-9a-f]{12})/;
+const PASSWORD = 'hunter2-Correct-Horse';
+
+interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(manifest: string, ...args: string[]): Promise<CliResult> {
+  const env = { ...process.env };
+  delete env.SCOPED_MCP_MODULES_FROM;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_BIN, 'hitl', '--manifest', manifest, ...args],
+      { env, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe.skipIf(!available)(
+  'HITL over Redis with the operator CLI in another process',
+  { timeout: 30_000 },
+  () => {
+    let server: RedisServerHandle;
+    let install: Awaited<ReturnType<typeof makeInstallDir>>;
+    let raw: StateBackend;
+    let manifest: string;
+    const harnesses: ModuleHarness[] = [];
+    const backends: StateBackend[] = [];
+
+    async function writeManifest(name: string, stateBackend: Record<string, unknown>): Promise<string> {
+      const path = join(install.dir, name);
+      const shared = stateBackend.type !== 'in_process';
+      await writeFile(
+        path,
+        JSON.stringify({
+          agent_type: 'build',
+          // The hitl command loads no module; the manifest only has to be valid.
+          modules: { filesystem: { config: { base_path: './ws' } } },
+          state_backend: stateBackend,
+          hitl: shared ? { approval_required: ['ops_write_*'] } : { shadow: ['ops_drop_*'] },
+        }),
+      );
+      return path;
+    }
+
+    async function open(config: StateBackendConfig): Promise<StateBackend> {
+      const backend = await openStateBackend(config, { bases: [install.dir], coreVersion: coreVersion() });
+      backends.push(backend);
+      return backend;
+    }
+
+    async function agent(
+      backend: StateBackend,
+      config: Partial<HitlConfig> = {},
+      agentId = 'agent-a',
+    ): Promise<{ harness: ModuleHarness; calls: string[]; audit: Record<string, unknown>[] }> {
+      const calls: string[] = [];
+      const audit: Record<string, unknown>[] = [];
+      const { middleware } = createHitlMiddleware({
+        config: {
+          approval_required: ['ops_write_*'],
+          shadow: [],
+          timeout_seconds: 300,
+          notify: { type: 'log' },
+          mode: 'enforce',
+          signing: { mode: 'off' },
+          ...config,
+        },
+        state: agentState(backend, agentId),
+        audit: captureLogger('audit', audit),
+        agent: { id: agentId, type: 'build', sessionId: 's' },
+        sanitize: createSanitizer().sanitize,
+        toolNames: GATED_TOOL_NAMES,
+        env: {},
+      });
+      const harness = await createModuleHarness(gatedModule(calls), {
+        agentId,
+        agentType: 'build',
+        middleware: [middleware],
+      });
+      harnesses.push(harness);
+      return { harness, calls, audit };
+    }
+
+    async function ask(harness: ModuleHarness, args: Record<string, unknown>): Promise<string> {
+      const r = await harness.call('write_file', args);
+      expect(r.isError).toBe(true);
+      const id = ID.exec(r.text)?.[1];
+      if (!id) throw new Error(`expected an approval id in: ${r.text}`);
+      return id;
+    }
+
+    beforeAll(async () => {
+      requireBuilt();
+      server = await fixture.startRedisServer();
+      install = await makeInstallDir();
+      manifest = await writeManifest('agent.json', { type: 'redis', url: server.url });
+      raw = await open({ type: 'redis', url: server.url });
+    });
+
+    afterEach(async () => {
+      await Promise.all(harnesses.splice(0).map((h) => h.close()));
+    });
+
+    afterAll(async () => {
+      await Promise.all(backends.map((b) => b.close().catch(() => undefined)));
+      await server?.stop();
+      await install?.remove();
+    });
+
+    it('refuses, lists, is approved by `scoped-mcp hitl approve`, runs once, then asks again', async () => {
+      const { harness, calls } = await agent(raw);
+      const id = await ask(harness, { path: 'a.txt', text: 'hi' });
+
+      const listed = await cli(manifest, 'list');
+      expect(listed).toMatchObject({ code: 0, stderr: '' });
+      expect(listed.stdout).toMatch(
+        new RegExp(
+          `^${id.replace('.', '\\.')}  agent=agent-a  tool=ops_write_file  expires_in=(300|299)s\\n$`,
+        ),
+      );
+
+      expect(await cli(manifest, 'approve', id)).toEqual({
+        code: 0,
+        stdout: `approved: ${id}\n`,
+        stderr: '',
+      });
+      expect((await cli(manifest, 'list')).stdout).toBe('(no pending approvals)\n');
+
+      const retry = await harness.call('write_file', { path: 'a.txt', text: 'hi' });
+      expect(retry).toMatchObject({ isError: false, text: 'wrote a.txt' });
+      expect(calls).toEqual(['write_file a.txt']);
+
+      const again = await ask(harness, { path: 'a.txt', text: 'hi' });
+      expect(again).not.toBe(id);
+      expect(calls).toEqual(['write_file a.txt']);
+    });
+
+    it('refuses a token for other arguments, and a second approval of the same id', async () => {
+      const { harness, calls } = await agent(raw);
+      const id = await ask(harness, { path: 'a.txt' });
+      expect((await cli(manifest, 'approve', id)).code).toBe(0);
+      const second = await cli(manifest, 'approve', id);
+      expect(second.code).toBe(3);
+      expect(second.stderr).toBe(
+        `error: no pending approval with ID '${id}' (it may have expired or been decided already)\n`,
+      );
+      expect(await ask(harness, { path: 'b.txt' })).not.toBe(id);
+      expect(calls).toEqual([]);
+      expect((await harness.call('write_file', { path: 'a.txt' })).isError).toBe(false);
+    });
+
+    it('runs exactly one of many concurrent retries (atomic take on Redis)', async () => {
+      const { harness, calls } = await agent(raw);
+      const id = await ask(harness, { path: 'c.txt' });
+      expect((await cli(manifest, 'approve', id)).code).toBe(0);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => harness.call('write_file', { path: 'c.txt' })),
+      );
+      expect(results.filter((r) => !r.isError)).toHaveLength(1);
+      expect(calls).toEqual(['write_file c.txt']);
+    });
+
+    it('lets a pending approval expire: the CLI cannot approve it, the retry gets a new id', async () => {
+      const { harness, calls } = await agent(raw, { timeout_seconds: 1 });
+      const id = await ask(harness, { path: 'slow.txt' });
+      await new Promise((r) => setTimeout(r, 1300));
+      expect((await cli(manifest, 'approve', id)).code).toBe(3);
+      expect(await ask(harness, { path: 'slow.txt' })).not.toBe(id);
+      expect(calls).toEqual([]);
+    });
+
+    it('passes the operator’s rejection and reason to the next retry', async () => {
+      const { harness, calls } = await agent(raw);
+      const id = await ask(harness, { path: 'r.txt' });
+      expect(await cli(manifest, 'reject', id, 'not', 'during', 'the', 'freeze')).toEqual({
+        code: 0,
+        stdout: `rejected: ${id}\n`,
+        stderr: '',
+      });
+      const r = await harness.call('write_file', { path: 'r.txt' });
+      expect(r.text).toBe(
+        `Tool call to 'ops_write_file' was rejected by the operator (approval ID: ${id}): not during the freeze`,
+      );
+      expect(calls).toEqual([]);
+    });
+
+    it('keeps agents apart: agent-b cannot use agent-a’s approval', async () => {
+      const a = await agent(raw);
+      const b = await agent(raw, {}, 'agent-b');
+      const id = await ask(a.harness, { path: 'shared.txt' });
+      expect((await cli(manifest, 'approve', id)).code).toBe(0);
+      const r = await b.harness.call('write_file', { path: 'shared.txt' });
+      expect(r.text).toMatch(/approval ID: agent-b\.[0-9a-f]{12}/);
+      expect(b.calls).toEqual([]);
+    });
+
+    it('stores no raw secret argument in Redis', async () => {
+      const { harness } = await agent(raw);
+      await ask(harness, { path: 'p.txt', password: PASSWORD });
+      const keys = await raw.keys('*');
+      expect(keys.length).toBeGreaterThan(0);
+      const values = await Promise.all(keys.map((k) => raw.get(k).catch(() => '')));
+      expect([...keys, ...values].join('\n')).not.toContain(PASSWORD);
+    });
+
+    it('uses state_backend.key_prefix the same way on both sides', async () => {
+      const prefixed = await writeManifest('prefixed.json', {
+        type: 'redis',
+        url: server.url,
+        key_prefix: 'tenant1:',
+      });
+      const backend = await open({ type: 'redis', url: server.url, key_prefix: 'tenant1:' });
+      const { harness, calls } = await agent(backend);
+      const id = await ask(harness, { path: 'k.txt' });
+      expect((await cli(manifest, 'list')).stdout).not.toContain(id);
+      expect((await cli(prefixed, 'list')).stdout).toContain(id);
+      expect((await cli(prefixed, 'approve', id)).code).toBe(0);
+      expect((await harness.call('write_file', { path: 'k.txt' })).isError).toBe(false);
+      expect(calls).toEqual(['write_file k.txt']);
+    });
+
+    it('exits 2 on a malformed id and 1 without a shared backend, touching nothing', async () => {
+      const { harness } = await agent(raw);
+      await ask(harness, { path: 'm.txt' });
+      const snapshot = async () => {
+        const keys = (await raw.keys('*')).sort();
+        return Promise.all(keys.map(async (k) => `${k}=${await raw.get(k)}`));
+      };
+      const before = await snapshot();
+      const bad = await cli(manifest, 'approve', 'agent-a.XYZ');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^error: malformed approval ID "agent-a.XYZ"/);
+      const local = await writeManifest('local.json', { type: 'in_process' });
+      const refused = await cli(local, 'list');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        'error: hitl needs a shared state backend (state_backend.type: redis) — approvals are written by this command, in another process\n',
+      );
+      for (const id of ['*', 'agent-a.*', 'agent-a.0123456789ab\n', '../agent-a.0123456789ab']) {
+        expect((await cli(manifest, 'reject', id)).code).toBe(2);
+      }
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('fails closed when Redis goes away: the agent is refused, the CLI exits 1 promptly', async () => {
+      const doomed = await fixture.startRedisServer();
+      const backend = await open({ type: 'redis', url: doomed.url });
+      const { harness, calls, audit } = await agent(backend);
+      const id = await ask(harness, { path: 'd.txt' });
+      const doomedManifest = await writeManifest('doomed.json', { type: 'redis', url: doomed.url });
+      await doomed.kill();
+
+      const r = await harness.call('write_file', { path: 'd.txt' });
+      expect(r).toMatchObject({ isError: true, text: 'approval rejected: state backend unavailable' });
+      expect(calls).toEqual([]);
+      expect(audit.at(-1)).toMatchObject({ event: 'hitl_state_read_failed' });
+
+      const started = Date.now();
+      const approve = await cli(doomedManifest, 'approve', id);
+      expect(approve.code).toBe(1);
+      expect(approve.stdout).toBe('');
+      expect(approve.stderr).toMatch(/^error: /);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
+  },
+);

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { Notifier } from './notifier.js';
+
+/** The default: an audit warning the operator's log tooling can alert on. */
+export function logNotifier(audit: Logger): Notifier {
+  return {
+    type: 'log',
+    async notify(n) {
+      audit.warn(
+        {
+          approval_id: n.approval_id,
+          tool: n.tool,
+          agent_id: n.agent_id,
+          agent_type: n.agent_type,
+          arguments_summary: n.arguments_summary,
+          timeout_seconds: n.timeout_seconds,
+          message: n.message,
+        },
+        'hitl_approval_required',
+      );
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import type { Logger } from 'pino';
+import { ToolInputError } from '../errors/scoped-mcp-error.js';
+import { createApprovalStore } from '../hitl/approval-store.js';
+import { TOKEN_TTL_SECONDS } from '../hitl/approval-record.js';
+import { argsHash } from '../hitl/args-hash.js';
+import { createNotifier } from '../hitl/create-notifier.js';
+import { HitlApprovalRequired, HitlRejected } from '../hitl/hitl-errors.js';
+import type { Notifier } from '../hitl/notifier.js';
+import { formatApprovalMessage } from '../hitl/notify-message.js';
+import type { AgentIdentity } from '../identity/agent-identity.js';
+import type { HitlConfig } from '../manifest/manifest-types.js';
+import type { ToolOutput } from '../module/types.js';
+import { StateUnavailableError } from '../state/state-errors.js';
+import type { StateBackend } from '../state/types.js';
+import { compileGlob } from './glob.js';
+import type { Middleware, ToolCall } from './types.js';
+
+export interface HitlOptions {
+  readonly config: HitlConfig;
+  /** Already scoped to the agent (`agentState`); must be shared when approval_required lists anything. */
+  readonly state: StateBackend;
+  readonly audit: Logger;
+  readonly agent: AgentIdentity;
+  /** The audit sanitiser: summaries of arguments go through it before reaching state, logs or notifiers. */
+  readonly sanitize: (value: unknown) => unknown;
+  /** Every registered tool name, to warn about patterns that match none. */
+  readonly toolNames: readonly string[];
+  /** Where notifier credentials are read (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Replaces the manifest's notifier (tests, embedders). */
+  readonly notifier?: Notifier;
+}
+
+export const SHADOW_RESULT = Object.freeze({
+  shadow: true,
+  message: 'tool call shadowed — no upstream invocation',
+});
+export const HITL_BACKEND_MESSAGE = 'approval rejected: state backend unavailable';
+
+type Decision = 'shadow' | 'approval' | 'pass';
+
+/**
+ * Reference §5.4, reject-then-wait: a gated call is refused with an approval id; the operator approves it
+ * from another process (`scoped-mcp hitl approve`), which leaves a one-time token bound to the tool and
+ * the exact arguments; the agent's retry consumes it and runs. Shadow patterns win over approval. Every
+ * state failure refuses the call (fail closed).
+ */
+export function createHitlMiddleware(options: HitlOptions): { middleware: Middleware; warnings: string[] } {
+  const { config, state, audit, agent, sanitize } = options;
+  const warnings = unsupportedWarnings(config);
+  if (config.approval_required.length > 0 && !state.shared) {
+    throw new Error(
+      "hitl.approval_required needs a shared state backend (state_backend.type: redis), because 'scoped-mcp hitl approve' runs in another process",
+    );
+  }
+  const shadow = config.shadow.map(compileGlob);
+  const approval = config.approval_required.map(compileGlob);
+  warnings.push(
+    ...unmatched('shadow', config.shadow, shadow, options.toolNames),
+    ...unmatched('approval_required', config.approval_required, approval, options.toolNames),
+  );
+  const decide = (tool: string): Decision =>
+    shadow.some((m) => m(tool)) ? 'shadow' : approval.some((m) => m(tool)) ? 'approval' : 'pass';
+  // Decided once per tool: the registry's names are fixed at startup, so the map stays small.
+  const decisions = new Map<string, Decision>(options.toolNames.map((t) => [t, decide(t)]));
+
+  let notifier = options.notifier;
+  if (!notifier) {
+    const setup = createNotifier(config.notify, { audit, env: options.env ?? process.env });
+    notifier = setup.notifier;
+    warnings.push(...setup.warnings);
+  }
+  const store = createApprovalStore(state);
+
+  async function requireApproval(call: ToolCall, next: () => Promise<ToolOutput>): Promise<ToolOutput> {
+    const tool = call.tool;
+    let hash: string;
+    try {
+      hash = argsHash(call.args);
+    } catch {
+      throw new ToolInputError(
+        `the arguments of '${tool}' cannot be bound to an approval (cyclic or too deeply nested)`,
+      );
+    }
+    let approved: { approvalId: string } | undefined;
+    let rejected: Awaited<ReturnType<typeof store.consumeRejection>>;
+    try {
+      approved = await store.consumeApproval(tool, hash);
+      if (!approved) rejected = await store.consumeRejection(tool, hash);
+    } catch (error) {
+      audit.error({ tool, ...describe(error) }, 'hitl_state_read_failed');
+      throw new StateUnavailableError(HITL_BACKEND_MESSAGE);
+    }
+    if (approved) {
+      audit.warn({ tool, approval_id: approved.approvalId }, 'hitl_preapproved');
+      return next();
+    }
+    if (rejected) {
+      audit.warn(
+        { tool, approval_id: rejected.approval_id, reason: rejected.reason ?? null },
+        'hitl_rejection_reported',
+      );
+      throw new HitlRejected(tool, rejected.approval_id, rejected.reason);
+    }
+
+    const summary = sanitize(call.args);
+    let opened: Awaited<ReturnType<typeof store.openApproval>>;
+    try {
+      opened = await store.openApproval({
+        tool,
+        argsHash: hash,
+        agentId: agent.id,
+        agentType: agent.type,
+        argumentsSummary: summary,
+        timeoutSeconds: config.timeout_seconds,
+      });
+    } catch (error) {
+      audit.error({ tool, ...describe(error) }, 'hitl_state_write_failed');
+      throw new StateUnavailableError(HITL_BACKEND_MESSAGE);
+    }
+    const { record, created } = opened;
+    if (!created) {
+      // The agent retried before the operator decided: same id, and the operator is not paged again.
+      audit.info({ tool, approval_id: record.approval_id }, 'hitl_approval_still_pending');
+      throw new HitlApprovalRequired(tool, record.approval_id, TOKEN_TTL_SECONDS, { stillPending: true });
+    }
+    audit.warn(
+      {
+        approval_id: record.approval_id,
+        tool,
+        arguments_summary: summary,
+        timeout_seconds: record.timeout_seconds,
+      },
+      'hitl_approval_pending',
+    );
+    const base = {
+      approval_id: record.approval_id,
+      tool,
+      agent_id: agent.id,
+      agent_type: agent.type,
+      arguments_summary: summary,
+      timeout_seconds: record.timeout_seconds,
+    };
+    try {
+      await notifier?.notify({ ...base, message: formatApprovalMessage(base) });
+    } catch (error) {
+      audit.error(
+        {
+          tool,
+          approval_id: record.approval_id,
+          notifier: notifier?.type,
+          ...describe(error),
+        },
+        'hitl_notifier_failed',
+      );
+    }
+    throw new HitlApprovalRequired(tool, record.approval_id, TOKEN_TTL_SECONDS);
+  }
+
+  const middleware: Middleware = async (call, next) => {
+    let decision = decisions.get(call.tool);
+    if (decision === undefined) {
+      decision = decide(call.tool);
+      decisions.set(call.tool, decision);
+    }
+    if (decision === 'pass') return next();
+    if (decision === 'shadow') {
+      audit.warn({ tool: call.tool, arguments_summary: sanitize(call.args) }, 'hitl_shadowed');
+      return { ...SHADOW_RESULT };
+    }
+    return requireApproval(call, next);
+  };
+  return { middleware, warnings };
+}
+
+function unsupportedWarnings(config: HitlConfig): string[] {
+  const warnings: string[] = [];
+  if (config.mode === 'interactive') {
+    warnings.push(
+      "hitl.mode: 'interactive' is not supported yet; approvals go through 'scoped-mcp hitl approve' (mode 'enforce')",
+    );
+  }
+  if (config.signing.mode !== 'off') {
+    warnings.push(
+      `hitl.signing.mode: '${config.signing.mode}' is not supported yet; approval tokens are NOT signature-checked (behaves as 'off')`,
+    );
+  }
+  return warnings;
+}
+
+function unmatched(
+  list: 'shadow' | 'approval_required',
+  patterns: readonly string[],
+  matchers: readonly ((name: string) => boolean)[],
+  toolNames: readonly string[],
+): string[] {
+  const warnings: string[] = [];
+  for (const [i, pattern] of patterns.entries()) {
+    const matcher = matchers[i] as (name: string) => boolean;
+    if (toolNames.some(matcher)) continue;
+    const hint = pattern.includes('.')
+      ? " (tool names are '<module key>_<tool>', e.g. 'filesystem_write_file'; '.' is not a separator)"
+      : '';
+    warnings.push(`hitl.${list}[${i}]: pattern '${pattern}' matches no tool, so it has no effect${hint}`);
+  }
+  return warnings;
+}
+
+/** Error class and first line only: backend messages can name hosts, and the audit line must stay short. */
+function describe(error: unknown): { error_type: string; error: string } {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n', 1)[0] ?? '';
+  return {
+    error_type: error instanceof Error ? error.name : typeof error,
+    error: line.length > 200 ? `${line.slice(0, 200)}…` : line,
+  };
+}
