@@ -9,6 +9,8 @@ Usage:
   scoped-mcp audit verify FILE             check an audit log's hash chain
   scoped-mcp hitl --manifest PATH list | approve ID | reject ID [REASON]
                                            decide pending human-in-the-loop approvals (redis state)
+  scoped-mcp pins update --manifest PATH   record the mcp_proxy upstreams' tool definitions in
+                                           <manifest>.pins.json (for pinning: warn | enforce)
   scoped-mcp --help | --version
 
 Environment:

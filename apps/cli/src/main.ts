@@ -1,6 +1,7 @@
 import { auditCommand } from './commands/audit.js';
 import { hitlCommand } from './commands/hitl.js';
 import { modulesCommand } from './commands/modules.js';
+import { pinsCommand } from './commands/pins.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
@@ -9,7 +10,7 @@ import { parseCommon } from './options.js';
 import { err, out } from './output.js';
 import { cliVersion } from './package-info.js';
 
-const COMMANDS = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl']);
+const COMMANDS = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl', 'pins']);
 
 /** Returns the exit code, or undefined when the process keeps serving. */
 export async function main(argv: readonly string[]): Promise<number | undefined> {
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     (options.help ? out : err)(HELP);
     return options.help ? 0 : 1;
   }
-  if (command !== 'audit' && command !== 'hitl' && options.positionals.length > 0) {
+  if (command !== 'audit' && command !== 'hitl' && command !== 'pins' && options.positionals.length > 0) {
     err(`scoped-mcp: unexpected argument '${options.positionals[0]}'\n\n${HELP}`);
     return 1;
   }
@@ -46,6 +47,8 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       return auditCommand(options.positionals);
     case 'hitl':
       return hitlCommand(options);
+    case 'pins':
+      return pinsCommand(options);
     default:
       return runCommand(options);
   }

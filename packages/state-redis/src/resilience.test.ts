@@ -3,7 +3,7 @@
 import { createRateLimitMiddleware } from '@scoped-mcp/core/runtime';
 import { captureLogger } from '@scoped-mcp/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentState } from '../../core/src/state/agent-state.js';
+import { agentState } from '@scoped-mcp/core/runtime';
 import {
   type RedisServerHandle,
   redisServerAvailable,

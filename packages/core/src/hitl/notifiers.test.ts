@@ -43,7 +43,7 @@ describe('log notifier', () => {
       expect.objectContaining({
         event: 'hitl_approval_required',
         level: 'warn',
-        ...fields,
+        ...withoutIdentity(fields),
         message: notification.message,
       }),
     ]);
@@ -183,3 +183,9 @@ describe('matrix notifier', () => {
     expect(records[0]?.event).toBe('hitl_approval_required');
   });
 });
+
+/** The audit logger binds agent_id and agent_type itself; the log notifier does not repeat them. */
+function withoutIdentity(all: Record<string, unknown>): Record<string, unknown> {
+  const { agent_id: _id, agent_type: _type, ...rest } = all;
+  return rest;
+}

@@ -10,8 +10,6 @@ export function logNotifier(audit: Logger): Notifier {
         {
           approval_id: n.approval_id,
           tool: n.tool,
-          agent_id: n.agent_id,
-          agent_type: n.agent_type,
           arguments_summary: n.arguments_summary,
           timeout_seconds: n.timeout_seconds,
           message: n.message,

@@ -81,6 +81,8 @@ export type ToolOutput = JsonValue | RawToolResult;
 export interface ToolAnnotationHints {
   /** A human-readable title (MCP `annotations.title`). */
   readonly title?: string;
+  /** Defaults from `mode`; a proxy may pass an upstream's own hint through unchanged. */
+  readonly readOnlyHint?: boolean;
   readonly destructiveHint?: boolean;
   readonly idempotentHint?: boolean;
   readonly openWorldHint?: boolean;
@@ -92,7 +94,7 @@ export interface ToolDefinition<Input extends z.ZodType, Config, State> {
   readonly title?: string;
   /** Parsed (and thereby validated) before the handler runs; its JSON Schema is advertised to clients. */
   readonly input: Input;
-  /** Extra MCP annotations; `readOnlyHint` always follows `mode`. */
+  /** Extra MCP annotations; `readOnlyHint` and `destructiveHint` default from `mode`. */
   readonly annotations?: ToolAnnotationHints;
   /**
    * Advertised verbatim instead of the JSON Schema derived from `input` — for proxies, which pass an

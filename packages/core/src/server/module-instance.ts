@@ -99,7 +99,13 @@ export class ModuleInstance {
     }
     this.deps = deps;
     this.tools = this.buildTools(module, deps, opsForModule);
-    if (this.tools.length === 0) opsForModule.warn({}, 'no_tools_registered');
+    if (this.tools.length === 0) {
+      const hint =
+        this.spec.mode === 'read'
+          ? 'mode: read registers read tools only, and this module has none'
+          : undefined;
+      opsForModule.warn({ mode: this.spec.mode, ...(hint ? { hint } : {}) }, 'no_tools_registered');
+    }
     this.status = 'running';
   }
 

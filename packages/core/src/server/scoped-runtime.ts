@@ -72,8 +72,12 @@ export class ScopedRuntime {
           options.agent,
           options.manifestDir,
           options.ops,
+          // Delegate by hand: the session may be a class instance, whose methods a spread would drop.
           {
-            ...this.session,
+            clientReady: () => this.session.clientReady(),
+            clientCapabilities: () => this.session.clientCapabilities(),
+            request: (method, params, requestOptions) => this.session.request(method, params, requestOptions),
+            log: (level, data, logger) => this.session.log(level, data, logger),
             toolsChanged: () => this.refresh(spec.key),
           },
           { manifestPath: options.manifestPath, purpose: options.purpose },

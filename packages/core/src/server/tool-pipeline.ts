@@ -65,7 +65,10 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   const handler = async (call: ToolCall) =>
     tool.handler(
       call.args,
-      Object.assign(Object.create(context) as ToolContext<unknown, unknown>, { signal: call.signal }),
+      Object.assign(Object.create(context) as ToolContext<unknown, unknown>, {
+        signal: call.signal,
+        client: call.client,
+      }),
     );
   const chain = composeMiddleware(deps.middleware, handler);
   const { audit, ops, sanitizer, redactor, agent, logArgs } = deps;
@@ -152,26 +155,28 @@ function auditFields(
 }
 
 function describeTool(name: string, tool: AnyToolDefinition<unknown, unknown>): Tool {
-  const inputSchema = z.toJSONSchema(tool.input, {
-    io: 'input',
-    unrepresentable: 'any',
-  }) as Tool['inputSchema'];
-  delete (inputSchema as { $schema?: unknown }).$schema;
+  let inputSchema: Tool['inputSchema'];
+  if (tool.inputSchema) {
+    // A proxied upstream's schema goes out exactly as it came ($schema, $defs, additionalProperties kept).
+    inputSchema = structuredClone(tool.inputSchema) as Tool['inputSchema'];
+  } else {
+    inputSchema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Tool['inputSchema'];
+    delete (inputSchema as { $schema?: unknown }).$schema;
+  }
   const readOnly = tool.mode === 'read';
+  const hints = tool.annotations;
   return {
     name,
     ...(tool.title ? { title: tool.title } : {}),
     description: tool.description,
     inputSchema,
-    annotations: {
-      readOnlyHint: readOnly,
-      destructiveHint: readOnly ? false : (tool.annotations?.destructiveHint ?? true),
-      ...(tool.annotations?.idempotentHint !== undefined
-        ? { idempotentHint: tool.annotations.idempotentHint }
-        : {}),
-      ...(tool.annotations?.openWorldHint !== undefined
-        ? { openWorldHint: tool.annotations.openWorldHint }
-        : {}),
-    },
+    ...(tool.outputSchema
+      ? { outputSchema: structuredClone(tool.outputSchema) as Tool['outputSchema'] }
+      : {}),
+    // A read tool is always advertised read-only; a write tool's hints default from its mode, and a
+    // proxy's upstream hints (passed in `annotations`) are kept as the upstream declared them.
+    annotations: readOnly
+      ? { ...hints, readOnlyHint: true, destructiveHint: false }
+      : { readOnlyHint: false, destructiveHint: true, ...hints },
   };
 }
