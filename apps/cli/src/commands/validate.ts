@@ -26,6 +26,11 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
         `${assembly.toolNames.length} tools plus ${STATUS_TOOL}:`,
     );
     for (const name of names) out(`  ${name}`);
+    for (const instance of assembly.instances) {
+      if (instance.module?.dynamicTools && !instance.failure) {
+        out(`  ${instance.key}_*   (discovered from its upstream at start; 'scoped-mcp pins update' records them)`);
+      }
+    }
     for (const warning of assembly.warnings) err(`warning: ${warning}`);
     return 0;
   } catch (error) {
