@@ -28,7 +28,9 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     for (const name of names) out(`  ${name}`);
     for (const instance of assembly.instances) {
       if (instance.module?.dynamicTools && !instance.failure) {
-        out(`  ${instance.key}_*   (discovered from its upstream at start; 'scoped-mcp pins update' records them)`);
+        out(
+          `  ${instance.key}_*   (discovered from its upstream at start; 'scoped-mcp pins update' records them)`,
+        );
       }
     }
     for (const warning of assembly.warnings) err(`warning: ${warning}`);
