@@ -1,3 +1,4 @@
+import { type CommandOutcome, captureOutput } from '../__fixtures__/capture-output.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -47,24 +48,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await pinsCommand(parseCommon([...args, '--ops-log', join(dir, 'ops.jsonl')]));
-    return { code, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+function run(...args: string[]): Promise<CommandOutcome> {
+  return captureOutput(() => pinsCommand(parseCommon([...args, '--ops-log', join(dir, 'ops.jsonl')])));
 }
 
 describe('scoped-mcp pins', () => {
