@@ -44,7 +44,7 @@ export type {
 } from './module/types.js';
 export { type NamespaceScope, namespaceScope } from './scope/namespace-scope.js';
 export { renderAgentTemplate } from './scope/template.js';
-export { type PrefixScope, prefixScope, type ScopedPath } from './scope/prefix-scope.js';
+export { type LexicalPath, type PrefixScope, prefixScope, type ScopedPath } from './scope/prefix-scope.js';
 export type { ResolveOptions } from './scope/prefix-scope.js';
 export {
   type ReadFileOptions,

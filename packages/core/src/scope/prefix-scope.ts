@@ -17,6 +17,18 @@ export interface ScopedPath {
   readonly relative: string;
 }
 
+/**
+ * What an agent path names when no symlink is involved, computed without any I/O (and validated exactly
+ * as `resolve` validates). Proof of nothing on disk: only `ScopedFs.readFileAt` takes it, and it checks
+ * where the opened file really is before reading.
+ */
+export interface LexicalPath {
+  /** Path relative to the scope root, as in ScopedPath; safe to show the agent. */
+  readonly relative: string;
+  /** root + relative: the host path the file has if nothing on the way is a symlink. */
+  readonly candidate: string;
+}
+
 export interface ResolveOptions {
   /**
    * true (default): a symlink at the leaf is followed and `absolute` is where it leads (inside the root).
@@ -31,6 +43,8 @@ export interface PrefixScope {
   readonly root: string;
   /** Validates an agent-supplied path and maps it into the scope; throws ScopeViolation otherwise. */
   resolve(path: string, options?: ResolveOptions): Promise<ScopedPath>;
+  /** Validates an agent-supplied path without touching the disk; throws ScopeViolation as resolve does. */
+  lexical(path: string): LexicalPath;
 }
 
 // Linux's own limit (MAXSYMLINKS); a deeper chain is a loop or an attack.
@@ -65,7 +79,13 @@ export async function prefixScope(root: string): Promise<PrefixScope> {
     return Object.freeze({ absolute: await walker.follow(relative), relative });
   }
 
-  return Object.freeze({ root: realRoot, resolve });
+  function lexical(input: string): LexicalPath {
+    if (typeof input !== 'string') throw new ToolInputError('Path must be a string');
+    const relative = parseAgentPath(input, spellings);
+    return Object.freeze({ relative, candidate: relative === '' ? realRoot : `${realRoot}/${relative}` });
+  }
+
+  return Object.freeze({ root: realRoot, resolve, lexical });
 }
 
 function posixDirname(relative: string): string {

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import { ScopeViolation } from '../errors/scoped-mcp-error.js';
 import { displayRelative, isInsideRoot, quoteAgentPath } from './prefix-scope-path.js';
@@ -91,6 +91,37 @@ export class DirOpener {
       await handle.close();
       throw error;
     }
+  }
+
+  /**
+   * The fast path for reading: opens `absolute` (a resolved path, leaf never followed) in one step and asks
+   * the kernel where the opened file really is. Only when /proc/self/fd names exactly the resolved path is
+   * the file returned; a path that changed since resolve (a directory swapped for a symlink, a rename, a
+   * deletion) gives undefined, and the caller takes the directory-pinned path, which refuses it exactly.
+   * A swap can make this open() touch a file outside the root (never read it); opening read-only with
+   * O_NONBLOCK has no effect on a regular file or FIFO.
+   */
+  async openVerifiedFile(
+    absolute: string,
+    flags: number,
+  ): Promise<{ handle: FileHandle; stats: Stats } | undefined> {
+    if (this.procFd === false) return undefined;
+    let handle: FileHandle;
+    try {
+      handle = await open(absolute, flags | constants.O_NOFOLLOW);
+    } catch {
+      return undefined;
+    }
+    try {
+      if (await this.usesProc(handle.fd)) {
+        const [actual, stats] = await Promise.all([readlink(procPath(handle.fd)), handle.stat()]);
+        if (actual === absolute && isInsideRoot(this.root, actual)) return { handle, stats };
+      }
+    } catch {
+      // fall through to the exact path
+    }
+    handle.close().catch(() => undefined);
+    return undefined;
   }
 
   /** Opens a direct child (a plain name, never '..') of a verified directory. */

@@ -153,6 +153,25 @@ describe.each([
     expect(await readFile(join(rootDir, 'real/n.txt'), 'utf8')).toBe('via alias');
   });
 
+  it('readFileAt gives what resolve + readFile give', async () => {
+    await mkdir(join(rootDir, 'real'));
+    await writeFile(join(rootDir, 'real/n.txt'), 'via alias');
+    await symlink('real', join(rootDir, 'alias'));
+    await mkdir(join(rootDir, 'dir'));
+    const read = (p: string, maxBytes = 100) => sfs.readFileAt(scope.lexical(p), { maxBytes });
+    const codeOf = async (p: Promise<unknown>) => fsErrorCode(await caught(p));
+    expect((await read('real/n.txt')).toString()).toBe('via alias');
+    expect((await read('alias/n.txt')).toString()).toBe('via alias');
+    expect((await read('./real/../alias/n.txt')).toString()).toBe('via alias');
+    expect(await codeOf(read('dir'))).toBe('EISDIR');
+    expect(await codeOf(read(''))).toBe('EISDIR');
+    expect(await codeOf(read('missing'))).toBe('ENOENT');
+    expect(await codeOf(read('real/n.txt/x'))).toBe('ENOTDIR');
+    expect((await caught(read('real/n.txt', 3))).message).toContain('limited to 3 bytes');
+    expect(() => scope.lexical('../outside/f.txt')).toThrow(/outside/);
+    expect(() => scope.lexical(join(outside, 'f.txt'))).toThrow();
+  });
+
   it('refuses a path that does not come from this scope', async () => {
     const forged: ScopedPath = { absolute: join(outside, 'f.txt'), relative: 'f.txt' };
     const error = await caught(sfs.readFile(forged, { maxBytes: 100 }));
@@ -228,6 +247,28 @@ describe.each([
       const target = await scope.resolve('d/f.txt', { followLeaf: false });
       await swapDirForLink('d', outside);
       await expectRefusedAndOutsideUntouched(() => sfs.unlink(target));
+    });
+
+    // readFileAt takes a path checked without I/O and opens it directly: the kernel's answer for the open
+    // file, not the earlier look, decides.
+    it('readFileAt: parent directory swapped', async () => {
+      const target = scope.lexical('d/f.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.readFileAt(target, { maxBytes: 100 }));
+    });
+
+    it('readFileAt: grandparent directory swapped', async () => {
+      const target = scope.lexical('d/e/f.txt');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => sfs.readFileAt(target, { maxBytes: 100 }));
+    });
+
+    it('readFileAt: leaf is a link to outside', async () => {
+      await rm(join(rootDir, 'd/f.txt'));
+      await symlink(join(outside, 'f.txt'), join(rootDir, 'd/f.txt'));
+      await expectRefusedAndOutsideUntouched(() =>
+        sfs.readFileAt(scope.lexical('d/f.txt'), { maxBytes: 100 }),
+      );
     });
 
     it('write: leaf swapped for a link is replaced, never followed', async () => {

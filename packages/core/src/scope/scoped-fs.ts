@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, mkdir, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { LimitExceededError, ScopeViolation, ToolInputError } from '../errors/scoped-mcp-error.js';
 import { displayRelative, isInsideRoot, quoteAgentPath } from './prefix-scope-path.js';
-import type { PrefixScope, ScopedPath } from './prefix-scope.js';
+import type { LexicalPath, PrefixScope, ScopedPath } from './prefix-scope.js';
 import { DirOpener, openNoFollow, type VerifiedDir } from './scoped-fs-dir.js';
 import { FsCodeError, fsErrorCode } from './scoped-fs-errors.js';
 
@@ -31,6 +31,12 @@ export interface ScopedFs {
   readonly scope: PrefixScope;
   /** Reads a regular file (never a FIFO, device or directory: EISDIR). */
   readFile(target: ScopedPath, options: ReadFileOptions): Promise<Buffer>;
+  /**
+   * `scope.resolve` and `readFile` in one. A path with no symlink on the way is opened directly and read
+   * once the kernel confirms (via /proc/self/fd) that the open file is exactly that in-root path; anything
+   * else is resolved and read the exact way. Same results and errors as resolve + readFile, fewer hops.
+   */
+  readFileAt(path: LexicalPath, options: ReadFileOptions): Promise<Buffer>;
   /** Entry names of a directory, unsorted (ENOENT, ENOTDIR). */
   readdir(target: ScopedPath): Promise<string[]>;
   /**
@@ -133,34 +139,63 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
     }
   }
 
+  async function readFile(target: ScopedPath, { maxBytes }: ReadFileOptions): Promise<Buffer> {
+    const { parent, name } = split(target);
+    const direct = await opener.openVerifiedFile(target.absolute, READ_FLAGS);
+    if (direct) return readOpened(direct.handle, direct.stats, maxBytes, target.relative);
+    // Anything unusual (missing file, a path changed since resolve, no /proc) takes the slow, exact path,
+    // which also gives the precise error.
+    const dir = await opener.open(parent, target.relative);
+    let handle: FileHandle;
+    try {
+      handle = await openNoFollow(dir.child(name), READ_FLAGS, target.relative);
+    } catch (error) {
+      await dir.close();
+      throw error;
+    }
+    let stats: Stats;
+    try {
+      // The directory is no longer needed once the file is open; closing it overlaps with the fstat.
+      [, stats] = await Promise.all([dir.close(), handle.stat()]);
+      if (!dir.pinned) await opener.checkPortable(handle, target.absolute, target.relative);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return readOpened(handle, stats, maxBytes, target.relative);
+  }
+
+  /** Reads a file opened (and proven inside the root) by the caller; always closes the handle. */
+  async function readOpened(
+    handle: FileHandle,
+    stats: Stats,
+    maxBytes: number,
+    relative: string,
+  ): Promise<Buffer> {
+    try {
+      if (stats.isDirectory()) throw new FsCodeError('EISDIR');
+      if (!stats.isFile()) {
+        throw new ToolInputError(`Path ${quoteAgentPath(displayRelative(relative))} is not a regular file`);
+      }
+      if (stats.size > maxBytes) throw tooLarge(relative, String(stats.size), maxBytes);
+      return await readAll(handle, stats.size, maxBytes, relative);
+    } finally {
+      // Not awaited: the content is complete, and the answer need not wait one more thread-pool hop.
+      handle.close().catch(() => undefined);
+    }
+  }
+
   return Object.freeze({
     scope,
 
-    async readFile(target: ScopedPath, { maxBytes }: ReadFileOptions): Promise<Buffer> {
-      const { parent, name } = split(target);
-      const dir = await opener.open(parent, target.relative);
-      let handle: FileHandle;
-      try {
-        handle = await openNoFollow(dir.child(name), READ_FLAGS, target.relative);
-      } catch (error) {
-        await dir.close();
-        throw error;
+    readFile,
+
+    async readFileAt(path: LexicalPath, options: ReadFileOptions): Promise<Buffer> {
+      if (path.relative !== '') {
+        const direct = await opener.openVerifiedFile(path.candidate, READ_FLAGS);
+        if (direct) return readOpened(direct.handle, direct.stats, options.maxBytes, path.relative);
       }
-      try {
-        // The directory is no longer needed once the file is open; closing it overlaps with the fstat.
-        const [, stats] = await Promise.all([dir.close(), handle.stat()]);
-        if (!dir.pinned) await opener.checkPortable(handle, target.absolute, target.relative);
-        if (stats.isDirectory()) throw new FsCodeError('EISDIR');
-        if (!stats.isFile()) {
-          throw new ToolInputError(
-            `Path ${quoteAgentPath(displayRelative(target.relative))} is not a regular file`,
-          );
-        }
-        if (stats.size > maxBytes) throw tooLarge(target.relative, String(stats.size), maxBytes);
-        return await readAll(handle, stats.size, maxBytes, target.relative);
-      } finally {
-        await handle.close();
-      }
+      return readFile(await scope.resolve(path.relative), options);
     },
 
     async readdir(target: ScopedPath): Promise<string[]> {
