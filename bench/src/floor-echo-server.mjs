@@ -18,4 +18,7 @@ server.setRequestHandler(ListToolsRequestSchema, async () => ({
 server.setRequestHandler(CallToolRequestSchema, async (req) => ({
   content: [{ type: 'text', text: String(req.params.arguments?.message ?? '') }],
 }));
+// `--delay-ms N` stands in for an upstream that is slow to start (an npx download, a JVM, a login).
+const delayAt = process.argv.indexOf('--delay-ms');
+if (delayAt !== -1) await new Promise((r) => setTimeout(r, Number(process.argv[delayAt + 1])));
 await server.connect(new StdioServerTransport());

@@ -117,21 +117,23 @@ async function main() {
     await Promise.all([...conns.values()].map((c) => c.client.close()));
     conns.clear();
     // A bench whose audit silently failed would flatter scoped-mcp: the default chain must have written lines.
-    const auditBytes = (await stat(join(dir, 'audit-default.jsonl')).catch(() => undefined))?.size ?? 0;
-    if (auditBytes === 0) missing.push('audit-default.jsonl is empty: the audit-on rows did not audit');
+    const auditBytes = (await stat(join(dir, 'audit-echo.jsonl')).catch(() => undefined))?.size ?? 0;
+    if (auditBytes === 0) missing.push('audit-echo.jsonl is empty: the audit-on rows did not audit');
 
     // Cold start: fresh process each time, order alternated per repeat.
-    const cold = Object.fromEntries(coldStart.map((l) => [l, []]));
+    const labels = coldStart.map((c) => c.target);
+    const cold = Object.fromEntries(labels.map((l) => [l, []]));
     for (let r = 0; r < cfg.coldRepeats; r++) {
-      const order = r % 2 === 0 ? coldStart : [...coldStart].reverse();
+      const order = r % 2 === 0 ? labels : [...labels].reverse();
       for (const label of order) {
         cold[label].push(await coldStartMs(label, specs[label]));
       }
     }
-    const coldRows = coldStart.map((l) => ({
-      target: l,
-      ms: median(cold[l]),
-      ratio: median(cold[l]) / median(cold['echo floor']),
+    const coldRows = coldStart.map(({ target, ref }) => ({
+      target,
+      ms: median(cold[target]),
+      ref,
+      ratio: median(cold[target]) / median(cold[ref]),
     }));
     process.stderr.write('done: cold start\n');
 
@@ -164,13 +166,21 @@ async function main() {
       );
     }
     lines.push('');
-    lines.push(`| 5 cold start (spawn → tools/list), median of ${cfg.coldRepeats} | ms | × echo floor |`);
-    lines.push('|---|---:|---:|');
-    for (const r of coldRows) lines.push(`| ${r.target} | ${f(r.ms, 1)} | ${f(r.ratio, 2)} |`);
+    lines.push(`| 5 cold start (spawn → tools/list), median of ${cfg.coldRepeats} | ms | × ref | ref |`);
+    lines.push('|---|---:|---:|---|');
+    for (const r of coldRows) lines.push(`| ${r.target} | ${f(r.ms, 1)} | ${f(r.ratio, 2)} | ${r.ref} |`);
     lines.push('');
-    lines.push(`| 6 process-tree RSS | after start MiB | after ${cfg.rssCalls} calls MiB |`);
-    lines.push('|---|---:|---:|');
-    for (const r of rssRows) lines.push(`| ${r.target} | ${f(r.startMiB, 1)} | ${f(r.afterMiB, 1)} |`);
+    const rssFloor = rssRows.find((r) => r.target === 'echo floor');
+    lines.push(
+      `| 6 process-tree RSS | after start MiB | × echo floor | after ${cfg.rssCalls} calls MiB | growth |`,
+    );
+    lines.push('|---|---:|---:|---:|---:|');
+    for (const r of rssRows) {
+      const growth = `${f(((r.afterMiB - r.startMiB) / r.startMiB) * 100, 0)} %`;
+      lines.push(
+        `| ${r.target} | ${f(r.startMiB, 1)} | ${f(r.startMiB / rssFloor.startMiB, 2)} | ${f(r.afterMiB, 1)} | ${growth} |`,
+      );
+    }
     const wall = (performance.now() - started) / 1000;
     lines.push('');
     lines.push(`wall time ${wall.toFixed(1)} s${missing.length ? `; skipped: ${missing.join('; ')}` : ''}`);

@@ -12,10 +12,15 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliBin = join(repoRoot, 'apps/cli/dist/bin.js');
 const echoServer = join(here, 'floor-echo-server.mjs');
+const echoModule = join(here, 'echo-module.mjs');
 const floorProxy = join(here, 'floor-proxy.mjs');
 const node = process.execPath;
 const AGENT_ID = 'bench-1';
 const SMALL_FILES = 256;
+const FOUR_K_FILES = 64;
+// An upstream that takes this long to start (npx-launched servers commonly take one to three seconds):
+// 17 upstreams, one of them this slow, should start in about the time of the slow one alone.
+const SLOW_UPSTREAM_MS = 1000;
 
 /** Path of @modelcontextprotocol/server-filesystem's entry point, or undefined until `pnpm install` ran. */
 function serverFilesystemEntry() {
@@ -59,7 +64,7 @@ const guardrails = `
 rate_limits:
   global: 100000000/minute
   per_tool:
-    "filesystem_*": 100000000/minute
+    "echo_*": 100000000/minute
 argument_filters:
   - name: no-secrets
     pattern: '(password|secret)\\s*[:=]'
@@ -70,9 +75,12 @@ response_filters:
     pattern: 'AKIA[0-9A-Z]{16}'
     action: redact
 hitl:
-  shadow: ["sqlite_*"]
+  shadow: ["echo_admin"]
 `;
 
+const echoModuleBlock = `  echo:
+    type: ${JSON.stringify(echoModule)}
+`;
 const fsModule = (dir) => `  filesystem:
     config:
       base_path: ${JSON.stringify(join(dir, 'files'))}
@@ -90,13 +98,16 @@ export async function prepareWorkspace(dir, { redisUrl }) {
   const agentDir = join(dir, 'files', 'agents', AGENT_ID);
   await mkdir(agentDir, { recursive: true, mode: 0o700 });
   for (let i = 0; i < SMALL_FILES; i++) await writeFile(join(agentDir, `f${i}.txt`), `file ${i}\n`);
-  await writeFile(join(agentDir, 'four-k.txt'), 'abcdefghijklmno\n'.repeat(256));
+  for (let i = 0; i < FOUR_K_FILES; i++) {
+    await writeFile(join(agentDir, `four-k-${i}.txt`), `${String(i).padStart(15, '-')}\n`.repeat(256));
+  }
 
   const manifests = {
-    default: `agent_type: bench\nmodules:\n${fsModule(dir)}`,
-    'in-process': `agent_type: bench\nmodules:\n${fsModule(dir)}  sqlite:\n    config:\n      db_dir: ${JSON.stringify(join(dir, 'db'))}\n${guardrails}`,
+    echo: `agent_type: bench\nmodules:\n${echoModuleBlock}`,
+    fs: `agent_type: bench\nmodules:\n${fsModule(dir)}`,
+    'in-process': `agent_type: bench\nmodules:\n${echoModuleBlock}${guardrails}`,
     'proxy-echo': `agent_type: bench\nmodules:\n${proxyModule('echo')}`,
-    'proxy-echo-17': `agent_type: bench\nmodules:\n${Array.from({ length: 17 }, (_, i) => proxyModule(`up${i}`)).join('')}`,
+    'proxy-echo-17': `agent_type: bench\nmodules:\n${Array.from({ length: 16 }, (_, i) => proxyModule(`up${i}`)).join('')}${proxyModule('slow', ['--delay-ms', String(SLOW_UPSTREAM_MS)])}`,
   };
   if (redisUrl) {
     manifests.redis = `${manifests['in-process']}state_backend:\n  type: redis\n  url: ${JSON.stringify(redisUrl)}\n`;
@@ -130,6 +141,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
   const echoArgs = (i) => ({ message: `m${i}` });
   const readSmall = (i) => ({ path: `f${i % SMALL_FILES}.txt` });
 
+  const echo = { tool: 'echo_echo', argsFor: echoArgs };
   const specs = {
     'echo floor': { command: node, args: [echoServer], env: plain, tool: 'echo', argsFor: echoArgs },
     'pass-through floor → echo': {
@@ -139,41 +151,30 @@ export async function prepareWorkspace(dir, { redisUrl }) {
       tool: 'echo',
       argsFor: echoArgs,
     },
-    'scoped-mcp default chain (fs read_file)': {
-      ...smcp('default'),
+    'scoped-mcp echo, audit to a file': { ...smcp('echo'), ...echo },
+    'scoped-mcp echo, all guardrails, in-process state': { ...smcp('in-process'), ...echo },
+    'scoped-mcp echo, audit to /dev/null': { ...smcp('echo', { audit: '/dev/null' }), ...echo },
+    'scoped-mcp filesystem_read_file 4 KiB': {
+      ...smcp('fs'),
       tool: 'filesystem_read_file',
-      argsFor: readSmall,
-    },
-    'scoped-mcp guardrails in-process': {
-      ...smcp('in-process'),
-      tool: 'filesystem_read_file',
-      argsFor: readSmall,
-    },
-    'scoped-mcp audit → /dev/null': {
-      ...smcp('default', { audit: '/dev/null' }),
-      tool: 'filesystem_read_file',
-      argsFor: readSmall,
-    },
-    'scoped-mcp fs read_file 4 KiB': {
-      ...smcp('default'),
-      tool: 'filesystem_read_file',
-      argsFor: () => ({ path: 'four-k.txt' }),
+      argsFor: (i) => ({ path: `four-k-${i % FOUR_K_FILES}.txt` }),
     },
     'scoped-mcp mcp_proxy → echo': { ...smcp('proxy-echo'), tool: 'echo_echo', argsFor: echoArgs },
-    'scoped-mcp 17 × mcp_proxy → echo': { ...smcp('proxy-echo-17'), tool: 'up0_echo' },
-    // The floor for 17 upstreams on this machine: the bench itself spawns 17 echo servers at once.
+    'scoped-mcp 17 × mcp_proxy (one slow)': { ...smcp('proxy-echo-17'), tool: 'slow_echo' },
+    'slow upstream alone': {
+      command: node,
+      args: [echoServer, '--delay-ms', String(SLOW_UPSTREAM_MS)],
+      env: plain,
+      tool: 'echo',
+    },
     '17 × echo floor, spawned in parallel': { command: node, args: [echoServer], env: plain, parallel: 17 },
-    'scoped-mcp research manifest': smcp('research', {
-      agentType: 'research',
-      file: join(repoRoot, 'manifests/research-agent.yml'),
-    }),
-  };
-  if (redisUrl)
-    specs['scoped-mcp guardrails redis'] = {
-      ...smcp('redis'),
+    'scoped-mcp research manifest': {
+      ...smcp('research', { agentType: 'research', file: join(repoRoot, 'manifests/research-agent.yml') }),
       tool: 'filesystem_read_file',
       argsFor: readSmall,
-    };
+    },
+  };
+  if (redisUrl) specs['scoped-mcp echo, all guardrails, Redis state'] = { ...smcp('redis'), ...echo };
   const fsEntry = serverFilesystemEntry();
   if (fsEntry) {
     specs['server-filesystem read_text_file 4 KiB'] = {
@@ -181,7 +182,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
       args: [fsEntry, agentDir],
       env: plain,
       tool: 'read_text_file',
-      argsFor: () => ({ path: join(agentDir, 'four-k.txt') }),
+      argsFor: (i) => ({ path: join(agentDir, `four-k-${i % FOUR_K_FILES}.txt`) }),
     };
   }
   return { specs, hasServerFilesystem: Boolean(fsEntry) };
@@ -200,17 +201,19 @@ export function groups(specs) {
       ref: 'echo floor',
       targets: [
         'echo floor',
-        'scoped-mcp default chain (fs read_file)',
-        'scoped-mcp guardrails in-process',
-        'scoped-mcp guardrails redis',
+        'scoped-mcp echo, audit to a file',
+        'scoped-mcp echo, all guardrails, in-process state',
+        'scoped-mcp echo, all guardrails, Redis state',
       ].filter(has),
     },
     {
-      name: '3 read 4 KiB file',
+      name: '3 read a 4 KiB file',
       ref: has('server-filesystem read_text_file 4 KiB')
         ? 'server-filesystem read_text_file 4 KiB'
-        : 'scoped-mcp fs read_file 4 KiB',
-      targets: ['server-filesystem read_text_file 4 KiB', 'scoped-mcp fs read_file 4 KiB'].filter(has),
+        : 'scoped-mcp filesystem_read_file 4 KiB',
+      targets: ['server-filesystem read_text_file 4 KiB', 'scoped-mcp filesystem_read_file 4 KiB'].filter(
+        has,
+      ),
     },
     {
       name: '4 proxy hop',
@@ -225,27 +228,29 @@ export function groups(specs) {
       scale: 0.02,
     },
     {
-      name: '7 audit file on vs off',
-      ref: 'scoped-mcp audit → /dev/null',
-      targets: ['scoped-mcp audit → /dev/null', 'scoped-mcp default chain (fs read_file)'],
+      name: '7 audit to a file vs /dev/null',
+      ref: 'scoped-mcp echo, audit to /dev/null',
+      targets: ['scoped-mcp echo, audit to /dev/null', 'scoped-mcp echo, audit to a file'],
     },
   ];
 }
 
-/** Cold start (spawn → tools/list answered), compared to the echo floor. */
+/** Cold start (spawn → tools/list answered); each row's ratio is to its `ref`. */
 export const coldStart = [
-  'echo floor',
-  'scoped-mcp research manifest',
-  'scoped-mcp mcp_proxy → echo',
-  '17 × echo floor, spawned in parallel',
-  'scoped-mcp 17 × mcp_proxy → echo',
+  { target: 'echo floor', ref: 'echo floor' },
+  { target: 'scoped-mcp research manifest', ref: 'echo floor' },
+  { target: 'scoped-mcp mcp_proxy → echo', ref: 'echo floor' },
+  { target: 'slow upstream alone', ref: 'slow upstream alone' },
+  { target: 'scoped-mcp 17 × mcp_proxy (one slow)', ref: 'slow upstream alone' },
+  { target: '17 × echo floor, spawned in parallel', ref: 'slow upstream alone' },
 ];
 
 /** RSS of the process tree after start and after N calls. */
 export const rssTargets = [
   'echo floor',
   'pass-through floor → echo',
-  'scoped-mcp default chain (fs read_file)',
+  'scoped-mcp echo, audit to a file',
+  'scoped-mcp research manifest',
   'scoped-mcp mcp_proxy → echo',
 ];
 
