@@ -5,9 +5,10 @@
 //   node bench/src/run.mjs [--quick] [--n N] [--repeats R] [--out FILE]
 // Needs `pnpm build` first (apps/cli/dist). Compare ratios, not absolute numbers across machines.
 import { setMaxListeners } from 'node:events';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -70,6 +71,20 @@ async function coldStartMs(label, spec) {
   const ms = performance.now() - t0;
   await Promise.all(cs.map((c) => c.client.close()));
   return ms;
+}
+
+const heapProbe = fileURLToPath(new URL('./heap-probe.mjs', import.meta.url));
+
+/** Live heap after a full GC, via heap-probe.mjs in the server process (SIGUSR2 → file). */
+async function liveHeapMiB(pid, file) {
+  await rm(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text) return JSON.parse(text).heapUsedMiB;
+  }
+  return Number.NaN;
 }
 
 const f = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
@@ -139,12 +154,27 @@ async function main() {
 
     const rssRows = [];
     for (const label of rssTargets) {
-      const c = await connect(label, specs[label]);
+      const heapOut = join(dir, `heap-${rssRows.length}.json`);
+      const spec = specs[label];
+      const c = await connect(label, {
+        ...spec,
+        args: ['--expose-gc', '--import', heapProbe, ...spec.args],
+        env: { ...spec.env, BENCH_HEAP_OUT: heapOut },
+      });
       await new Promise((r) => setTimeout(r, 200));
       const atStart = await treeRssMiB(c.transport.pid);
+      const heapAtStart = await liveHeapMiB(c.transport.pid, heapOut);
       await runLoop(c, cfg.rssCalls, cfg.concurrency);
       const after = await treeRssMiB(c.transport.pid);
-      rssRows.push({ target: label, startMiB: atStart, afterMiB: after, calls: cfg.rssCalls });
+      const heapAfter = await liveHeapMiB(c.transport.pid, heapOut);
+      rssRows.push({
+        target: label,
+        startMiB: atStart,
+        afterMiB: after,
+        heapAtStart,
+        heapAfter,
+        calls: cfg.rssCalls,
+      });
       await c.client.close();
     }
     process.stderr.write('done: rss\n');
@@ -172,13 +202,13 @@ async function main() {
     lines.push('');
     const rssFloor = rssRows.find((r) => r.target === 'echo floor');
     lines.push(
-      `| 6 process-tree RSS | after start MiB | × echo floor | after ${cfg.rssCalls} calls MiB | growth |`,
+      `| 6 memory | RSS after start MiB | × echo floor | RSS after ${cfg.rssCalls} calls MiB | RSS growth | live heap after start MiB | live heap after calls MiB |`,
     );
-    lines.push('|---|---:|---:|---:|---:|');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rssRows) {
       const growth = `${f(((r.afterMiB - r.startMiB) / r.startMiB) * 100, 0)} %`;
       lines.push(
-        `| ${r.target} | ${f(r.startMiB, 1)} | ${f(r.startMiB / rssFloor.startMiB, 2)} | ${f(r.afterMiB, 1)} | ${growth} |`,
+        `| ${r.target} | ${f(r.startMiB, 1)} | ${f(r.startMiB / rssFloor.startMiB, 2)} | ${f(r.afterMiB, 1)} | ${growth} | ${f(r.heapAtStart, 1)} | ${f(r.heapAfter, 1)} |`,
       );
     }
     const wall = (performance.now() - started) / 1000;
