@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { enableCompileCache } from './compile-cache.js';
 import { main } from './main.js';
 
-main(process.argv.slice(2)).then(
+// Only a server start, which every agent session pays, is worth a cache in the user's home; the other
+// commands write nothing there.
+main(process.argv.slice(2), { beforeServe: enableCompileCache }).then(
   (code) => {
     if (code !== undefined) process.exitCode = code;
   },

@@ -1,10 +1,3 @@
-import { auditCommand } from './commands/audit.js';
-import { hitlCommand } from './commands/hitl.js';
-import { modulesCommand } from './commands/modules.js';
-import { pinsCommand } from './commands/pins.js';
-import { runCommand } from './commands/run.js';
-import { schemaCommand } from './commands/schema.js';
-import { validateCommand } from './commands/validate.js';
 import { HELP } from './help.js';
 import { parseCommon } from './options.js';
 import { err, out } from './output.js';
@@ -12,8 +5,13 @@ import { cliVersion } from './package-info.js';
 
 const COMMANDS = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl', 'pins']);
 
+export interface MainHooks {
+  /** Runs just before the server's code is imported (the executable turns on the compile cache here). */
+  readonly beforeServe?: () => void;
+}
+
 /** Returns the exit code, or undefined when the process keeps serving. */
-export async function main(argv: readonly string[]): Promise<number | undefined> {
+export async function main(argv: readonly string[], hooks: MainHooks = {}): Promise<number | undefined> {
   if (argv.includes('--version') || argv.includes('-V')) {
     out(cliVersion);
     return 0;
@@ -36,20 +34,22 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     err(`scoped-mcp: unexpected argument '${options.positionals[0]}'\n\n${HELP}`);
     return 1;
   }
+  // Each command is imported when chosen: a server start loads no code of the other commands.
   switch (command) {
     case 'validate':
-      return validateCommand(options);
+      return (await import('./commands/validate.js')).validateCommand(options);
     case 'modules':
-      return modulesCommand(options);
+      return (await import('./commands/modules.js')).modulesCommand(options);
     case 'schema':
-      return schemaCommand();
+      return (await import('./commands/schema.js')).schemaCommand();
     case 'audit':
-      return auditCommand(options.positionals);
+      return (await import('./commands/audit.js')).auditCommand(options.positionals);
     case 'hitl':
-      return hitlCommand(options);
+      return (await import('./commands/hitl.js')).hitlCommand(options);
     case 'pins':
-      return pinsCommand(options);
+      return (await import('./commands/pins.js')).pinsCommand(options);
     default:
-      return runCommand(options);
+      hooks.beforeServe?.();
+      return (await import('./commands/run.js')).runCommand(options);
   }
 }

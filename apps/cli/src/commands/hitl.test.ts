@@ -2,7 +2,7 @@ import { type CommandOutcome, captureOutput } from '../__fixtures__/capture-outp
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommon } from '../options.js';
 import { hitlCommand } from './hitl.js';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { runStdioServer } from '@scoped-mcp/core/runtime';
+import { runStdioServer } from '@scoped-mcp/core/run';
 import type { CommonOptions } from '../options.js';
 import { err } from '../output.js';
 import { cliDir, cliVersion } from '../package-info.js';

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 export const CHAIN_GENESIS = '0'.repeat(32);
 
 /** Hash that the next line's `prev` field must carry. */
 export function lineHash(line: string): string {
-  return createHash('sha256').update(line).digest('hex').slice(0, 32);
+  // One-shot hash: no Hash object per audit line (same digest as createHash().update().digest()).
+  return hash('sha256', line, 'hex').slice(0, 32);
 }
 
 /**

@@ -64,6 +64,31 @@ describe('createLoggers', () => {
     expect(verifyChain(await readFile(auditLog, 'utf8'))).toEqual({ ok: true, lines: 3 });
   });
 
+  it('stamps each line with the exact millisecond, across second boundaries and zero padding', async () => {
+    const auditLog = join(dir, 'audit.jsonl');
+    const loggers = createLoggers({ auditLog, opsLog: join(dir, 'ops.jsonl') }, agent);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const instants = [
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 0),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 7),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 42),
+      Date.UTC(2027, 0, 1, 0, 0, 1, 500),
+      Date.UTC(2027, 0, 1, 0, 0, 0, 300),
+    ];
+    try {
+      for (const instant of instants) {
+        vi.setSystemTime(instant);
+        loggers.audit.info({}, 'tick');
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    loggers.flush();
+    const stamps = (await lines(auditLog)).map((r) => r.timestamp);
+    expect(stamps).toEqual(instants.map((instant) => new Date(instant).toISOString()));
+  });
+
   it('keeps the ops log separate, unchained, and at its level', async () => {
     const auditLog = join(dir, 'audit.jsonl');
     const opsLog = join(dir, 'ops.jsonl');

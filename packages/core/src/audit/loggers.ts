@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { createChainer, lastLineHash } from './hash-chain.js';
+import { openSyncFileDestination } from './sync-file-destination.js';
 
 export interface LogTargets {
   /** File for the audit JSONL; stderr when absent. */
@@ -20,13 +21,29 @@ export interface Loggers {
   flush(): void;
 }
 
-const timestamp = () => `,"timestamp":"${new Date().toISOString()}"`;
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
+/**
+ * `,"timestamp":"<ISO 8601 UTC>"` as `Date#toISOString` writes it. Runs for every audit line, so the text up
+ * to the second is formatted once per second and only the milliseconds per call.
+ */
+function timestamp(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = `,"timestamp":"${new Date(second * 1000).toISOString().slice(0, 20)}`;
+  }
+  const ms = now - second * 1000;
+  return `${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
 
 function destination(path: string | undefined): DestinationStream & { flushSync?: () => void } {
   if (path === undefined) return pino.destination({ fd: 2, sync: true });
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Synchronous on purpose: a crash right after a tool call must not lose its audit line.
-  return pino.destination({ dest: path, sync: true, append: true, mode: 0o600 });
+  return openSyncFileDestination(path, 0o600);
 }
 
 /**

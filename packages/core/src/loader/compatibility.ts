@@ -1,5 +1,5 @@
-import semver from 'semver';
 import type { PackageJson } from './package-lookup.js';
+import { rangeAccepts } from './range-accepts.js';
 
 export const MODULE_KEYWORD = 'scoped-mcp-module';
 const CORE = '@scoped-mcp/core';
@@ -17,18 +17,18 @@ export function incompatibility(
   }
   const range = json.peerDependencies?.[CORE] ?? json.dependencies?.[CORE];
   if (range === undefined) return `it does not declare ${CORE} as a peer dependency`;
-  if (!rangeAccepts(range, runningCore)) {
+  if (!peerRangeAccepts(range, runningCore)) {
     return `it needs ${CORE} ${range}, but this scoped-mcp runs core ${runningCore}`;
   }
   return undefined;
 }
 
-function rangeAccepts(range: string, version: string): boolean {
+function peerRangeAccepts(range: string, version: string): boolean {
   if (range.startsWith('workspace:')) {
     // A workspace link always points at the workspace's own core; only an explicit range needs checking.
     const inner = range.slice('workspace:'.length);
     if (inner === '*' || inner === '^' || inner === '~') return true;
-    return semver.satisfies(version, inner, { includePrerelease: true });
+    return rangeAccepts(inner, version);
   }
-  return semver.validRange(range) !== null && semver.satisfies(version, range, { includePrerelease: true });
+  return rangeAccepts(range, version);
 }

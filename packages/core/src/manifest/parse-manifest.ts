@@ -57,8 +57,9 @@ export function parseManifest(
       '(top level): must be a mapping (a YAML/JSON object)',
     ]);
   }
-  // reportInput lets the formatter tell "missing" from "wrong type"; inputs are never printed.
-  const result = manifestSchema.safeParse(value, { reportInput: true });
+  // reportInput lets the formatter tell "missing" from "wrong type"; inputs are never printed. jitless: the
+  // manifest is parsed once, and compiling zod's fast path for each object schema costs more than it saves.
+  const result = manifestSchema.safeParse(value, { reportInput: true, jitless: true });
   if (!result.success) {
     const issues = formatZodIssues(result.error, [], { schema: manifestInputSchema }).map(scrub);
     throw new ManifestError(ErrorCode.manifestInvalid, file, issues);

@@ -1,15 +1,14 @@
 import type { z } from 'zod';
-import { openCredentialSource, resolveCredentials } from '../credentials/index.js';
+import { openCredentialSource } from '../credentials/open-credential-source.js';
+import { resolveCredentials } from '../credentials/resolve-credentials.js';
 import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { coreVersion } from '../loader/core-version.js';
 import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
-import {
-  formatZodIssues,
-  type LoadedManifest,
-  loadManifest,
-  type ModuleEntry,
-  moduleTypeOf,
-} from '../manifest/index.js';
+// The manifest files themselves, not its index: a server start loads none of the editor JSON Schema code.
+import { formatZodIssues } from '../manifest/format-issues.js';
+import { type LoadedManifest, loadManifest } from '../manifest/load-manifest.js';
+import type { ModuleEntry } from '../manifest/manifest-types.js';
+import { moduleTypeOf } from '../manifest/module-type.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
 import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
@@ -72,7 +71,11 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
       continue;
     }
     const { module } = byKey.get(key)!;
-    const parsed = (module.config as z.ZodType).safeParse(entry.config ?? {}, { reportInput: true });
+    // Parsed once per instance: without zod's compiled fast path, which costs more to build than it saves here.
+    const parsed = (module.config as z.ZodType).safeParse(entry.config ?? {}, {
+      reportInput: true,
+      jitless: true,
+    });
     if (!parsed.success) {
       const issues = formatZodIssues(parsed.error, ['modules', key, 'config'], { schema: module.config });
       if (entry.optional) {
