@@ -19,3 +19,7 @@ const server = new Server({ name: 'floor-proxy', version: '1.0.0' }, { capabilit
 server.setRequestHandler(ListToolsRequestSchema, async () => upstream.listTools());
 server.setRequestHandler(CallToolRequestSchema, async (req) => upstream.callTool(req.params));
 await server.connect(new StdioServerTransport());
+// Like any well-behaved stdio server: when the client goes away, stop the upstream and exit.
+process.stdin.once('end', () => {
+  upstream.close().finally(() => process.exit(0));
+});

@@ -64,10 +64,10 @@ async function connect(label, spec) {
   return { label, client, transport, startMs, tool: spec.tool, argsFor: spec.argsFor };
 }
 
-/** Spawn → tools/list answered, in ms; `parallel` spawns that many at once and waits for all. */
+/** Spawn → tools/list answered, in ms; `parallel` (a list of specs) spawns them all at once and waits for all. */
 async function coldStartMs(label, spec) {
   const t0 = performance.now();
-  const cs = await Promise.all(Array.from({ length: spec.parallel ?? 1 }, () => connect(label, spec)));
+  const cs = await Promise.all((spec.parallel ?? [spec]).map((one) => connect(label, one)));
   const ms = performance.now() - t0;
   await Promise.all(cs.map((c) => c.client.close()));
   return ms;
@@ -136,7 +136,7 @@ async function main() {
     if (auditBytes === 0) missing.push('audit-echo.jsonl is empty: the audit-on rows did not audit');
 
     // Cold start: fresh process each time, order alternated per repeat.
-    const labels = coldStart.map((c) => c.target);
+    const labels = [...new Set(coldStart.map((c) => c.target))];
     const cold = Object.fromEntries(labels.map((l) => [l, []]));
     for (let r = 0; r < cfg.coldRepeats; r++) {
       const order = r % 2 === 0 ? labels : [...labels].reverse();

@@ -1,6 +1,7 @@
 // What is measured: process specs (how to spawn each server), the workspace they share (manifests, files,
 // optional Redis) and the groups compared side by side. run.mjs only orchestrates.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -85,13 +86,28 @@ const fsModule = (dir) => `  filesystem:
     config:
       base_path: ${JSON.stringify(join(dir, 'files'))}
 `;
+// pinning: enforce, against a lock written by `scoped-mcp pins update` in prepareWorkspace: the full check.
 const proxyModule = (name, extraArgs = []) => `  ${name}:
     type: mcp_proxy
     config:
       command: ${JSON.stringify(node)}
       args: ${JSON.stringify([echoServer, ...extraArgs])}
-      pinning: 'off'
+      pinning: enforce
 `;
+
+/** `scoped-mcp pins update`: records the upstreams' tool definitions next to the manifest. */
+async function pinUpstreams(manifest, dir) {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    AGENT_ID,
+    AGENT_TYPE: 'bench',
+    SCOPED_MCP_DATA_DIR: dir,
+  };
+  const child = spawn(node, [cliBin, 'pins', 'update', '--manifest', manifest], { env, stdio: 'ignore' });
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`scoped-mcp pins update --manifest ${manifest} exited with ${code}`);
+}
 
 /** Writes manifests and files into dir; returns the process specs keyed by name. */
 export async function prepareWorkspace(dir, { redisUrl }) {
@@ -113,6 +129,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     manifests.redis = `${manifests['in-process']}state_backend:\n  type: redis\n  url: ${JSON.stringify(redisUrl)}\n`;
   }
   for (const [name, text] of Object.entries(manifests)) await writeFile(join(dir, `${name}.yml`), text);
+  for (const name of ['proxy-echo', 'proxy-echo-17']) await pinUpstreams(join(dir, `${name}.yml`), dir);
 
   const smcpEnv = {
     PATH: process.env.PATH ?? '',
@@ -142,8 +159,15 @@ export async function prepareWorkspace(dir, { redisUrl }) {
   const readSmall = (i) => ({ path: `f${i % SMALL_FILES}.txt` });
 
   const echo = { tool: 'echo_echo', argsFor: echoArgs };
+  const echoFloor = { command: node, args: [echoServer], env: plain, tool: 'echo', argsFor: echoArgs };
+  const slowUpstream = {
+    command: node,
+    args: [echoServer, '--delay-ms', String(SLOW_UPSTREAM_MS)],
+    env: plain,
+    tool: 'echo',
+  };
   const specs = {
-    'echo floor': { command: node, args: [echoServer], env: plain, tool: 'echo', argsFor: echoArgs },
+    'echo floor': echoFloor,
     'pass-through floor → echo': {
       command: node,
       args: [floorProxy, node, echoServer],
@@ -161,13 +185,11 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     },
     'scoped-mcp mcp_proxy → echo': { ...smcp('proxy-echo'), tool: 'echo_echo', argsFor: echoArgs },
     'scoped-mcp 17 × mcp_proxy (one slow)': { ...smcp('proxy-echo-17'), tool: 'slow_echo' },
-    'slow upstream alone': {
-      command: node,
-      args: [echoServer, '--delay-ms', String(SLOW_UPSTREAM_MS)],
-      env: plain,
-      tool: 'echo',
+    'slow upstream alone': slowUpstream,
+    // What 17 upstreams cost this machine with no proxy at all: the physical floor of the 17-upstream start.
+    '17 × echo floor (one slow), spawned in parallel': {
+      parallel: [...Array.from({ length: 16 }, () => echoFloor), slowUpstream],
     },
-    '17 × echo floor, spawned in parallel': { command: node, args: [echoServer], env: plain, parallel: 17 },
     'scoped-mcp research manifest': {
       ...smcp('research', { agentType: 'research', file: join(repoRoot, 'manifests/research-agent.yml') }),
       tool: 'filesystem_read_file',
@@ -242,7 +264,11 @@ export const coldStart = [
   { target: 'scoped-mcp mcp_proxy → echo', ref: 'echo floor' },
   { target: 'slow upstream alone', ref: 'slow upstream alone' },
   { target: 'scoped-mcp 17 × mcp_proxy (one slow)', ref: 'slow upstream alone' },
-  { target: '17 × echo floor, spawned in parallel', ref: 'slow upstream alone' },
+  { target: '17 × echo floor (one slow), spawned in parallel', ref: 'slow upstream alone' },
+  {
+    target: 'scoped-mcp 17 × mcp_proxy (one slow)',
+    ref: '17 × echo floor (one slow), spawned in parallel',
+  },
 ];
 
 /** RSS of the process tree after start and after N calls. */
