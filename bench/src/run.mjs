@@ -39,6 +39,7 @@ const Q = opts.quick;
 const cfg = {
   n: Number(opts.n ?? (Q ? 400 : 2000)),
   warmup: Q ? 300 : 1000,
+  block: 100,
   repeats: Number(opts.repeats ?? (Q ? 3 : 5)),
   concurrency: 8,
   coldRepeats: Q ? 3 : 7,
@@ -115,6 +116,7 @@ async function main() {
       const res = await compare(targets, {
         n: Math.max(10, Math.round(cfg.n * scale)),
         warmup: Math.max(5, Math.round(cfg.warmup * scale)),
+        block: Math.max(2, Math.round(cfg.block * scale)),
         repeats: cfg.repeats,
         concurrency: cfg.concurrency,
       });
@@ -183,7 +185,7 @@ async function main() {
     const lines = [];
     lines.push(`scoped-mcp bench${Q ? ' --quick' : ''} — node ${process.version}, ${cpus().length} × ${cpu}`);
     lines.push(
-      `N=${cfg.n} per block after ${cfg.warmup} warm-up, ${cfg.repeats} repeats (A/B alternated), medians; @8 = 8 in flight; ×ref = p50 ratio to the group's reference (first-named floor)`,
+      `N=${cfg.n} calls per target and repeat after ${cfg.warmup} warm-up, in blocks of ${cfg.block} taking turns (A/B interleaved), ${cfg.repeats} repeats, medians; @8 = 8 in flight; ×ref = p50 ratio to the group's reference (first-named floor)`,
     );
     lines.push('');
     lines.push(

@@ -95,6 +95,8 @@ const proxyModule = (name, extraArgs = []) => `  ${name}:
       pinning: enforce
 `;
 
+const SEMI_SPACE_LABEL = 'scoped-mcp echo, NODE_OPTIONS=--max-semi-space-size=2';
+
 /** `scoped-mcp pins update`: records the upstreams' tool definitions next to the manifest. */
 async function pinUpstreams(manifest, dir) {
   const env = {
@@ -178,6 +180,13 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     'scoped-mcp echo, audit to a file': { ...smcp('echo'), ...echo },
     'scoped-mcp echo, all guardrails, in-process state': { ...smcp('in-process'), ...echo },
     'scoped-mcp echo, audit to /dev/null': { ...smcp('echo', { audit: '/dev/null' }), ...echo },
+    // The operator's knob for many agents on one machine (docs/performance.md): a young generation that
+    // stays small trades a little CPU per call for tens of MiB per process.
+    [SEMI_SPACE_LABEL]: {
+      ...smcp('echo', { audit: join(dir, 'audit-echo-semi.jsonl') }),
+      ...echo,
+      env: { ...smcpEnv, NODE_OPTIONS: '--max-semi-space-size=2' },
+    },
     'scoped-mcp filesystem_read_file 4 KiB': {
       ...smcp('fs'),
       tool: 'filesystem_read_file',
@@ -254,6 +263,11 @@ export function groups(specs) {
       ref: 'scoped-mcp echo, audit to /dev/null',
       targets: ['scoped-mcp echo, audit to /dev/null', 'scoped-mcp echo, audit to a file'],
     },
+    {
+      name: '8 young generation capped',
+      ref: 'scoped-mcp echo, audit to a file',
+      targets: ['scoped-mcp echo, audit to a file', SEMI_SPACE_LABEL],
+    },
   ];
 }
 
@@ -278,6 +292,7 @@ export const rssTargets = [
   'scoped-mcp echo, audit to a file',
   'scoped-mcp research manifest',
   'scoped-mcp mcp_proxy → echo',
+  SEMI_SPACE_LABEL,
 ];
 
 export const serverFilesystemMissing = (has) =>
