@@ -18,6 +18,7 @@ Environment:
   SCOPED_MCP_HEALTH_FILE      write a JSON health report here after startup
   SCOPED_MCP_MODULES_FROM     extra directories to find module packages in (':'-separated)
   SCOPED_MCP_LOG_LEVEL        ops log level (default info)
+  NODE_DISABLE_COMPILE_CACHE  set to 1: 'run' keeps no compile cache in ~/.cache/scoped-mcp
 
 Modules are found next to the manifest, next to this CLI, or in --modules-from; never in the
 working directory. Install one with: pnpm add @scoped-mcp/module-<name>
