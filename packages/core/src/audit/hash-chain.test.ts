@@ -22,6 +22,19 @@ describe('createChainer', () => {
     for (const line of lines) expect(line.endsWith('}\n')).toBe(true);
   });
 
+  it('chains the same whether the event loop turns between lines or not', async () => {
+    const burst = chainedLog(4);
+    const chain = createChainer(CHAIN_GENESIS);
+    const spaced: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      spaced.push(chain(`${JSON.stringify({ event: 'tool_call', n: i })}\n`));
+      // Alternate: let the deferred hash run after some lines, leave it to the next line after others.
+      if (i % 2 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(spaced).toEqual(burst);
+    expect(verifyChain(join_(spaced))).toEqual({ ok: true, lines: 4 });
+  });
+
   it('accepts lines without a trailing newline', () => {
     const chain = createChainer(CHAIN_GENESIS);
     expect(chain('{"a":1}')).toBe(`{"a":1,"prev":"${CHAIN_GENESIS}"}\n`);

@@ -15,10 +15,30 @@ export function lineHash(line: string): string {
  */
 export function createChainer(initialPrev: string): (line: string) => string {
   let prev = initialPrev;
+  // The newest line, not hashed yet: only the next line needs its hash, so it is computed once the event loop
+  // comes round (after the call that logged it has answered), or by the next line if that comes first. A
+  // crash in between loses nothing: the line itself is already written, and a restart hashes the file's last line.
+  let unhashed: string | undefined;
+  let scheduled = false;
+  const settle = () => {
+    if (unhashed !== undefined) {
+      prev = lineHash(unhashed);
+      unhashed = undefined;
+    }
+  };
+  const settleLater = () => {
+    scheduled = false;
+    settle();
+  };
   return (serialised) => {
+    settle();
     const body = serialised.endsWith('\n') ? serialised.slice(0, -1) : serialised;
     const chained = `${body.slice(0, -1)},"prev":"${prev}"}`;
-    prev = lineHash(chained);
+    unhashed = chained;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(settleLater).unref();
+    }
     return `${chained}\n`;
   };
 }
