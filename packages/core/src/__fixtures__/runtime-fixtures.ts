@@ -5,7 +5,7 @@ import type { Middleware } from '../middleware/types.js';
 import { defineModule, defineTool } from '../module/define.js';
 import type { ScopedMcpModule } from '../module/types.js';
 import type { InstanceSpec } from '../server/module-instance.js';
-import { ScopedRuntime } from '../server/scoped-runtime.js';
+import { type RuntimeOptions, ScopedRuntime } from '../server/scoped-runtime.js';
 import { captureLogger } from '../testing/capture-logger.js';
 
 export const AGENT: AgentIdentity = Object.freeze({
@@ -27,6 +27,7 @@ export interface RuntimeFixtureOptions {
   readonly logArgs?: boolean;
   readonly teardownTimeoutMs?: number;
   readonly manifestDir?: string;
+  readonly onStarted?: RuntimeOptions['onStarted'];
 }
 
 export function instance(
@@ -62,6 +63,7 @@ export function makeRuntime(
     middleware: options.middleware,
     logArgs: options.logArgs,
     teardownTimeoutMs: options.teardownTimeoutMs,
+    onStarted: options.onStarted,
   });
   return {
     runtime,

@@ -93,6 +93,7 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
   // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
   const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
 
+  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
   const bridge = new ClientBridge();
   const runtime: ScopedRuntime = new ScopedRuntime({
     session: bridge,
@@ -105,6 +106,9 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     secrets: assembly.secrets,
     middleware: guardrails.middleware,
     logArgs: manifest.audit?.log_args ?? true,
+    onStarted: async (report) => {
+      if (healthFile) await writeHealthFile(healthFile, report, ops);
+    },
   });
   const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: options.version });
   installShutdown({
@@ -124,8 +128,6 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
   for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() }).warnings) {
     ops.warn({ detail: warning }, 'guardrail_warning');
   }
-  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
-  if (healthFile) await writeHealthFile(healthFile, report, ops);
   ops.info(
     { transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy },
     'server_ready',

@@ -33,6 +33,22 @@ function throwing(error: unknown) {
   });
 }
 
+describe('ScopedRuntime: startup', () => {
+  it('finishes onStarted (the health file) before a request waiting for startup goes on', async () => {
+    const order: string[] = [];
+    const { runtime } = makeRuntime([instance('echo', echoModule)], {
+      onStarted: async (report) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push(`onStarted healthy=${report.healthy}`);
+      },
+    });
+    const waiting = runtime.whenStarted().then(() => order.push('request goes on'));
+    await runtime.start();
+    await waiting;
+    expect(order).toEqual(['onStarted healthy=true', 'request goes on']);
+  });
+});
+
 describe('ScopedRuntime: tool table', () => {
   it('exposes <key>_<tool> for every instance plus the status tool', async () => {
     const { runtime } = makeRuntime([instance('echo', echoModule), instance('second', echoModule)]);

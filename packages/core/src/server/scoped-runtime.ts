@@ -36,6 +36,11 @@ export interface RuntimeOptions {
   readonly setupTimeoutMs?: number;
   /** Upper bound for every module's teardown together, so shutdown finishes in time. */
   readonly teardownTimeoutMs?: number;
+  /**
+   * Runs once every module has started, before any request waiting for startup goes on: what it writes
+   * (the health file) is in place by the time the agent sees a tool.
+   */
+  readonly onStarted?: (report: StatusReport) => Promise<void>;
 }
 
 /** The running set of module instances and the tool table the MCP adapter serves. */
@@ -113,6 +118,7 @@ export class ScopedRuntime {
         .map(([k]) => k);
       this.options.ops.warn({ failed_modules: failed, total_count: report.total_count }, 'modules_degraded');
     }
+    await this.options.onStarted?.(report);
     return report;
   }
 
