@@ -97,16 +97,21 @@ const proxyModule = (name, extraArgs = []) => `  ${name}:
 
 const SEMI_SPACE_LABEL = 'scoped-mcp echo, NODE_OPTIONS=--max-semi-space-size=2';
 
+/** The whole environment of a scoped-mcp process of the bench: its home, data and identity in `dir`. */
+const smcpEnvFor = (dir) => ({
+  PATH: process.env.PATH ?? '',
+  HOME: dir,
+  AGENT_ID,
+  AGENT_TYPE: 'bench',
+  SCOPED_MCP_DATA_DIR: dir,
+});
+
 /** `scoped-mcp pins update`: records the upstreams' tool definitions next to the manifest. */
 async function pinUpstreams(manifest, dir) {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    AGENT_ID,
-    AGENT_TYPE: 'bench',
-    SCOPED_MCP_DATA_DIR: dir,
-  };
-  const child = spawn(node, [cliBin, 'pins', 'update', '--manifest', manifest], { env, stdio: 'ignore' });
+  const child = spawn(node, [cliBin, 'pins', 'update', '--manifest', manifest], {
+    env: smcpEnvFor(dir),
+    stdio: 'ignore',
+  });
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`scoped-mcp pins update --manifest ${manifest} exited with ${code}`);
 }
@@ -133,13 +138,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
   for (const [name, text] of Object.entries(manifests)) await writeFile(join(dir, `${name}.yml`), text);
   for (const name of ['proxy-echo', 'proxy-echo-17']) await pinUpstreams(join(dir, `${name}.yml`), dir);
 
-  const smcpEnv = {
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    AGENT_ID,
-    AGENT_TYPE: 'bench',
-    SCOPED_MCP_DATA_DIR: dir,
-  };
+  const smcpEnv = smcpEnvFor(dir);
   const smcp = (
     manifest,
     { audit = join(dir, `audit-${manifest}.jsonl`), agentType = 'bench', file } = {},
