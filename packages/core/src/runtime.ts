@@ -1,5 +1,6 @@
 // The runtime API of @scoped-mcp/core, used by the CLI and by programs that embed scoped-mcp.
 export { createLoggers, type LogTargets, type Loggers } from './audit/loggers.js';
+export type { AuditLogger } from './audit/audit-logger.js';
 export { type ChainVerdict, verifyChain } from './audit/hash-chain.js';
 export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
 export { coreVersion } from './loader/core-version.js';

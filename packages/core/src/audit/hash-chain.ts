@@ -14,6 +14,18 @@ export function lineHash(line: string): string {
  * breaks the chain (`scoped-mcp audit verify`). Appending to an existing file continues its chain.
  */
 export function createChainer(initialPrev: string): (line: string) => string {
+  const link = createLinker(initialPrev);
+  return (serialised) => {
+    const body = serialised.endsWith('\n') ? serialised.slice(0, -1) : serialised;
+    return link(body.slice(0, -1));
+  };
+}
+
+/**
+ * The chain for a writer that builds its own lines: given a JSON object without its closing brace, returns
+ * the line with `"prev"` and the brace added, newline-terminated.
+ */
+export function createLinker(initialPrev: string): (open: string) => string {
   let prev = initialPrev;
   // The newest line, not hashed yet: only the next line needs its hash, so it is computed once the event loop
   // comes round (after the call that logged it has answered), or by the next line if that comes first. A
@@ -30,10 +42,9 @@ export function createChainer(initialPrev: string): (line: string) => string {
     scheduled = false;
     settle();
   };
-  return (serialised) => {
+  return (open) => {
     settle();
-    const body = serialised.endsWith('\n') ? serialised.slice(0, -1) : serialised;
-    const chained = `${body.slice(0, -1)},"prev":"${prev}"}`;
+    const chained = `${open},"prev":"${prev}"}`;
     unhashed = chained;
     if (!scheduled) {
       scheduled = true;

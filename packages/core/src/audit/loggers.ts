@@ -2,8 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import { createChainer, lastLineHash } from './hash-chain.js';
-import { openSyncFileDestination } from './sync-file-destination.js';
+import { type AuditLogger, createAuditLogger } from './audit-logger.js';
+import { CHAIN_GENESIS, createLinker, lastLineHash } from './hash-chain.js';
+import {
+  openSyncFileDestination,
+  type SyncFileDestination,
+  syncFdDestination,
+} from './sync-file-destination.js';
 
 export interface LogTargets {
   /** File for the audit JSONL; stderr when absent. */
@@ -15,9 +20,9 @@ export interface LogTargets {
 }
 
 export interface Loggers {
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly ops: Logger;
-  /** Writes anything buffered; called at shutdown. */
+  /** Called at shutdown; kept for embedders, though both streams write each line synchronously. */
   flush(): void;
 }
 
@@ -39,8 +44,8 @@ function timestamp(): string {
   return `${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
 }
 
-function destination(path: string | undefined): DestinationStream & { flushSync?: () => void } {
-  if (path === undefined) return pino.destination({ fd: 2, sync: true });
+function destination(path: string | undefined): SyncFileDestination {
+  if (path === undefined) return syncFdDestination(2);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Synchronous on purpose: a crash right after a tool call must not lose its audit line.
   return openSyncFileDestination(path, 0o600);
@@ -57,38 +62,30 @@ export function createLoggers(targets: LogTargets, agent?: AgentIdentity): Logge
   }
   const auditDest = destination(targets.auditLog);
   const opsDest = destination(targets.opsLog);
-  const chain = createChainer(
-    targets.auditLog === undefined ? '0'.repeat(32) : lastLineHash(targets.auditLog),
-  );
-  const bindings = agent ? { agent_id: agent.id, agent_type: agent.type, session_id: agent.sessionId } : {};
-  const common = {
-    messageKey: 'event',
+  const bindings: Record<string, string> = agent
+    ? { agent_id: agent.id, agent_type: agent.type, session_id: agent.sessionId }
+    : {};
+  const audit = createAuditLogger({
+    bindings: { logger: 'audit', ...bindings },
     timestamp,
-    formatters: { level: (label: string) => ({ level: label }) },
-  } as const;
-  const audit = pino(
-    { ...common, base: { logger: 'audit' }, level: 'info', hooks: { streamWrite: chain } },
-    auditDest,
-  ).child(bindings);
+    link: createLinker(targets.auditLog === undefined ? CHAIN_GENESIS : lastLineHash(targets.auditLog)),
+    write: (line) => auditDest.write(line),
+  });
   const ops = pino(
     {
-      ...common,
+      messageKey: 'event',
+      timestamp,
+      formatters: { level: (label: string) => ({ level: label }) },
       base: { logger: 'ops' },
       level: targets.opsLevel ?? process.env.SCOPED_MCP_LOG_LEVEL ?? 'info',
     },
-    opsDest,
+    opsDest as DestinationStream,
   ).child(bindings);
   return {
     audit,
     ops,
     flush() {
-      for (const dest of new Set([auditDest, opsDest])) {
-        try {
-          dest.flushSync?.();
-        } catch {
-          // a closed fd at exit is not worth failing shutdown for
-        }
-      }
+      // Every line is written synchronously by its own writeSync: there is nothing buffered to write here.
     },
   };
 }

@@ -1,4 +1,5 @@
-import { openSync, writeSync } from 'node:fs';
+// The module object, not named bindings: a test can then watch which fds are written (stdout never is).
+import fs from 'node:fs';
 
 /** What pino needs from a destination, plus the flush hooks `createLoggers` calls at shutdown. */
 export interface SyncFileDestination {
@@ -18,12 +19,16 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
  * write is finished and a busy destination retried; any other error throws to the caller that logged.
  */
 export function openSyncFileDestination(path: string, mode: number): SyncFileDestination {
-  const fd = openSync(path, 'a', mode);
+  return syncFdDestination(fs.openSync(path, 'a', mode));
+}
+
+/** The same over an fd already open, e.g. stderr (2), which may be a non-blocking pipe: EAGAIN is waited out. */
+export function syncFdDestination(fd: number): SyncFileDestination {
   return {
     write(line) {
       let written = 0;
       try {
-        written = writeSync(fd, line);
+        written = fs.writeSync(fd, line);
       } catch (error) {
         if (!isBusy(error)) throw error;
       }
@@ -43,7 +48,7 @@ function finish(fd: number, line: string, written: number): void {
   let offset = written;
   while (offset < bytes.length) {
     try {
-      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
     } catch (error) {
       if (!isBusy(error)) throw error;
       Atomics.wait(sleepCell, 0, 0, BUSY_RETRY_MS);

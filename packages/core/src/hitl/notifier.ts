@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import type { HitlNotifyConfig } from '../manifest/manifest-types.js';
 import type { HitlNotification } from './notify-message.js';
 
@@ -10,7 +10,7 @@ export interface Notifier {
 }
 
 export interface NotifierDeps {
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   /** Where NTFY_TOKEN, MATRIX_HOMESERVER and MATRIX_ACCESS_TOKEN are read, once, at startup. */
   readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;

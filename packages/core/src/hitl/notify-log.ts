@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import type { Notifier } from './notifier.js';
 
 /** The default: an audit warning the operator's log tooling can alert on. */
-export function logNotifier(audit: Logger): Notifier {
+export function logNotifier(audit: AuditLogger): Notifier {
   return {
     type: 'log',
     async notify(n) {

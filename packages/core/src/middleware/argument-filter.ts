@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import type { ArgumentFilterRule } from '../manifest/manifest-types.js';
 import { argumentPolicyMessage, PolicyError } from './argument-filter-error.js';
 import {
@@ -14,7 +14,7 @@ import type { Middleware } from './types.js';
 
 export interface ArgumentFilterOptions {
   readonly rules: readonly ArgumentFilterRule[];
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly agentId: string;
 }
 
@@ -81,7 +81,7 @@ function fieldFields(value: InspectedString): Record<string, unknown> {
 }
 
 /** Values matched raw only are worth knowing about: an encoded payload there was not decoded. */
-function reportSkipped(audit: Logger, _agentId: string, tool: string, budget: DecodeBudget): void {
+function reportSkipped(audit: AuditLogger, _agentId: string, tool: string, budget: DecodeBudget): void {
   for (const [reason, fields] of budget.skipped) {
     audit.info({ tool, reason, field_names: [...fields].map(clip) }, 'argument_filter_decode_skipped');
   }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import type { Notifier } from '../hitl/notifier.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Manifest } from '../manifest/manifest-types.js';
@@ -12,7 +12,7 @@ import type { Middleware } from './types.js';
 export interface GuardrailOptions {
   readonly manifest: Manifest;
   readonly agent: AgentIdentity;
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   /** Already scoped to the agent (`agentState`). */
   readonly state: StateBackend;
   /** Every registered tool name (glob patterns matching none are reported as warnings). */

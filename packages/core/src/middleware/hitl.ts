@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import { ToolInputError } from '../errors/scoped-mcp-error.js';
 import { createApprovalStore } from '../hitl/approval-store.js';
 import { TOKEN_TTL_SECONDS } from '../hitl/approval-record.js';
@@ -19,7 +19,7 @@ export interface HitlOptions {
   readonly config: HitlConfig;
   /** Already scoped to the agent (`agentState`); must be shared when approval_required lists anything. */
   readonly state: StateBackend;
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly agent: AgentIdentity;
   /** The audit sanitiser: summaries of arguments go through it before reaching state, logs or notifiers. */
   readonly sanitize: (value: unknown) => unknown;

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import type { RateLimitsConfig } from '../manifest/manifest-types.js';
 import { StateUnavailableError } from '../state/state-errors.js';
 import type { SlidingWindowResult, StateBackend } from '../state/types.js';
@@ -10,7 +10,7 @@ export interface RateLimitOptions {
   readonly config: RateLimitsConfig;
   /** Already scoped to the agent (`agentState`). */
   readonly state: StateBackend;
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly agentId: string;
   /** Every registered tool name, to warn about patterns that match none. */
   readonly toolNames: readonly string[];

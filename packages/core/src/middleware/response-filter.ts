@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import { isScopedMcpError, ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import type { ResponseFilterRule } from '../manifest/manifest-types.js';
 import type { ToolOutput } from '../module/types.js';
@@ -17,7 +17,7 @@ import type { Middleware } from './types.js';
 
 export interface ResponseFilterOptions {
   readonly rules: readonly ResponseFilterRule[];
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly agentId: string;
 }
 
@@ -62,7 +62,7 @@ class ResponsePass {
 
   constructor(
     private readonly rules: readonly ResponseRule[],
-    private readonly audit: Logger,
+    private readonly audit: AuditLogger,
     _agentId: string,
     private readonly tool: string,
   ) {}

@@ -1,5 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import { z } from 'zod';
 import { createSanitizer, type Sanitizer } from '../audit/sanitize.js';
 import { createSecretRedactor, type SecretRedactor } from '../audit/secret-redactor.js';
@@ -25,7 +26,7 @@ export interface RuntimeOptions {
   readonly manifestPath?: string;
   /** Default `serve`; `pins-update` for `scoped-mcp pins update`. */
   readonly purpose?: RuntimePurpose;
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly ops: Logger;
   readonly secrets?: readonly string[];
   /** The agent's client; a detached one (no client) when absent. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { AuditLogger } from '../audit/audit-logger.js';
 import { z } from 'zod';
 import type { Sanitizer } from '../audit/sanitize.js';
 import type { SecretRedactor } from '../audit/secret-redactor.js';
@@ -32,7 +33,7 @@ export interface CallEnvironment {
 
 export interface PipelineDeps {
   readonly agent: AgentIdentity;
-  readonly audit: Logger;
+  readonly audit: AuditLogger;
   readonly ops: Logger;
   readonly sanitizer: Sanitizer;
   readonly redactor: SecretRedactor;
