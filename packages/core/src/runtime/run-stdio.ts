@@ -1,4 +1,3 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createLoggers } from '../audit/loggers.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/core-version.js';
@@ -7,8 +6,10 @@ import type { Middleware } from '../middleware/types.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { installShutdown } from '../server/lifecycle.js';
 import { ClientBridge } from '../server/client-bridge.js';
+import { fastToolCalls } from '../server/fast-tool-call.js';
 import { createMcpServer } from '../server/mcp-adapter.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';
+import { StdioTransport } from '../server/stdio-transport.js';
 import { agentState } from '../state/agent-state.js';
 import { openStateBackend } from '../state/open-state-backend.js';
 import type { StateBackend } from '../state/types.js';
@@ -123,7 +124,10 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
   });
   // Connect first, then start the modules: the client's initialize is answered at once, and a proxy module
   // can wait for the client's capabilities before it connects its upstream. tools/list waits for startup.
-  await server.connect(new StdioServerTransport());
+  // tools/call, once startup is over, skips the SDK's generic dispatch (fast-tool-call.ts); all else is the SDK's.
+  const fast = fastToolCalls(server, runtime, bridge, (message) => transport.send(message));
+  const transport = new StdioTransport({ intercept: fast.intercept, onClosed: fast.closed });
+  await server.connect(transport);
   const report = await runtime.start();
   for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() }).warnings) {
     ops.warn({ detail: warning }, 'guardrail_warning');

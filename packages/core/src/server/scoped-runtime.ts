@@ -102,6 +102,13 @@ export class ScopedRuntime {
     return this.start();
   }
 
+  /** True once startup is over and every request waiting for it has gone on (the health file is written). */
+  get started(): boolean {
+    return this.startedFlag;
+  }
+
+  private startedFlag = false;
+
   /** Called after a dynamic tool set changed and the table was rebuilt (the adapter notifies the client). */
   onToolsChanged(listener: () => void): void {
     this.toolsChangedListener = listener;
@@ -120,6 +127,7 @@ export class ScopedRuntime {
       this.options.ops.warn({ failed_modules: failed, total_count: report.total_count }, 'modules_degraded');
     }
     await this.options.onStarted?.(report);
+    this.startedFlag = true;
     return report;
   }
 
