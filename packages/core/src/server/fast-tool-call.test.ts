@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { echoModule, instance, makeRuntime } from '../__fixtures__/runtime-fixtures.js';
-import { defineModule, defineTool } from '../module/define.js';
+import { defineModule, defineTool, rawResult } from '../module/define.js';
 import { ClientBridge } from './client-bridge.js';
 import { fastToolCalls } from './fast-tool-call.js';
 import { createMcpServer } from './mcp-adapter.js';
@@ -26,6 +26,23 @@ const slowModule = defineModule({
             resolve('aborted');
           });
         }),
+    }),
+    malformed: defineTool({
+      mode: 'read',
+      description: 'Returns a result the SDK refuses (a text block without text).',
+      input: z.strictObject({}),
+      handler: () => rawResult({ content: [{ type: 'text' }] } as never),
+    }),
+    extra_keys: defineTool({
+      mode: 'read',
+      description: 'Returns a block with a key the SDK drops, and no content list at top level.',
+      input: z.strictObject({ listless: z.boolean().optional() }),
+      handler: ({ listless }) =>
+        rawResult(
+          (listless
+            ? { structuredContent: { a: 1 } }
+            : { content: [{ type: 'text', text: 'ok', hidden: 'dropped' }], extra: 'kept' }) as never,
+        ),
     }),
     halfway: defineTool({
       mode: 'read',
@@ -148,6 +165,9 @@ const plain = [
   call(5, { name: 'scoped_mcp_status', arguments: {} }),
   call(6, { name: 'echo_store', arguments: { key: 'k', value: { deep: [1, 'é✓😀'] } } }),
   call(7, { name: 'echo_say', arguments: { text: 'm' }, _meta: { 'claudecode/toolUseId': 'tu_1' } }),
+  call(17, { name: 'slow_malformed', arguments: {} }),
+  call(18, { name: 'slow_extra_keys', arguments: {} }),
+  call(19, { name: 'slow_extra_keys', arguments: { listless: true } }),
 ];
 const unusual = [
   call(1.5, { name: 'echo_say', arguments: { text: 'x' } }),

@@ -1,6 +1,12 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode as RpcErrorCode, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  CallToolResultSchema,
+  McpError,
+  type RequestId,
+  ErrorCode as RpcErrorCode,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { ClientBridge } from './client-bridge.js';
 import type { ScopedRuntime } from './scoped-runtime.js';
 
@@ -24,16 +30,16 @@ export interface FastToolCalls {
 }
 
 /**
- * `tools/call` without the SDK's per-message machinery. Every call otherwise goes through four zod
- * validations of the same request (the message union, the request check, `CallToolRequestSchema`, the
- * result) and several promise hops before scoped-mcp's pipeline sees it — about half of a trivial call's
- * time in the server. Here a plain request is recognised by hand, with the same acceptance rules
- * (`jsonrpc` "2.0", a string or integer id, a string name, arguments an object, a string or integer progress
- * token, no unknown envelope or params keys), and goes straight to `runtime.call`; the tool's own input
- * schema, the guardrails and the audit line still run inside. Anything unusual — a task-related or
- * task-augmented request, a request before startup is over, a malformed one — is declined and takes the
- * SDK's way, so its errors stay the SDK's. The response is what the SDK would send, and cancellation and
- * progress notifications behave as they do for the SDK's handlers.
+ * `tools/call` without the SDK's per-message machinery. The SDK checks every request against zod schemas
+ * three times (the message union, the message-kind checks, `CallToolRequestSchema`) and passes it through
+ * several promise hops before scoped-mcp's pipeline sees it: about half of a trivial call's time in the
+ * server. Here a plain request is recognised by hand, with the same acceptance rules (`jsonrpc` "2.0", a
+ * string or integer id, a string name, arguments an object, a string or integer progress token, no
+ * unknown envelope or params keys), and goes straight to `runtime.call`; the tool's own input schema, the
+ * guardrails and the audit line still run inside, and the result is checked and normalised by
+ * `CallToolResultSchema` as the SDK does. Anything unusual — a task-related or task-augmented request, a
+ * request before startup is over, a malformed one — is declined and takes the SDK's way, so its errors stay
+ * the SDK's. Answers, cancellation and progress notifications are the SDK's, byte for byte.
  */
 export function fastToolCalls(
   server: Server,
@@ -57,6 +63,7 @@ export function fastToolCalls(
     };
     runtime
       .call(request.name, request.args, { signal, client: bridge.forCall(extra) })
+      .then(checkedResult)
       .then(
         (result) => (signal.aborted ? undefined : send({ result, jsonrpc: '2.0', id: request.id })),
         (error: unknown) => (signal.aborted ? undefined : send(errorResponse(request.id, error))),
@@ -83,6 +90,19 @@ export function fastToolCalls(
       running.clear();
     },
   };
+}
+
+/**
+ * The result as the SDK's server sends it: checked against `CallToolResultSchema` and normalised by it
+ * (unknown keys of content blocks dropped, a missing content list defaulted). A proxied upstream's result is
+ * passed through by mcp_proxy, so this check is what keeps a malformed one from reaching the agent.
+ */
+function checkedResult(result: CallToolResult): CallToolResult {
+  const checked = CallToolResultSchema.safeParse(result);
+  if (!checked.success) {
+    throw new McpError(RpcErrorCode.InvalidParams, `Invalid tools/call result: ${checked.error.message}`);
+  }
+  return checked.data;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
