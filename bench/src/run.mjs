@@ -42,7 +42,7 @@ const cfg = {
   block: 100,
   repeats: Number(opts.repeats ?? (Q ? 3 : 5)),
   concurrency: 8,
-  coldRepeats: Q ? 3 : 7,
+  coldRepeats: Q ? 3 : 5,
   rssCalls: 10_000,
 };
 
@@ -129,6 +129,10 @@ async function main() {
           ref: g.ref,
         });
       }
+      // Every group starts from fresh processes, equally warmed: a server kept from an earlier group would
+      // arrive with thousands of calls' worth of JIT and heap tuning the others lack.
+      await Promise.all(targets.map((t) => t.client.close()));
+      conns.clear();
       process.stderr.write(`done: ${g.name}\n`);
     }
     await Promise.all([...conns.values()].map((c) => c.client.close()));
