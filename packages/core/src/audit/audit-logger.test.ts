@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createAuditLogger } from './audit-logger.js';
-import { CHAIN_GENESIS, createChainer, createLinker, verifyChain } from './hash-chain.js';
+import { CHAIN_GENESIS, createLinker, verifyChain } from './hash-chain.js';
 
 const bindings = { logger: 'audit', agent_id: 'agent-a', agent_type: 'research', session_id: 's-1' };
 const stamp = () => ',"timestamp":"2026-12-02T10:00:00.123Z"';
@@ -21,13 +21,16 @@ function handWritten(): { lines: string[]; log: ReturnType<typeof createAuditLog
 function pinoWritten(): { lines: string[]; log: pino.Logger } {
   const lines: string[] = [];
   const { logger, ...rest } = bindings;
+  const link = createLinker(CHAIN_GENESIS);
+  // pino hands the hook its serialised line: drop the newline and the closing brace, then chain it.
+  const streamWrite = (line: string) => link(line.trimEnd().slice(0, -1));
   const log = pino(
     {
       messageKey: 'event',
       timestamp: stamp,
       formatters: { level: (label: string) => ({ level: label }) },
       base: { logger },
-      hooks: { streamWrite: createChainer(CHAIN_GENESIS) },
+      hooks: { streamWrite },
     },
     { write: (line: string) => lines.push(line) },
   ).child(rest);

@@ -2,16 +2,19 @@ import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
-import { CHAIN_GENESIS, createChainer, lastLineHash, lineHash, verifyChain } from './hash-chain.js';
+import { CHAIN_GENESIS, createLinker, lastLineHash, lineHash, verifyChain } from './hash-chain.js';
+
+/** A JSON object's text without its closing brace, as the audit writer hands it to the linker. */
+const open = (value: unknown) => JSON.stringify(value).slice(0, -1);
 
 function chainedLog(count: number, initial = CHAIN_GENESIS): string[] {
-  const chain = createChainer(initial);
-  return Array.from({ length: count }, (_, i) => chain(`${JSON.stringify({ event: 'tool_call', n: i })}\n`));
+  const link = createLinker(initial);
+  return Array.from({ length: count }, (_, i) => link(open({ event: 'tool_call', n: i })));
 }
 
 const join_ = (lines: readonly string[]) => lines.join('');
 
-describe('createChainer', () => {
+describe('createLinker', () => {
   it('adds prev to each line: genesis first, then the hash of the line before', () => {
     const lines = chainedLog(3);
     const parsed = lines.map((l) => JSON.parse(l) as { n: number; prev: string });
@@ -24,10 +27,10 @@ describe('createChainer', () => {
 
   it('chains the same whether the event loop turns between lines or not', async () => {
     const burst = chainedLog(4);
-    const chain = createChainer(CHAIN_GENESIS);
+    const link = createLinker(CHAIN_GENESIS);
     const spaced: string[] = [];
     for (let i = 0; i < 4; i++) {
-      spaced.push(chain(`${JSON.stringify({ event: 'tool_call', n: i })}\n`));
+      spaced.push(link(open({ event: 'tool_call', n: i })));
       // Alternate: let the deferred hash run after some lines, leave it to the next line after others.
       if (i % 2 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -35,9 +38,9 @@ describe('createChainer', () => {
     expect(verifyChain(join_(spaced))).toEqual({ ok: true, lines: 4 });
   });
 
-  it('accepts lines without a trailing newline', () => {
-    const chain = createChainer(CHAIN_GENESIS);
-    expect(chain('{"a":1}')).toBe(`{"a":1,"prev":"${CHAIN_GENESIS}"}\n`);
+  it('closes the object after prev and ends the line', () => {
+    const link = createLinker(CHAIN_GENESIS);
+    expect(link('{"a":1')).toBe(`{"a":1,"prev":"${CHAIN_GENESIS}"}\n`);
   });
 
   it('hashes are 32 hex characters', () => {
@@ -126,9 +129,9 @@ describe('lastLineHash', () => {
 
   it('hashes the last line when it is longer than the read window', async () => {
     const file = join(dir, 'big.jsonl');
-    const chain = createChainer(CHAIN_GENESIS);
-    const first = chain(JSON.stringify({ event: 'a' }));
-    const big = chain(JSON.stringify({ event: 'b', pad: 'x'.repeat(1_100_000) }));
+    const link = createLinker(CHAIN_GENESIS);
+    const first = link(open({ event: 'a' }));
+    const big = link(open({ event: 'b', pad: 'x'.repeat(1_100_000) }));
     await writeFile(file, first + big);
     expect(lastLineHash(file)).toBe(lineHash(big.trimEnd()));
   });

@@ -10,20 +10,10 @@ export function lineHash(line: string): string {
 }
 
 /**
- * Adds `"prev":"<hash of previous line>"` to each serialised JSON line, so an edited, inserted or deleted line
- * breaks the chain (`scoped-mcp audit verify`). Appending to an existing file continues its chain.
- */
-export function createChainer(initialPrev: string): (line: string) => string {
-  const link = createLinker(initialPrev);
-  return (serialised) => {
-    const body = serialised.endsWith('\n') ? serialised.slice(0, -1) : serialised;
-    return link(body.slice(0, -1));
-  };
-}
-
-/**
- * The chain for a writer that builds its own lines: given a JSON object without its closing brace, returns
- * the line with `"prev"` and the brace added, newline-terminated.
+ * Adds `"prev":"<hash of previous line>"` to each line, so an edited, inserted or deleted line breaks the
+ * chain (`scoped-mcp audit verify`); appending to an existing file continues its chain. The writer builds
+ * its own lines: given a JSON object without its closing brace, this returns the line with `"prev"` and the
+ * brace added, newline-terminated.
  */
 export function createLinker(initialPrev: string): (open: string) => string {
   let prev = initialPrev;

@@ -4,14 +4,13 @@ import {
   type CallToolResult,
   CallToolResultSchema,
   McpError,
+  RELATED_TASK_META_KEY,
   type RequestId,
   ErrorCode as RpcErrorCode,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientBridge } from './client-bridge.js';
 import type { ScopedRuntime } from './scoped-runtime.js';
 
-/** `_meta` key of task-related requests: those take the SDK's way, which knows about tasks. */
-const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
 const ENVELOPE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 const PARAM_KEYS = new Set(['name', 'arguments', '_meta']);
 
@@ -128,6 +127,7 @@ function plainToolCall(message: unknown): ToolCallRequest | undefined {
   if (args !== undefined && !isRecord(args)) return undefined;
   const meta = params._meta;
   if (meta !== undefined) {
+    // Task-related requests take the SDK's way, which knows about tasks.
     if (!isRecord(meta) || RELATED_TASK_META_KEY in meta) return undefined;
     if (meta.progressToken !== undefined && !isIdOrToken(meta.progressToken)) return undefined;
   }

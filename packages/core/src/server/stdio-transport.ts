@@ -66,17 +66,15 @@ export class StdioTransport implements Transport {
   }
 
   private drainLines(): void {
-    let buffer = this.pending;
-    while (buffer) {
+    // Re-read `pending` each turn: a message can close the transport, which ends the loop as the SDK's does.
+    while (this.pending) {
+      const buffer = this.pending;
       const end = buffer.indexOf(NEWLINE);
-      if (end === -1) break;
+      if (end === -1) return;
       const cut = end > 0 && buffer[end - 1] === 0x0d ? end - 1 : end;
-      const line = buffer.toString('utf8', 0, cut);
-      buffer = end + 1 < buffer.length ? buffer.subarray(end + 1) : undefined;
-      this.pending = buffer;
-      this.dispatch(line);
+      this.pending = end + 1 < buffer.length ? buffer.subarray(end + 1) : undefined;
+      this.dispatch(buffer.toString('utf8', 0, cut));
     }
-    this.pending = buffer;
   }
 
   private dispatch(line: string): void {
