@@ -68,3 +68,4 @@ export {
   stateTtlMs,
 } from './state/index.js';
 export { PolicyError } from './middleware/argument-filter-error.js';
+export { LineFramer, type LineSink, type OversizeLine } from './shared/line-framer.js';

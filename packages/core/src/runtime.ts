@@ -10,6 +10,7 @@ export { composeMiddleware } from './middleware/compose.js';
 export type { CallHandler, Middleware, ToolCall } from './middleware/types.js';
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
+export { openScopedServer, type ScopedServer, type ScopedServerOptions } from './runtime/scoped-server.js';
 export { StartupError } from './runtime/startup-error.js';
 export { STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
 export type { StatusReport } from './server/status-report.js';

@@ -1,4 +1,4 @@
-import type { OversizeLine } from './line-reader.js';
+import type { OversizeLine } from '@scoped-mcp/core';
 
 const ID_VALUE = String.raw`(-?\d+|"(?:[^"\\]|\\.){0,200}")`;
 /** `{"jsonrpc":"2.0","id":…,"result":` or `{"id":…,"error":` (Python SDK, most hand-written servers). */

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { LineFramer, type OversizeLine } from '@scoped-mcp/core';
 import { signalGroup, trackChild } from './child-registry.js';
-import { LineReader, type OversizeLine } from './line-reader.js';
 import { oversizeMessageId } from './oversize-id.js';
 
 export interface StdioUpstreamOptions {
@@ -85,7 +85,7 @@ export class StdioUpstreamTransport implements Transport {
         resolve();
       });
       child.once('close', () => this.finish());
-      const reader = new LineReader(this.options.maxMessageBytes, {
+      const reader = new LineFramer(this.options.maxMessageBytes, {
         line: (bytes) => this.deliver(bytes),
         oversize: (line) => this.oversize(line),
       });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readJsonl } from '../helpers/jsonl.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -74,6 +75,24 @@ describe('process lifecycle', () => {
       expect(ops.find((l) => l.event === 'shutdown')?.reason).toBe(signal);
     },
   );
+
+  it('drops a message over the size limit, logs message_too_large, and keeps serving', async () => {
+    const running = agent!;
+    const limit = STDIO_DEFAULT_MAX_BUFFER_SIZE;
+    const pad = 'x'.repeat(limit);
+    const huge = `{"jsonrpc":"2.0","id":"huge","method":"tools/call","params":{"name":"first_ping","arguments":{"pad":"${pad}"}}}`;
+    await new Promise<void>((resolve, reject) =>
+      running.child.stdin!.write(`${huge}\n`, (error) => (error ? reject(error) : resolve())),
+    );
+    expect((await running.call('first_ping')).text).toBe('pong');
+    expect(isAlive(running.pid)).toBe(true);
+    const ops = await readJsonl(running.opsLog!);
+    expect(ops.filter((l) => l.event === 'message_too_large')).toEqual([
+      expect.objectContaining({ level: 'warn', bytes: huge.length, limit }),
+    ]);
+    expect(JSON.stringify(ops)).not.toContain('xxxxxxxx');
+    expect(running.clientErrors).toEqual([]);
+  });
 
   it('the client sees the connection close when the server goes away', async () => {
     const running = agent!;

@@ -1,4 +1,4 @@
-import { callChannel, detachedSession } from '../server/detached-session.js';
+import { callChannel, detachedSession } from '../server/mcp-server.js';
 import { describe, expect, it } from 'vitest';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { composeMiddleware } from './compose.js';

@@ -1,139 +1,33 @@
-import { createLoggers } from '../audit/loggers.js';
-import { resolveIdentity } from '../identity/agent-identity.js';
-import { coreVersion } from '../loader/core-version.js';
-import { buildGuardrails } from '../middleware/guardrails.js';
-import type { Middleware } from '../middleware/types.js';
-import { writeHealthFile } from '../server/health-file.js';
 import { installShutdown } from '../server/lifecycle.js';
-import { ClientBridge } from '../server/client-bridge.js';
-import { fastToolCalls } from '../server/fast-tool-call.js';
-import { createMcpServer } from '../server/mcp-adapter.js';
-import { ScopedRuntime } from '../server/scoped-runtime.js';
-import { StdioTransport } from '../server/stdio-transport.js';
-import { agentState } from '../state/agent-state.js';
-import { openStateBackend } from '../state/open-state-backend.js';
-import type { StateBackend } from '../state/types.js';
-import { assemble } from './assemble.js';
+import { stdioServerTransport } from '../server/mcp-server.js';
+import { openScopedServer, type ScopedServerOptions } from './scoped-server.js';
 
-export interface RunOptions {
-  readonly manifestPath: string;
-  readonly auditLog?: string;
-  readonly opsLog?: string;
-  readonly cliDir?: string;
-  readonly modulesFrom?: readonly string[];
-  readonly env?: NodeJS.ProcessEnv;
-  /** Reported to clients as serverInfo.version. */
-  readonly version: string;
-  /** Extra middleware from a program embedding core: runs inside HITL, outside the response filter. */
-  readonly middleware?: readonly Middleware[];
+export interface RunOptions extends ScopedServerOptions {
+  /** Longest message read from the client, in bytes; default the MCP SDK's limit (10 MiB). */
+  readonly maxMessageBytes?: number;
 }
 
-/** Startup order: identity → logs → manifest → modules → credentials → setup → serve. */
+/**
+ * `scoped-mcp run`: the server over stdin/stdout. stdin EOF, SIGTERM, SIGINT and SIGHUP all lead to the
+ * same bounded shutdown (lifecycle.ts). A message over the size limit is logged and dropped; the
+ * connection stays open.
+ */
 export async function runStdioServer(options: RunOptions): Promise<void> {
-  const env = options.env ?? process.env;
-  const agent = resolveIdentity(env);
-  const loggers = createLoggers({ auditLog: options.auditLog, opsLog: options.opsLog }, agent);
-  const { ops, audit } = loggers;
-  ops.info({ manifest: options.manifestPath, version: options.version, pid: process.pid }, 'startup');
-  let assembly: Awaited<ReturnType<typeof assemble>>;
-  try {
-    assembly = await assemble({
-      manifestPath: options.manifestPath,
-      env,
-      cliDir: options.cliDir,
-      modulesFrom: options.modulesFrom,
-    });
-  } catch (error) {
-    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
-    loggers.flush();
-    throw error;
-  }
-  const { manifest } = assembly.manifest;
-  ops.info(
-    { manifest_agent_type: manifest.agent_type, modules: Object.keys(manifest.modules) },
-    'manifest_loaded',
-  );
-  if (manifest.agent_type !== agent.type) {
-    ops.warn({ manifest_agent_type: manifest.agent_type }, 'agent_type_differs_from_manifest');
-  }
-  for (const warning of assembly.warnings) ops.warn({ detail: warning }, 'startup_warning');
-  for (const instance of assembly.instances) {
-    if (instance.failure)
-      ops.error(
-        { module: instance.key, status: instance.failure.status, error: instance.failure.error },
-        'module_failed',
-      );
-  }
-
-  // Shared state for rate limits and approvals; a Redis backend is a separate package, found like modules.
-  let state: StateBackend;
-  try {
-    state = await openStateBackend(manifest.state_backend, {
-      bases: [
-        assembly.manifest.dir,
-        ...(options.cliDir ? [options.cliDir] : []),
-        ...(options.modulesFrom ?? []),
-      ],
-      coreVersion: coreVersion(),
-      log: ops,
-    });
-  } catch (error) {
-    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
-    loggers.flush();
-    throw error;
-  }
-  const agentScopedState = agentState(state, agent.id);
-  const guardrailOptions = {
-    manifest,
-    agent,
-    audit,
-    state: agentScopedState,
-    sanitize: (value: unknown) => runtime.sanitizer.sanitize(value),
-    extra: options.middleware ?? [],
-  };
-  // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
-  const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
-
-  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
-  const bridge = new ClientBridge();
-  const runtime: ScopedRuntime = new ScopedRuntime({
-    session: bridge,
-    agent,
-    instances: assembly.instances,
-    manifestDir: assembly.manifest.dir,
-    manifestPath: assembly.manifest.path,
-    audit,
-    ops,
-    secrets: assembly.secrets,
-    middleware: guardrails.middleware,
-    logArgs: manifest.audit?.log_args ?? true,
-    onStarted: async (report) => {
-      if (healthFile) await writeHealthFile(healthFile, report, ops);
-    },
+  const scoped = await openScopedServer(options);
+  const { ops } = scoped.loggers;
+  const stdio = stdioServerTransport({
+    ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    onOversize: (line, limit) => ops.warn({ bytes: line.bytes, limit }, 'message_too_large'),
   });
-  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: options.version });
-  installShutdown({
-    server,
-    ops,
-    stop: async () => {
-      await runtime.stop();
-      await state.close().catch(() => undefined);
+  installShutdown(
+    {
+      server: scoped.server,
+      ops,
+      stop: () => scoped.close(),
+      flush: () => scoped.loggers.flush(),
+      redact: (text) => scoped.runtime.sanitizer.redactText(text),
     },
-    flush: () => loggers.flush(),
-    redact: (text) => runtime.sanitizer.redactText(text),
-  });
-  // Connect first, then start the modules: the client's initialize is answered at once, and a proxy module
-  // can wait for the client's capabilities before it connects its upstream. tools/list waits for startup.
-  // tools/call, once startup is over, skips the SDK's generic dispatch (fast-tool-call.ts); all else is the SDK's.
-  const fast = fastToolCalls(server, runtime, bridge, (message) => transport.send(message));
-  const transport = new StdioTransport({ intercept: fast.intercept, onClosed: fast.closed });
-  await server.connect(transport);
-  const report = await runtime.start();
-  for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() }).warnings) {
-    ops.warn({ detail: warning }, 'guardrail_warning');
-  }
-  ops.info(
-    { transport: 'stdio', tools: runtime.toolNames().length, healthy: report.healthy },
-    'server_ready',
+    stdio.input,
   );
+  await scoped.connect(stdio.transport, 'stdio');
 }

@@ -1,8 +1,7 @@
 import { PassThrough } from 'node:stream';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureLogger } from '../testing/capture-logger.js';
-import { installShutdown, type ShutdownHooks } from './lifecycle.js';
+import { type Closable, installShutdown, type ShutdownHooks } from './lifecycle.js';
 
 const EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'uncaughtException', 'unhandledRejection'] as const;
 type ProcessEvent = (typeof EVENTS)[number];
@@ -47,7 +46,7 @@ function setup(overrides: Partial<ShutdownHooks> = {}) {
     close: async () => {
       steps.push('close');
     },
-  } as unknown as Server;
+  } satisfies Closable;
   const shutdown = installShutdown(
     {
       server,
@@ -102,7 +101,7 @@ describe('installShutdown', () => {
 
   it('still tears down and exits when closing the server fails', async () => {
     const { steps, shutdown } = setup({
-      server: { close: () => Promise.reject(new Error('already closed')) } as unknown as Server,
+      server: { close: () => Promise.reject(new Error('already closed')) } satisfies Closable,
     });
     await shutdown('test');
     expect(steps).toEqual(['stop', 'flush', 'exit 0']);

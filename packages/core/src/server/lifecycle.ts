@@ -1,8 +1,12 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Logger } from 'pino';
 
+/** What shutdown closes first: the MCP server (the connection; calls still running are aborted). */
+export interface Closable {
+  close(): Promise<void>;
+}
+
 export interface ShutdownHooks {
-  readonly server: Server;
+  readonly server: Closable;
   readonly ops: Logger;
   /** Module teardown. */
   stop(): Promise<void>;

@@ -9,7 +9,7 @@ import type {
   ScopedMcpModule,
   ToolMode,
 } from '../module/types.js';
-import { detachedSession } from './detached-session.js';
+import { detachedSession } from './mcp-server.js';
 import { sanitizingLogger } from './module-logger.js';
 import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 

@@ -14,7 +14,7 @@ import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport } from './status-report.js';
 import { errorResult } from './tool-result.js';
 import { type CallEnvironment, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
-import { callChannel, detachedSession } from './detached-session.js';
+import { callChannel, detachedSession } from './mcp-server.js';
 
 export const STATUS_TOOL = 'scoped_mcp_status';
 
@@ -102,13 +102,6 @@ export class ScopedRuntime {
     return this.start();
   }
 
-  /** True once startup is over and every request waiting for it has gone on (the health file is written). */
-  get started(): boolean {
-    return this.startedFlag;
-  }
-
-  private startedFlag = false;
-
   /** Called after a dynamic tool set changed and the table was rebuilt (the adapter notifies the client). */
   onToolsChanged(listener: () => void): void {
     this.toolsChangedListener = listener;
@@ -127,7 +120,6 @@ export class ScopedRuntime {
       this.options.ops.warn({ failed_modules: failed, total_count: report.total_count }, 'modules_degraded');
     }
     await this.options.onStarted?.(report);
-    this.startedFlag = true;
     return report;
   }
 

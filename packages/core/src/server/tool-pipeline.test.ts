@@ -1,4 +1,4 @@
-import { callChannel, detachedSession } from './detached-session.js';
+import { callChannel, detachedSession } from './mcp-server.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AGENT } from '../__fixtures__/runtime-fixtures.js';

@@ -1,5 +1,8 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
 /** Bytes of an over-long line kept from its start and its end, enough to find a JSON-RPC id. */
 const EDGE_BYTES = 256;
 
@@ -19,9 +22,10 @@ export interface LineSink {
 /**
  * Newline framing for a stdio JSON-RPC stream, bounded in memory: a line longer than `maxLineBytes` is
  * never assembled — its bytes are counted and dropped, and only its two ends are kept. Chunks are joined
- * once per line (not once per chunk), so a large message costs one copy.
+ * once per line (not once per chunk), so a large message costs one copy. A trailing `\r` is dropped and
+ * empty lines are skipped.
  */
-export class LineReader {
+export class LineFramer {
   private chunks: Buffer[] = [];
   private pending = 0;
   private discarding = false;
@@ -93,6 +97,37 @@ export class LineReader {
     this.chunks = [];
     this.discarding = true;
   }
+}
+
+export interface LineFramerStageOptions {
+  /** Longest line passed on, in bytes, not counting its line ending. */
+  readonly maxLineBytes: number;
+  /** Called for each line over the limit, which is dropped; the lines after it pass on as usual. */
+  readonly onOversize?: (line: OversizeLine) => void;
+}
+
+/**
+ * The framer as a stream stage in front of a reader that frames by itself (the SDK's stdio transport):
+ * only complete lines within the limit come out, each ending in `\n`, one chunk per line, so the reader
+ * never holds more than one bounded line. A partial line at the end of the input is dropped, as the
+ * reader would never have seen it complete.
+ */
+export function lineFramerStage(options: LineFramerStageOptions): Transform {
+  const stage = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      framer.push(chunk);
+      done();
+    },
+    flush(done: TransformCallback) {
+      framer.reset();
+      done();
+    },
+  });
+  const framer = new LineFramer(options.maxLineBytes, {
+    line: (bytes) => stage.push(Buffer.concat([bytes, NEWLINE_BYTES], bytes.length + 1)),
+    oversize: (line) => options.onOversize?.(line),
+  });
+  return stage;
 }
 
 function firstBytes(pieces: readonly Buffer[]): Buffer {

@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { echoModule, instance, makeRuntime } from '../__fixtures__/runtime-fixtures.js';
 import { defineModule, defineTool, rawResult } from '../module/define.js';
-import { ClientBridge } from './client-bridge.js';
-import { fastToolCalls } from './fast-tool-call.js';
-import { createMcpServer } from './mcp-adapter.js';
-import { StdioTransport } from './stdio-transport.js';
+import type { OversizeLine } from '../shared/line-framer.js';
+import { ClientBridge, createMcpServer, stdioServerTransport } from './mcp-server.js';
 
 const aborts: string[] = [];
+/** Resolvers for tests waiting until a `slow_wait` handler is running (the SDK starts it asynchronously). */
+const onWaitStarted: (() => void)[] = [];
+const waitStarted = () => new Promise<void>((resolve) => onWaitStarted.push(resolve));
 const slowModule = defineModule({
   name: 'slow',
   description: 'waits',
@@ -21,6 +22,7 @@ const slowModule = defineModule({
       input: z.strictObject({}),
       handler: (_args, { signal }) =>
         new Promise<string>((resolve) => {
+          for (const started of onWaitStarted.splice(0)) started();
           signal.addEventListener('abort', () => {
             aborts.push(String(signal.reason));
             resolve('aborted');
@@ -61,39 +63,19 @@ interface Served {
   ask(line: string): Promise<string | undefined>;
   send(line: string): void;
   next(timeoutMs?: number): Promise<string | undefined>;
-  claimed: boolean[];
-  errors: string[];
   close(): Promise<void>;
+  start(): Promise<void>;
 }
 
-async function serve(options: {
-  fast: boolean;
-  start?: boolean;
-}): Promise<Served & { start(): Promise<void> }> {
+/** The runtime behind the SDK's server and stdio transport, spoken to in raw JSON-RPC lines. */
+async function serve(options: { start?: boolean } = {}): Promise<Served> {
   const { runtime } = makeRuntime([instance('echo', echoModule), instance('slow', slowModule)]);
   if (options.start !== false) await runtime.start();
   const bridge = new ClientBridge();
   const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: '0.0.0' });
   const stdin = new PassThrough();
   const stdout = new PassThrough();
-  const claimed: boolean[] = [];
-  const errors: string[] = [];
-  const fast = fastToolCalls(server, runtime, bridge, (message) => transport.send(message));
-  const transport = new StdioTransport(
-    options.fast
-      ? {
-          intercept: (message) => {
-            const took = fast.intercept(message);
-            claimed.push(took);
-            return took;
-          },
-          onClosed: fast.closed,
-        }
-      : {},
-    stdin,
-    stdout,
-  );
-  transport.onerror = (error) => errors.push(error.message);
+  const { transport } = stdioServerTransport({ input: stdin, output: stdout });
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
   let partial = '';
@@ -132,8 +114,6 @@ async function serve(options: {
       send(line);
       return next();
     },
-    claimed,
-    errors,
     close: () => server.close(),
     start: async () => {
       await runtime.start();
@@ -148,76 +128,62 @@ async function serve(options: {
     }),
   );
   send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-  claimed.length = 0;
   return served;
 }
 
 const call = (id: unknown, params: unknown, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params, ...extra });
+const hello = call(1, { name: 'echo_say', arguments: { text: 'hello', times: 2 } });
 
-// Plain requests: the fast path takes them. The rest: it must decline, and the SDK answers as it always did.
-const plain = [
-  call(1, { name: 'echo_say', arguments: { text: 'hello', times: 2 } }),
-  call('str-id', { name: 'echo_say', arguments: { text: 'x' } }),
-  call(2, { name: 'echo_say', arguments: { text: 'y'.repeat(101) } }),
-  call(3, { name: 'echo_say' }),
-  call(4, { name: 'no_such_tool', arguments: {} }),
-  call(5, { name: 'scoped_mcp_status', arguments: {} }),
-  call(6, { name: 'echo_store', arguments: { key: 'k', value: { deep: [1, 'é✓😀'] } } }),
-  call(7, { name: 'echo_say', arguments: { text: 'm' }, _meta: { 'claudecode/toolUseId': 'tu_1' } }),
-  call(17, { name: 'slow_malformed', arguments: {} }),
-  call(18, { name: 'slow_extra_keys', arguments: {} }),
-  call(19, { name: 'slow_extra_keys', arguments: { listless: true } }),
-];
-const unusual = [
-  call(1.5, { name: 'echo_say', arguments: { text: 'x' } }),
-  call(8, { name: 42, arguments: {} }),
-  call(9, { name: 'echo_say', arguments: ['x'] }),
-  call(10, { name: 'echo_say', arguments: null }),
-  call(11, { name: 'echo_say', arguments: { text: 'x' } }, { extra: true }),
-  call(12, { name: 'echo_say', arguments: { text: 'x' }, task: { ttl: 1000 } }),
-  call(13, { name: 'echo_say', arguments: { text: 'x' }, _meta: { progressToken: 1.5 } }),
-  call(14, { name: 'echo_say', arguments: { text: 'x' }, unknownParam: 1 }),
-  call(15, {
-    name: 'echo_say',
-    arguments: { text: 'x' },
-    _meta: { 'io.modelcontextprotocol/related-task': { taskId: 't1' } },
-  }),
-  JSON.stringify({ jsonrpc: '1.0', id: 16, method: 'tools/call', params: { name: 'echo_say' } }),
-];
+describe('the MCP server over the runtime', () => {
+  it("answers tools/call with the tool's result", async () => {
+    const served = await serve();
+    expect(JSON.parse((await served.ask(hello))!)).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { content: [{ type: 'text', text: 'hellohello' }] },
+    });
+    const unknown = JSON.parse((await served.ask(call(4, { name: 'no_such_tool', arguments: {} })))!);
+    expect(unknown.result.isError).toBe(true);
+    expect(unknown.result.content[0].text).toMatch(/^Unknown tool 'no_such_tool'/);
+    await served.close();
+  });
 
-describe('fast tool calls', () => {
-  it('answers byte for byte as the SDK does, for plain and unusual requests alike', async () => {
-    const sdk = await serve({ fast: false });
-    const fast = await serve({ fast: true });
-    let answered = 0;
-    for (const line of [...plain, ...unusual]) {
-      const expected = await sdk.ask(line);
-      // Requests the SDK does not answer at all (an invalid envelope) get no answer from either.
-      expect(await fast.ask(line), line).toBe(expected);
-      if (expected !== undefined) answered++;
-    }
-    expect(answered).toBeGreaterThan(plain.length);
-    expect(fast.claimed).toEqual([...plain.map(() => true), ...unusual.map(() => false)]);
-    await sdk.close();
-    await fast.close();
-  }, 20_000);
+  it("checks and normalises results against CallToolResultSchema, as the SDK's server does", async () => {
+    const served = await serve();
+    const malformed = JSON.parse((await served.ask(call(17, { name: 'slow_malformed', arguments: {} })))!);
+    expect(malformed).toMatchObject({ id: 17, error: { code: -32602 } });
+    expect(malformed.error.message).toMatch(/Invalid tools\/call result/);
+    expect(JSON.parse((await served.ask(call(18, { name: 'slow_extra_keys', arguments: {} })))!)).toEqual({
+      jsonrpc: '2.0',
+      id: 18,
+      result: { content: [{ type: 'text', text: 'ok' }], extra: 'kept' },
+    });
+    const listless = call(19, { name: 'slow_extra_keys', arguments: { listless: true } });
+    expect(JSON.parse((await served.ask(listless))!)).toEqual({
+      jsonrpc: '2.0',
+      id: 19,
+      result: { content: [], structuredContent: { a: 1 } },
+    });
+    await served.close();
+  });
 
-  it('leaves requests to the SDK until startup is over, then takes them', async () => {
-    const served = await serve({ fast: true, start: false });
-    const answer = served.ask(plain[0]!);
+  it('holds requests until startup is over, then answers them', async () => {
+    const served = await serve({ start: false });
+    const answer = served.ask(hello);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await served.start();
     expect(JSON.parse((await answer)!).result.content[0].text).toBe('hellohello');
-    expect(JSON.parse((await served.ask(plain[0]!))!).result.content[0].text).toBe('hellohello');
-    expect(served.claimed).toEqual([false, true]);
+    expect(JSON.parse((await served.ask(hello))!).result.content[0].text).toBe('hellohello');
     await served.close();
   });
 
   it('aborts a call on notifications/cancelled with its reason, and sends no answer for it', async () => {
-    const served = await serve({ fast: true });
+    const served = await serve();
     aborts.length = 0;
+    const started = waitStarted();
     served.send(call(21, { name: 'slow_wait', arguments: {} }));
+    await started;
     served.send(
       JSON.stringify({
         jsonrpc: '2.0',
@@ -226,22 +192,23 @@ describe('fast tool calls', () => {
       }),
     );
     // The next line written is the answer to the next request: call 21 got none.
-    expect(JSON.parse((await served.ask(plain[0]!))!).id).toBe(1);
+    expect(JSON.parse((await served.ask(hello))!).id).toBe(1);
     expect(aborts).toEqual(['user pressed stop']);
     await served.close();
   });
 
-  it('aborts calls still running when the transport closes', async () => {
-    const served = await serve({ fast: true });
+  it('aborts calls still running when the connection closes', async () => {
+    const served = await serve();
     aborts.length = 0;
+    const started = waitStarted();
     served.send(call(22, { name: 'slow_wait', arguments: {} }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await started;
     await served.close();
     expect(aborts).toHaveLength(1);
   });
 
   it('sends progress notifications for the call before its answer', async () => {
-    const served = await serve({ fast: true });
+    const served = await serve();
     served.send(call(23, { name: 'slow_halfway', arguments: {}, _meta: { progressToken: 'p-1' } }));
     expect(JSON.parse((await served.next())!)).toEqual({
       jsonrpc: '2.0',
@@ -256,10 +223,10 @@ describe('fast tool calls', () => {
   });
 });
 
-describe('StdioTransport', () => {
+describe('stdioServerTransport', () => {
   it('frames lines across chunks, drops a trailing CR, and reports a bad line without stopping', async () => {
     const stdin = new PassThrough();
-    const transport = new StdioTransport({}, stdin, new PassThrough());
+    const { transport } = stdioServerTransport({ input: stdin, output: new PassThrough() });
     const seen: unknown[] = [];
     const errors: string[] = [];
     transport.onmessage = (message) => seen.push(message);
@@ -277,23 +244,51 @@ describe('StdioTransport', () => {
     expect(errors).toEqual(['SyntaxError', 'ZodError']);
   });
 
-  it('closes when a line outgrows the buffer limit', async () => {
+  it('drops a message over the limit, reports it with the limit, and keeps reading', async () => {
     const stdin = new PassThrough();
-    const transport = new StdioTransport({ maxBufferSize: 64 }, stdin, new PassThrough());
-    const errors: string[] = [];
-    transport.onerror = (error) => errors.push(error.message);
-    const closed = new Promise<void>((resolve) => {
-      transport.onclose = resolve;
+    const oversize: [OversizeLine, number][] = [];
+    const { transport } = stdioServerTransport({
+      input: stdin,
+      output: new PassThrough(),
+      maxMessageBytes: 64,
+      onOversize: (line, limit) => oversize.push([line, limit]),
     });
+    const seen: unknown[] = [];
+    const errors: string[] = [];
+    let closed = false;
+    transport.onmessage = (message) => seen.push(message);
+    transport.onerror = (error) => errors.push(error.message);
+    transport.onclose = () => {
+      closed = true;
+    };
     await transport.start();
-    stdin.write('x'.repeat(65));
-    await closed;
-    expect(errors).toEqual(['ReadBuffer exceeded maximum size of 64 bytes']);
+    const exactly64 = `{"jsonrpc":"2.0","method":"${'m'.repeat(35)}"}`;
+    expect(exactly64).toHaveLength(64);
+    stdin.write(`{"jsonrpc":"2.0","id":5,"method":"${'x'.repeat(65)}`);
+    stdin.write(`"}\n${exactly64}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(oversize.map(([line, limit]) => [line.bytes, limit])).toEqual([[101, 64]]);
+    expect(oversize[0]![0].head.startsWith('{"jsonrpc":"2.0","id":5,')).toBe(true);
+    expect(seen).toEqual([JSON.parse(exactly64)]);
+    expect(errors).toEqual([]);
+    expect(closed).toBe(false);
+  });
+
+  it("ends its framed input when the client's input ends", async () => {
+    const stdin = new PassThrough();
+    const { transport, input } = stdioServerTransport({ input: stdin, output: new PassThrough() });
+    const seen: unknown[] = [];
+    transport.onmessage = (message) => seen.push(message);
+    await transport.start();
+    const ended = once(input, 'end');
+    stdin.end('{"jsonrpc":"2.0","method":"last"}\n');
+    await ended;
+    expect(seen).toEqual([{ jsonrpc: '2.0', method: 'last' }]);
   });
 
   it('waits for drain when the client reads slowly', async () => {
     const stdout = new PassThrough({ highWaterMark: 16 });
-    const transport = new StdioTransport({}, new PassThrough(), stdout);
+    const { transport } = stdioServerTransport({ input: new PassThrough(), output: stdout });
     let sent = false;
     const sending = transport.send({ jsonrpc: '2.0', method: 'x'.repeat(64) }).then(() => {
       sent = true;

@@ -1,0 +1,161 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { createLoggers, type Loggers } from '../audit/loggers.js';
+import { resolveIdentity } from '../identity/agent-identity.js';
+import { coreVersion } from '../loader/core-version.js';
+import { buildGuardrails } from '../middleware/guardrails.js';
+import type { Middleware } from '../middleware/types.js';
+import { writeHealthFile } from '../server/health-file.js';
+import { ClientBridge, createMcpServer, type Server } from '../server/mcp-server.js';
+import { ScopedRuntime } from '../server/scoped-runtime.js';
+import type { StatusReport } from '../server/status-report.js';
+import { agentState } from '../state/agent-state.js';
+import { openStateBackend } from '../state/open-state-backend.js';
+import type { StateBackend } from '../state/types.js';
+import { assemble } from './assemble.js';
+
+export interface ScopedServerOptions {
+  readonly manifestPath: string;
+  readonly auditLog?: string;
+  readonly opsLog?: string;
+  readonly cliDir?: string;
+  readonly modulesFrom?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Reported to clients as serverInfo.version. */
+  readonly version: string;
+  /** Extra middleware from a program embedding core: runs inside HITL, outside the response filter. */
+  readonly middleware?: readonly Middleware[];
+}
+
+/** A scoped-mcp server built from a manifest, not yet connected to any transport. */
+export interface ScopedServer {
+  /** The MCP SDK's server. */
+  readonly server: Server;
+  readonly runtime: ScopedRuntime;
+  readonly loggers: Loggers;
+  /**
+   * Connects the server to the transport, then starts the modules (connecting first answers the client's
+   * initialize at once, and lets a proxy module wait for the client's capabilities before it connects its
+   * upstream; tools/list and tools/call wait for startup). Resolves once every module has started.
+   * `transportName` is what the ops log's `server_ready` line names.
+   */
+  connect(transport: Transport, transportName?: string): Promise<StatusReport>;
+  /**
+   * Closes the connection (calls still running are aborted), tears the modules down in reverse start
+   * order, bounded in time, and closes the state backend. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/** Startup order: identity → logs → manifest → modules → credentials → state → guardrails → runtime → server. */
+export async function openScopedServer(options: ScopedServerOptions): Promise<ScopedServer> {
+  const env = options.env ?? process.env;
+  const agent = resolveIdentity(env);
+  const loggers = createLoggers({ auditLog: options.auditLog, opsLog: options.opsLog }, agent);
+  const { ops, audit } = loggers;
+  ops.info({ manifest: options.manifestPath, version: options.version, pid: process.pid }, 'startup');
+  let assembly: Awaited<ReturnType<typeof assemble>>;
+  try {
+    assembly = await assemble({
+      manifestPath: options.manifestPath,
+      env,
+      cliDir: options.cliDir,
+      modulesFrom: options.modulesFrom,
+    });
+  } catch (error) {
+    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
+    loggers.flush();
+    throw error;
+  }
+  const { manifest } = assembly.manifest;
+  ops.info(
+    { manifest_agent_type: manifest.agent_type, modules: Object.keys(manifest.modules) },
+    'manifest_loaded',
+  );
+  if (manifest.agent_type !== agent.type) {
+    ops.warn({ manifest_agent_type: manifest.agent_type }, 'agent_type_differs_from_manifest');
+  }
+  for (const warning of assembly.warnings) ops.warn({ detail: warning }, 'startup_warning');
+  for (const instance of assembly.instances) {
+    if (instance.failure)
+      ops.error(
+        { module: instance.key, status: instance.failure.status, error: instance.failure.error },
+        'module_failed',
+      );
+  }
+
+  // Shared state for rate limits and approvals; a Redis backend is a separate package, found like modules.
+  let state: StateBackend;
+  try {
+    state = await openStateBackend(manifest.state_backend, {
+      bases: [
+        assembly.manifest.dir,
+        ...(options.cliDir ? [options.cliDir] : []),
+        ...(options.modulesFrom ?? []),
+      ],
+      coreVersion: coreVersion(),
+      log: ops,
+    });
+  } catch (error) {
+    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
+    loggers.flush();
+    throw error;
+  }
+  const agentScopedState = agentState(state, agent.id);
+  const guardrailOptions = {
+    manifest,
+    agent,
+    audit,
+    state: agentScopedState,
+    sanitize: (value: unknown) => runtime.sanitizer.sanitize(value),
+    extra: options.middleware ?? [],
+  };
+  // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
+  const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
+
+  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
+  const bridge = new ClientBridge();
+  const runtime: ScopedRuntime = new ScopedRuntime({
+    session: bridge,
+    agent,
+    instances: assembly.instances,
+    manifestDir: assembly.manifest.dir,
+    manifestPath: assembly.manifest.path,
+    audit,
+    ops,
+    secrets: assembly.secrets,
+    middleware: guardrails.middleware,
+    logArgs: manifest.audit?.log_args ?? true,
+    onStarted: async (report) => {
+      if (healthFile) await writeHealthFile(healthFile, report, ops);
+    },
+  });
+  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: options.version });
+  let closing: Promise<void> | undefined;
+
+  return {
+    server,
+    runtime,
+    loggers,
+    async connect(transport, transportName = 'custom') {
+      await server.connect(transport);
+      const report = await runtime.start();
+      for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() })
+        .warnings) {
+        ops.warn({ detail: warning }, 'guardrail_warning');
+      }
+      ops.info(
+        { transport: transportName, tools: runtime.toolNames().length, healthy: report.healthy },
+        'server_ready',
+      );
+      return report;
+    },
+    close() {
+      closing ??= (async () => {
+        await server.close().catch(() => undefined);
+        await runtime.stop();
+        await state.close().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
