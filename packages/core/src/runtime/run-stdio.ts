@@ -1,6 +1,6 @@
 import { createLoggers } from '../audit/loggers.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
-import { coreVersion } from '../loader/core-version.js';
+import { coreVersion } from '../loader/plugin-package.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
 import type { Middleware } from '../middleware/types.js';
 import { writeHealthFile } from '../server/health-file.js';
@@ -11,7 +11,7 @@ import { createMcpServer } from '../server/mcp-adapter.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';
 import { StdioTransport } from '../server/stdio-transport.js';
 import { agentState } from '../state/agent-state.js';
-import { openStateBackend } from '../state/open-state-backend.js';
+import { openStateBackend } from './open-state-backend.js';
 import type { StateBackend } from '../state/types.js';
 import { assemble } from './assemble.js';
 
