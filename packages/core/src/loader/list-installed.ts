@@ -24,7 +24,11 @@ export async function listInstalledModules(
         const json = await readPackageJson(dir);
         if (!json?.name || seen.has(json.name) || !json.keywords?.includes(MODULE_KEYWORD)) continue;
         const problem = dir.endsWith(`/${json.name}`)
-          ? incompatibility(json, { name: json.name, keyword: MODULE_KEYWORD, noun: MODULE_PLUGIN.noun }, runningCore)
+          ? incompatibility(
+              json,
+              { name: json.name, keyword: MODULE_KEYWORD, noun: MODULE_PLUGIN.noun },
+              runningCore,
+            )
           : `it is installed as '${installedName(dir)}' but its package.json names '${json.name}'`;
         seen.set(json.name, {
           packageName: json.name,

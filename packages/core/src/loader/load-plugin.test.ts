@@ -162,13 +162,18 @@ describe.each(CASES)('loadPlugin: a $kind', (c) => {
     await install(manifestDir, { keywords: [other] });
     const found = await failure();
     expect(found.kind).toBe('incompatible');
-    expect(found.message).toContain(`it is not a scoped-mcp ${c.kind} (package.json keywords lack '${c.keyword}')`);
+    expect(found.message).toContain(
+      `it is not a scoped-mcp ${c.kind} (package.json keywords lack '${c.keyword}')`,
+    );
   });
 
   it('invalid: an entry point outside the package is never imported', async () => {
     const marker = join(root, 'escaped-ran');
     await writeFile(join(manifestDir, 'outside.mjs'), c.source(marker));
-    await install(manifestDir, { packageJson: { exports: { '.': { import: '../../../outside.mjs' } } }, files: {} });
+    await install(manifestDir, {
+      packageJson: { exports: { '.': { import: '../../../outside.mjs' } } },
+      files: {},
+    });
     expect(await failure()).toEqual({
       kind: 'invalid',
       message: `${c.label}: '${c.packageName}' has no loadable entry point`,
@@ -185,7 +190,9 @@ describe.each(CASES)('loadPlugin: a $kind', (c) => {
   });
 
   it('import_failed: the first line of what the import threw', async () => {
-    await install(manifestDir, { files: { 'index.mjs': "throw new TypeError('broken build\\nsecond line');" } });
+    await install(manifestDir, {
+      files: { 'index.mjs': "throw new TypeError('broken build\\nsecond line');" },
+    });
     expect(await failure()).toEqual({
       kind: 'import_failed',
       message: `${c.label}: importing ${c.packageName}@1.0.0 failed: TypeError: broken build`,

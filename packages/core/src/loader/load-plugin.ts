@@ -78,7 +78,9 @@ export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLo
   const name = specifier.packageName;
   const found = await findPackage(request.bases, name);
   if (!found) {
-    const where = request.bases.map((base) => `\n  looked in: ${base} (and its parent directories' node_modules)`);
+    const where = request.bases.map(
+      (base) => `\n  looked in: ${base} (and its parent directories' node_modules)`,
+    );
     return fail(
       'not_found',
       `${label}: ${plugin.noun} package '${name}' is not installed.${where.join('')}\n` +
@@ -102,7 +104,11 @@ export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLo
   return importPlugin(request, pathToFileURL(entry).href, `${name}@${found.json.version ?? '?'}`);
 }
 
-async function importPlugin<T>(request: PluginRequest<T>, url: string, source: string): Promise<PluginLoad<T>> {
+async function importPlugin<T>(
+  request: PluginRequest<T>,
+  url: string,
+  source: string,
+): Promise<PluginLoad<T>> {
   const { label, plugin } = request;
   let namespace: { default?: unknown };
   try {
@@ -111,14 +117,20 @@ async function importPlugin<T>(request: PluginRequest<T>, url: string, source: s
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return {
       ok: false,
-      failure: { kind: 'import_failed', message: `${label}: importing ${source} failed: ${firstLine(reason)}` },
+      failure: {
+        kind: 'import_failed',
+        message: `${label}: importing ${source} failed: ${firstLine(reason)}`,
+      },
     };
   }
   const value = namespace.default;
   if (!plugin.isExport(value)) {
     return {
       ok: false,
-      failure: { kind: 'invalid', message: `${label}: ${source} does not default-export ${plugin.expectedExport}` },
+      failure: {
+        kind: 'invalid',
+        message: `${label}: ${source} does not default-export ${plugin.expectedExport}`,
+      },
     };
   }
   return { ok: true, value, source };

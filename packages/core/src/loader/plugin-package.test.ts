@@ -183,7 +183,9 @@ describe('incompatibility', () => {
   });
 
   it('refuses a package without the keyword', () => {
-    expect(incompatibility(json({ keywords: ['mcp'] }), WANTED, '0.1.0')).toContain(`lack '${MODULE_KEYWORD}'`);
+    expect(incompatibility(json({ keywords: ['mcp'] }), WANTED, '0.1.0')).toContain(
+      `lack '${MODULE_KEYWORD}'`,
+    );
     expect(incompatibility(json({ keywords: undefined }), WANTED, '0.1.0')).toContain(MODULE_KEYWORD);
   });
 
