@@ -10,6 +10,7 @@ export type { CallHandler, Middleware, ToolCall } from './middleware/types.js';
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
 export { StartupError } from './runtime/startup-error.js';
+export { type ModuleCommandOptions, runModuleCommand } from './runtime/module-command.js';
 export {
   type OpenStateBackendOptions,
   openStateBackend,

@@ -1,14 +1,9 @@
 import { pathToFileURL } from 'node:url';
-import {
-  type AnyToolDefinition,
-  defineModule,
-  type ModuleContext,
-  renderAgentTemplate,
-} from '@scoped-mcp/core';
+import { type AnyToolDefinition, type ModuleContext, renderAgentTemplate } from '@scoped-mcp/core';
 import { callUpstreamTool } from './call-tool.js';
-import { type McpProxyConfig, mcpProxyConfig } from './config.js';
+import type { McpProxyConfig } from './config.js';
 import { passthroughObject } from './passthrough.js';
-import { lockPathFor, recordInstancePins } from './pins.js';
+import { lockPathFor } from './pins.js';
 import { buildTarget, describeTarget } from './target.js';
 import { type CatalogEntry, CollisionError, ToolCatalog } from './tool-catalog.js';
 import { createToolFilter } from './tool-names.js';
@@ -21,22 +16,17 @@ export interface McpProxyState {
   readonly catalog: ToolCatalog;
 }
 
-export default defineModule({
-  name: 'mcp_proxy',
-  description:
-    "Re-exposes the tools of an upstream MCP server (stdio command or streamable HTTP URL) as <key>_<tool>, with the manifest's audit, guardrails and credentials; tool definitions can be pinned.",
-  config: mcpProxyConfig,
-  credentials: (config) => ({ required: config.credential_env }),
-  setup: startProxy,
-  teardown: (state) => state.upstream.stop(),
-  tools: {},
-  dynamicTools: (state) => state.catalog.tools,
-});
-
-async function startProxy(ctx: ModuleContext<McpProxyConfig>): Promise<McpProxyState> {
+/**
+ * Connects one instance's upstream and builds its tool catalog: the module's setup. `recording` is for
+ * `pins update`: the lock is neither read nor enforced, so the catalog holds what the upstream offers now.
+ */
+export async function startProxy(
+  ctx: ModuleContext<McpProxyConfig>,
+  options: { readonly recording?: boolean } = {},
+): Promise<McpProxyState> {
   const { config, instance, log } = ctx;
   const redact = textRedactor(upstreamSecretValues(config, ctx.credentials));
-  const recording = ctx.purpose === 'pins-update';
+  const recording = options.recording === true;
   const settings = {
     instance,
     callTimeoutMs: config.call_timeout_seconds * 1000,
@@ -97,7 +87,6 @@ async function startProxy(ctx: ModuleContext<McpProxyConfig>): Promise<McpProxyS
     },
     'mcp_proxy_ready',
   );
-  if (recording) await recordPins(ctx, upstream, catalog);
   return { upstream, catalog };
 }
 
@@ -129,21 +118,6 @@ function rootsAnswer(ctx: ModuleContext<McpProxyConfig>): RootsAnswer {
   if (config.roots !== 'scoped') return { mode: config.roots };
   const path = ctx.resolvePath(renderAgentTemplate(config.roots_path!, ctx.agent));
   return { mode: 'scoped', root: { uri: pathToFileURL(path).href, name: ctx.agent.id } };
-}
-
-async function recordPins(
-  ctx: ModuleContext<McpProxyConfig>,
-  upstream: Upstream,
-  catalog: ToolCatalog,
-): Promise<void> {
-  const path = lockPathFor(ctx.manifestPath);
-  const tools = catalog.eligible.map((entry) => ({ definition: entry.definition, hash: entry.hash }));
-  await recordInstancePins(path, ctx.instance, {
-    transport: upstream.link?.kind ?? 'unknown',
-    ...(upstream.serverInfo ? { server: upstream.serverInfo } : {}),
-    tools,
-  });
-  ctx.log.info({ instance: ctx.instance, tools: tools.length, lock: path }, 'mcp_proxy_pins_recorded');
 }
 
 /** Its name is what scoped_mcp_status shows (messages stay in the ops log). */

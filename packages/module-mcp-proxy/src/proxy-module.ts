@@ -1,0 +1,19 @@
+import { defineModule } from '@scoped-mcp/core';
+import { mcpProxyConfig } from './config.js';
+import { pinsCommand } from './pins-command.js';
+import { startProxy } from './start-proxy.js';
+
+export type { McpProxyState } from './start-proxy.js';
+
+export default defineModule({
+  name: 'mcp_proxy',
+  description:
+    "Re-exposes the tools of an upstream MCP server (stdio command or streamable HTTP URL) as <key>_<tool>, with the manifest's audit, guardrails and credentials; tool definitions can be pinned.",
+  config: mcpProxyConfig,
+  credentials: (config) => ({ required: config.credential_env }),
+  setup: (ctx) => startProxy(ctx),
+  teardown: (state) => state.upstream.stop(),
+  tools: {},
+  dynamicTools: (state) => state.catalog.tools,
+  commands: { pins: pinsCommand },
+});
