@@ -86,7 +86,7 @@ describe('defineModule', () => {
     expect(Object.keys(module.commands ?? {})).toEqual(['show-dirs']);
   });
 
-  it.each(['Pins', 'pins_update', '1pins', '-pins', '', 'pins update'])(
+  it.each(['Sync', 'sync_all', '1sync', '-sync', '', 'sync all'])(
     'refuses the command word %j',
     (word) => {
       const command = { summary: 's', usage: '', run: () => 0 };
@@ -97,8 +97,8 @@ describe('defineModule', () => {
   );
 
   it('refuses a command without run()', () => {
-    expect(() => defineModule(moduleWith({ commands: { pins: { summary: 's', usage: '' } } }))).toThrow(
-      "command 'pins' needs run()",
+    expect(() => defineModule(moduleWith({ commands: { sync: { summary: 's', usage: '' } } }))).toThrow(
+      "command 'sync' needs run()",
     );
   });
 });
