@@ -69,11 +69,7 @@ export async function runModuleCommand(options: ModuleCommandOptions): Promise<n
       const ctx: ModuleCommandContext<unknown> = Object.freeze({
         command: options.command,
         args: [...options.args],
-        usage:
-          `scoped-mcp ${options.command} ${provider.command.usage} --manifest PATH [--modules-from DIR]`.replace(
-            / {2,}/g,
-            ' ',
-          ),
+        usage: usageLine(options.command, provider.command.usage),
         instances: provider.instances
           .filter((instance) => !instance.failure)
           .map(({ key, config, credentials }) => Object.freeze({ key, config, credentials })),
@@ -141,6 +137,11 @@ function noProvider(assembly: Assembly, word: string): string {
     (words.size > 0 ? `; its modules provide: ${[...words].sort().join(', ')}` : '') +
     (unloaded.length > 0 ? `; not loaded: ${unloaded.join(', ')}` : '')
   );
+}
+
+/** `scoped-mcp pins update --manifest PATH [--modules-from DIR]`: what every module command is called with. */
+function usageLine(word: string, args: string): string {
+  return ['scoped-mcp', word, args.trim(), '--manifest PATH [--modules-from DIR]'].filter(Boolean).join(' ');
 }
 
 /** The agent of AGENT_ID / AGENT_TYPE when set; else a stand-in, as an operator runs these commands. */
