@@ -86,15 +86,12 @@ describe('defineModule', () => {
     expect(Object.keys(module.commands ?? {})).toEqual(['show-dirs']);
   });
 
-  it.each(['Sync', 'sync_all', '1sync', '-sync', '', 'sync all'])(
-    'refuses the command word %j',
-    (word) => {
-      const command = { summary: 's', usage: '', run: () => 0 };
-      expect(() => defineModule(moduleWith({ commands: { [word]: command } }))).toThrow(
-        `command '${word}' must be lower-case`,
-      );
-    },
-  );
+  it.each(['Sync', 'sync_all', '1sync', '-sync', '', 'sync all'])('refuses the command word %j', (word) => {
+    const command = { summary: 's', usage: '', run: () => 0 };
+    expect(() => defineModule(moduleWith({ commands: { [word]: command } }))).toThrow(
+      `command '${word}' must be lower-case`,
+    );
+  });
 
   it('refuses a command without run()', () => {
     expect(() => defineModule(moduleWith({ commands: { sync: { summary: 's', usage: '' } } }))).toThrow(
