@@ -9,9 +9,14 @@ Usage:
   scoped-mcp audit verify FILE             check an audit log's hash chain
   scoped-mcp hitl --manifest PATH list | approve ID | reject ID [REASON]
                                            decide pending human-in-the-loop approvals (redis state)
-  scoped-mcp pins update --manifest PATH   record the mcp_proxy upstreams' tool definitions in
-                                           <manifest>.pins.json (for pinning: warn | enforce)
   scoped-mcp --help | --version
+
+Commands from modules:
+  Modules may add commands of their own. Any other command word runs the command of the manifest's
+  modules that add it: scoped-mcp WORD ... --manifest PATH [--modules-from DIR] ('validate' lists them).
+  For example, the mcp_proxy module adds:
+  scoped-mcp pins update --manifest PATH   record its upstreams' tool definitions in
+                                           <manifest>.pins.json (for pinning: warn | enforce)
 
 Environment:
   AGENT_ID, AGENT_TYPE        identity of the agent this process serves (required by 'run')

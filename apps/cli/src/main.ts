@@ -3,7 +3,8 @@ import { parseCommon } from './options.js';
 import { err, out } from './output.js';
 import { cliVersion } from './package-info.js';
 
-const COMMANDS = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl', 'pins']);
+/** The commands built into the CLI; any other word is looked up among the manifest's modules. */
+const BUILT_IN = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl']);
 
 export interface MainHooks {
   /** Runs just before the server's code is imported (the executable turns on the compile cache here). */
@@ -17,7 +18,8 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     return 0;
   }
   const first = argv[0];
-  const command = first && COMMANDS.has(first) ? first : 'run';
+  // A first argument that is not a flag names a command; without one, the CLI serves (`run`).
+  const command = first && !first.startsWith('-') ? first : 'run';
   const rest = command === first ? argv.slice(1) : argv;
   let options: ReturnType<typeof parseCommon>;
   try {
@@ -30,7 +32,8 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     (options.help ? out : err)(HELP);
     return options.help ? 0 : 1;
   }
-  if (command !== 'audit' && command !== 'hitl' && command !== 'pins' && options.positionals.length > 0) {
+  const takesArguments = command === 'audit' || command === 'hitl' || !BUILT_IN.has(command);
+  if (!takesArguments && options.positionals.length > 0) {
     err(`scoped-mcp: unexpected argument '${options.positionals[0]}'\n\n${HELP}`);
     return 1;
   }
@@ -46,10 +49,10 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
       return (await import('./commands/audit.js')).auditCommand(options.positionals);
     case 'hitl':
       return (await import('./commands/hitl.js')).hitlCommand(options);
-    case 'pins':
-      return (await import('./commands/pins.js')).pinsCommand(options);
-    default:
+    case 'run':
       hooks.beforeServe?.();
       return (await import('./commands/run.js')).runCommand(options);
+    default:
+      return (await import('./commands/module-command.js')).moduleCommand(command, options);
   }
 }

@@ -28,13 +28,15 @@ export type {
 } from './module/client-channel.js';
 export type {
   AnyToolDefinition,
+  CommandInstance,
   CredentialSpec,
   JsonValue,
+  ModuleCommand,
+  ModuleCommandContext,
   ModuleContext,
   ModuleDefinition,
   ModuleLogger,
   RawToolResult,
-  RuntimePurpose,
   ScopedMcpModule,
   ToolAnnotationHints,
   ToolContext,

@@ -3,15 +3,20 @@ export { createLoggers, type LogTargets, type Loggers } from './audit/loggers.js
 export type { AuditLogger } from './audit/audit-logger.js';
 export { type ChainVerdict, verifyChain } from './audit/hash-chain.js';
 export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
-export { coreVersion } from './loader/core-version.js';
-export { MODULE_KEYWORD } from './loader/compatibility.js';
-export { findPackage, readPackageJson } from './loader/package-lookup.js';
+export { coreVersion, findPackage, readPackageJson } from './loader/plugin-package.js';
+export { MODULE_KEYWORD } from './loader/load-modules.js';
 export { composeMiddleware } from './middleware/compose.js';
 export type { CallHandler, Middleware, ToolCall } from './middleware/types.js';
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
 export { openScopedServer, type ScopedServer, type ScopedServerOptions } from './runtime/scoped-server.js';
 export { StartupError } from './runtime/startup-error.js';
+export { type ModuleCommandOptions, runModuleCommand } from './runtime/module-command.js';
+export {
+  type OpenStateBackendOptions,
+  openStateBackend,
+  REDIS_STATE_PACKAGE,
+} from './runtime/open-state-backend.js';
 export { STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
 export type { StatusReport } from './server/status-report.js';
 export { type InstalledModule, listInstalledModules } from './loader/list-installed.js';
@@ -47,9 +52,6 @@ export {
   agentState,
   DEFAULT_STATE_PREFIX,
   inProcessState,
-  type OpenStateBackendOptions,
-  openStateBackend,
-  REDIS_STATE_PACKAGE,
   sanitizeKeyPart,
   type SlidingWindowResult,
   type StateBackend,

@@ -170,6 +170,11 @@ async function writeSection(path: string, instance: string, recorded: RecordedIn
   const sorted: Record<string, InstancePins> = {};
   for (const key of Object.keys(instances).sort(compare)) sorted[key] = instances[key]!;
   const text = `${JSON.stringify({ version: PIN_LOCK_VERSION, note: NOTE, instances: sorted }, null, 2)}\n`;
+  await writeAtomically(path, text);
+}
+
+/** Readers see the old lock or the new one, never half of it. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, text, { mode: 0o644 });
   await rename(temporary, path);

@@ -18,7 +18,6 @@ const ctx: ModuleContext<McpProxyConfig> = {
   log: quiet,
   manifestDir: process.cwd(),
   manifestPath: 'manifest.yml',
-  purpose: 'serve',
   resolvePath: (path) => path,
   session,
 };

@@ -1,25 +1,9 @@
-import { pathToFileURL } from 'node:url';
-import {
-  type AnyToolDefinition,
-  defineModule,
-  type ModuleContext,
-  renderAgentTemplate,
-} from '@scoped-mcp/core';
-import { callUpstreamTool } from './call-tool.js';
-import { type McpProxyConfig, mcpProxyConfig } from './config.js';
-import { passthroughObject } from './passthrough.js';
-import { lockPathFor, recordInstancePins } from './pins.js';
-import { buildTarget, describeTarget } from './target.js';
-import { type CatalogEntry, CollisionError, ToolCatalog } from './tool-catalog.js';
-import { createToolFilter } from './tool-names.js';
-import { Upstream } from './upstream.js';
-import { type RootsAnswer, upstreamCapabilities } from './upstream-link.js';
-import { textRedactor, upstreamSecretValues } from './upstream-secrets.js';
+import { defineModule } from '@scoped-mcp/core';
+import { mcpProxyConfig } from './config.js';
+import { pinsCommand } from './pins-command.js';
+import { startProxy } from './start-proxy.js';
 
-export interface McpProxyState {
-  readonly upstream: Upstream;
-  readonly catalog: ToolCatalog;
-}
+export type { McpProxyState } from './start-proxy.js';
 
 export default defineModule({
   name: 'mcp_proxy',
@@ -27,130 +11,9 @@ export default defineModule({
     "Re-exposes the tools of an upstream MCP server (stdio command or streamable HTTP URL) as <key>_<tool>, with the manifest's audit, guardrails and credentials; tool definitions can be pinned.",
   config: mcpProxyConfig,
   credentials: (config) => ({ required: config.credential_env }),
-  setup: startProxy,
+  setup: (ctx) => startProxy(ctx),
   teardown: (state) => state.upstream.stop(),
   tools: {},
   dynamicTools: (state) => state.catalog.tools,
+  commands: { pins: pinsCommand },
 });
-
-async function startProxy(ctx: ModuleContext<McpProxyConfig>): Promise<McpProxyState> {
-  const { config, instance, log } = ctx;
-  const redact = textRedactor(upstreamSecretValues(config, ctx.credentials));
-  const recording = ctx.purpose === 'pins-update';
-  const settings = {
-    instance,
-    callTimeoutMs: config.call_timeout_seconds * 1000,
-    maxResponseBytes: config.max_response_bytes,
-    redact,
-    log,
-  };
-  let upstream: Upstream | undefined;
-  const catalog: ToolCatalog = new ToolCatalog({
-    instance,
-    // `pins update` records what the upstream offers now: nothing is withheld while recording.
-    pinning: recording ? 'off' : config.pinning,
-    filter: createToolFilter(config.tool_allowlist, config.tool_denylist),
-    allowlist: config.tool_allowlist,
-    log,
-    toolFor: (entry) =>
-      proxiedTool(entry, (key, args, call) =>
-        callUpstreamTool(upstream!, catalog, key, args, call, settings),
-      ),
-  });
-  // Setup runs while the agent's client initialises; the upstream must only be offered what that client
-  // can do (sampling, elicitation, roots), so wait for its capabilities first.
-  const agentCapabilities = await ctx.session.clientReady();
-  const roots = rootsAnswer(ctx);
-  upstream = new Upstream({
-    instance,
-    config,
-    target: buildTarget(config, ctx, {
-      onStderr: (line) => upstream?.stderr(line),
-      onDropped: (bytes) =>
-        log.warn({ instance, bytes, limit: config.max_response_bytes }, 'mcp_proxy_message_too_large'),
-    }),
-    describe: describeTarget(config),
-    capabilities: upstreamCapabilities(agentCapabilities, roots.mode),
-    hooks: { session: ctx.session, redact, roots, relayTimeoutMs: settings.callTimeoutMs, instance },
-    catalog,
-    log,
-    lockPath: recording || config.pinning === 'off' ? undefined : lockPathFor(ctx.manifestPath),
-    toolsChanged: () => ctx.session.toolsChanged(),
-  });
-  try {
-    await upstream.start();
-  } catch (error) {
-    await upstream.stop();
-    if (error instanceof CollisionError) throw error;
-    throw new UpstreamStartError(
-      `upstream '${instance}' (${describeTarget(config)}) did not start: ${redact(messageOf(error))}`,
-    );
-  }
-  log.info(
-    {
-      instance,
-      upstream: describeTarget(config),
-      transport: upstream.link?.kind,
-      tools: catalog.size,
-      withheld: catalog.eligible.length - catalog.size,
-      server: upstream.serverInfo,
-    },
-    'mcp_proxy_ready',
-  );
-  if (recording) await recordPins(ctx, upstream, catalog);
-  return { upstream, catalog };
-}
-
-/** Every proxied tool is `write`: the proxy cannot know what an upstream tool changes (as the reference). */
-function proxiedTool(
-  entry: CatalogEntry,
-  call: (
-    key: string,
-    args: Record<string, unknown>,
-    ctx: Parameters<AnyToolDefinition<McpProxyConfig, unknown>['handler']>[1],
-  ) => ReturnType<typeof callUpstreamTool>,
-): AnyToolDefinition<McpProxyConfig, unknown> {
-  const raw = entry.raw;
-  const key = entry.key;
-  return {
-    mode: 'write',
-    description: typeof raw.description === 'string' ? raw.description : '',
-    ...(typeof raw.title === 'string' ? { title: raw.title } : {}),
-    input: passthroughObject,
-    inputSchema: raw.inputSchema as Record<string, unknown>,
-    ...(raw.outputSchema !== undefined ? { outputSchema: raw.outputSchema as Record<string, unknown> } : {}),
-    ...(raw.annotations !== undefined ? { annotations: raw.annotations as Record<string, unknown> } : {}),
-    handler: (args, ctx) => call(key, args as Record<string, unknown>, ctx),
-  };
-}
-
-function rootsAnswer(ctx: ModuleContext<McpProxyConfig>): RootsAnswer {
-  const { config } = ctx;
-  if (config.roots !== 'scoped') return { mode: config.roots };
-  const path = ctx.resolvePath(renderAgentTemplate(config.roots_path!, ctx.agent));
-  return { mode: 'scoped', root: { uri: pathToFileURL(path).href, name: ctx.agent.id } };
-}
-
-async function recordPins(
-  ctx: ModuleContext<McpProxyConfig>,
-  upstream: Upstream,
-  catalog: ToolCatalog,
-): Promise<void> {
-  const path = lockPathFor(ctx.manifestPath);
-  const tools = catalog.eligible.map((entry) => ({ definition: entry.definition, hash: entry.hash }));
-  await recordInstancePins(path, ctx.instance, {
-    transport: upstream.link?.kind ?? 'unknown',
-    ...(upstream.serverInfo ? { server: upstream.serverInfo } : {}),
-    tools,
-  });
-  ctx.log.info({ instance: ctx.instance, tools: tools.length, lock: path }, 'mcp_proxy_pins_recorded');
-}
-
-/** Its name is what scoped_mcp_status shows (messages stay in the ops log). */
-class UpstreamStartError extends Error {
-  override name = 'UpstreamStartError';
-}
-
-function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 500);
-}

@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ScopedRuntime } from '@scoped-mcp/core/runtime';
+import type { ModuleCommandContext } from '@scoped-mcp/core';
 import { captureLogger, createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURE_UPSTREAM, isAlive, tempDir, waitFor } from './__fixtures__/test-helpers.js';
+import type { McpProxyConfig } from './config.js';
 import mcpProxy from './index.js';
 import type { PinLock } from './pins.js';
 
@@ -24,27 +25,59 @@ afterEach(async () => {
   await dir.remove();
 });
 
-async function start(pinning: 'off' | 'warn' | 'enforce', purpose?: 'pins-update'): Promise<ModuleHarness> {
+function fixtureConfig(pinning: 'off' | 'warn' | 'enforce') {
+  return {
+    command: process.execPath,
+    args: [FIXTURE_UPSTREAM],
+    env: { FIXTURE_DESCRIPTION_FILE: descriptionFile },
+    pinning,
+    restart: { max_backoff_seconds: 0.5 },
+  };
+}
+
+async function start(pinning: 'off' | 'warn' | 'enforce'): Promise<ModuleHarness> {
   const h = await createModuleHarness(mcpProxy, {
     instance: 'fx',
-    config: {
-      command: process.execPath,
-      args: [FIXTURE_UPSTREAM],
-      env: { FIXTURE_DESCRIPTION_FILE: descriptionFile },
-      pinning,
-      restart: { max_backoff_seconds: 0.5 },
-    },
+    config: fixtureConfig(pinning),
     manifestDir: dir.path,
-    ...(purpose ? { purpose } : {}),
   });
   open.push(h);
   return h;
 }
 
+/** `scoped-mcp pins update` as core runs it: the module's command with its instances of the manifest. */
+async function runPins(
+  instances: readonly { key: string; config: Record<string, unknown> }[],
+  manifestPath: string,
+  unavailable: readonly { key: string; error: string }[] = [],
+): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const ctx: ModuleCommandContext<McpProxyConfig> = {
+    command: 'pins',
+    args: ['update'],
+    usage: 'scoped-mcp pins update --manifest PATH [--modules-from DIR]',
+    instances: instances.map(({ key, config }) => ({
+      key,
+      config: mcpProxy.config.parse(config),
+      credentials: {},
+    })),
+    unavailable,
+    agent: { id: 'pins', type: 'test', sessionId: 's' },
+    manifestPath,
+    manifestDir: dir.path,
+    resolvePath: (path) => join(dir.path, path),
+    log: captureLogger('ops', []),
+    out: (text) => stdout.push(text),
+    err: (text) => stderr.push(text),
+  };
+  const code = await mcpProxy.commands!.pins!.run(ctx);
+  return { code, stdout, stderr };
+}
+
 async function pinsUpdate(): Promise<PinLock> {
-  const h = await start('enforce', 'pins-update');
-  await h.close();
-  open.splice(open.indexOf(h), 1);
+  const manifestPath = join(dir.path, 'manifest.yml');
+  expect((await runPins([{ key: 'fx', config: fixtureConfig('enforce') }], manifestPath)).code).toBe(0);
   return JSON.parse(await readFile(join(dir.path, 'manifest.pins.json'), 'utf8')) as PinLock;
 }
 
@@ -71,26 +104,31 @@ describe('pins update', () => {
   it('records concurrent instances of one manifest without losing either', async () => {
     const instance = (key: string) => ({
       key,
-      type: 'mcp_proxy',
-      optional: false,
-      mode: null,
-      module: mcpProxy,
-      config: mcpProxy.config.parse({ command: process.execPath, args: [FIXTURE_UPSTREAM] }),
-      credentials: {},
+      config: { command: process.execPath, args: [FIXTURE_UPSTREAM] },
     });
-    const runtime = new ScopedRuntime({
-      agent: { id: 'pins', type: 'test', sessionId: 's' },
-      instances: [instance('one'), instance('two'), instance('three')],
-      manifestDir: dir.path,
-      manifestPath: join(dir.path, 'agent.yml'),
-      purpose: 'pins-update',
-      audit: captureLogger('audit', []),
-      ops: captureLogger('ops', []),
-    });
-    await runtime.start();
-    await runtime.stop();
+    const run = await runPins(
+      [instance('one'), instance('two'), instance('three')],
+      join(dir.path, 'agent.yml'),
+    );
+    expect(run.code).toBe(0);
     const lock = JSON.parse(await readFile(join(dir.path, 'agent.pins.json'), 'utf8')) as PinLock;
     expect(Object.keys(lock.instances)).toEqual(['one', 'three', 'two']);
+  });
+
+  it('names an instance core could not load, records the others and exits 1', async () => {
+    const run = await runPins(
+      [{ key: 'fx', config: fixtureConfig('enforce') }],
+      join(dir.path, 'agent.yml'),
+      [{ key: 'gone', error: 'modules.gone.config.url: Invalid URL' }],
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toEqual([
+      "error: mcp_proxy 'gone' could not be loaded: modules.gone.config.url: Invalid URL",
+    ]);
+    expect(run.stdout[0]).toMatch(
+      /^Pinned the tool definitions of 1 of 2 upstream\(s\) in .*agent\.pins\.json:$/,
+    );
+    expect(run.stdout[1]).toMatch(/^ {2}fx {4}stdio {2}\d+ tools$/);
   });
 });
 

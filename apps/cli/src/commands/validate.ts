@@ -27,11 +27,12 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     );
     for (const name of names) out(`  ${name}`);
     for (const instance of assembly.instances) {
-      if (instance.module?.dynamicTools && !instance.failure) {
-        out(
-          `  ${instance.key}_*   (discovered from its upstream at start; 'scoped-mcp pins update' records them)`,
-        );
-      }
+      if (instance.module?.dynamicTools && !instance.failure)
+        out(`  ${instance.key}_*   (discovered at start)`);
+    }
+    const commands = new Set(assembly.instances.flatMap((i) => Object.keys(i.module?.commands ?? {})));
+    if (commands.size > 0) {
+      out(`Commands its modules add: ${[...commands].map((word) => `scoped-mcp ${word}`).join(', ')}`);
     }
     for (const warning of assembly.warnings) err(`warning: ${warning}`);
     return 0;

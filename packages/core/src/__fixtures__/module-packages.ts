@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile, realpath, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODULE_KEYWORD } from '../loader/compatibility.js';
-import { coreVersion } from '../loader/core-version.js';
+import { MODULE_KEYWORD } from '../loader/load-modules.js';
+import { coreVersion } from '../loader/plugin-package.js';
 
 /** packages/core — what `@scoped-mcp/core` resolves to from a fixture, via a symlink. */
 export const CORE_PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));

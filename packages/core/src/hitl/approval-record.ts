@@ -1,4 +1,4 @@
-import { sanitizeKeyPart } from '../state/key-sanitize.js';
+import { sanitizeKeyPart } from '../state/agent-state.js';
 import { APPROVAL_ID_PATTERN } from './approval-id.js';
 import { ARGS_HASH_PATTERN } from './args-hash.js';
 

@@ -1,5 +1,4 @@
-import { agentState, DEFAULT_STATE_PREFIX } from '../state/agent-state.js';
-import { escapeGlob } from '../state/key-glob.js';
+import { agentState, DEFAULT_STATE_PREFIX, escapeGlob } from '../state/agent-state.js';
 import type { StateBackend } from '../state/types.js';
 import { APPROVAL_ID_PATTERN, approvalAgent } from './approval-id.js';
 import {

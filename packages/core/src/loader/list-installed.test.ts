@@ -8,7 +8,7 @@ import {
   tempDir,
   writePackage,
 } from '../__fixtures__/module-packages.js';
-import { coreVersion } from './core-version.js';
+import { coreVersion } from './plugin-package.js';
 import { listInstalledModules } from './list-installed.js';
 
 let root: string;

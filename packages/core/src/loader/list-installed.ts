@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { incompatibility, MODULE_KEYWORD } from './compatibility.js';
-import { readPackageJson } from './package-lookup.js';
+import { MODULE_KEYWORD, MODULE_PLUGIN } from './load-modules.js';
+import { incompatibility, readPackageJson } from './plugin-package.js';
 
 export interface InstalledModule {
   readonly packageName: string;
@@ -24,7 +24,11 @@ export async function listInstalledModules(
         const json = await readPackageJson(dir);
         if (!json?.name || seen.has(json.name) || !json.keywords?.includes(MODULE_KEYWORD)) continue;
         const problem = dir.endsWith(`/${json.name}`)
-          ? incompatibility(json, json.name, runningCore)
+          ? incompatibility(
+              json,
+              { name: json.name, keyword: MODULE_KEYWORD, noun: MODULE_PLUGIN.noun },
+              runningCore,
+            )
           : `it is installed as '${installedName(dir)}' but its package.json names '${json.name}'`;
         seen.set(json.name, {
           packageName: json.name,

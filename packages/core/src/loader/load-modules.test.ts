@@ -9,7 +9,7 @@ import {
   tempDir,
   writePackage,
 } from '../__fixtures__/module-packages.js';
-import { coreVersion } from './core-version.js';
+import { coreVersion } from './plugin-package.js';
 import { type LoaderOptions, loadModules } from './load-modules.js';
 
 let root: string;

@@ -10,7 +10,7 @@ import { formatApprovalMessage } from '../hitl/notify-message.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { HitlConfig } from '../manifest/manifest-types.js';
 import type { ToolOutput } from '../module/types.js';
-import { StateUnavailableError } from '../state/state-errors.js';
+import { StateUnavailableError } from '../state/types.js';
 import type { StateBackend } from '../state/types.js';
 import { compileGlob } from './glob.js';
 import type { Middleware, ToolCall } from './types.js';

@@ -1,5 +1,5 @@
 import type { RateLimitsConfig } from '../manifest/manifest-types.js';
-import { sanitizeKeyPart } from '../state/key-sanitize.js';
+import { sanitizeKeyPart } from '../state/agent-state.js';
 import { compileGlob } from './glob.js';
 import { parseRateSpec, type RateWindow } from './rate-limit-spec.js';
 

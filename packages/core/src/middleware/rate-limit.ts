@@ -1,6 +1,6 @@
 import type { AuditLogger } from '../audit/audit-logger.js';
 import type { RateLimitsConfig } from '../manifest/manifest-types.js';
-import { StateUnavailableError } from '../state/state-errors.js';
+import { StateUnavailableError } from '../state/types.js';
 import type { SlidingWindowResult, StateBackend } from '../state/types.js';
 import { RateLimitError } from './rate-limit-error.js';
 import { compileRateLimits, type RateRule } from './rate-limit-rules.js';

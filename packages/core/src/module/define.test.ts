@@ -64,6 +64,40 @@ describe('defineModule', () => {
   it('accepts a module with no tools', () => {
     expect(Object.keys(defineModule(moduleWith({ tools: {} })).tools)).toEqual([]);
   });
+
+  it('keeps the CLI commands a module contributes, with their config type', () => {
+    const module = defineModule({
+      name: 'demo',
+      description: 'demo',
+      config: z.strictObject({ dir: z.string().default('x') }),
+      tools: {},
+      commands: {
+        'show-dirs': {
+          summary: 'print each instance directory',
+          usage: '--manifest PATH',
+          run(ctx) {
+            expectTypeOf(ctx.instances[0]!.config.dir).toBeString();
+            for (const instance of ctx.instances) ctx.out(instance.config.dir);
+            return 0;
+          },
+        },
+      },
+    });
+    expect(Object.keys(module.commands ?? {})).toEqual(['show-dirs']);
+  });
+
+  it.each(['Sync', 'sync_all', '1sync', '-sync', '', 'sync all'])('refuses the command word %j', (word) => {
+    const command = { summary: 's', usage: '', run: () => 0 };
+    expect(() => defineModule(moduleWith({ commands: { [word]: command } }))).toThrow(
+      `command '${word}' must be lower-case`,
+    );
+  });
+
+  it('refuses a command without run()', () => {
+    expect(() => defineModule(moduleWith({ commands: { sync: { summary: 's', usage: '' } } }))).toThrow(
+      "command 'sync' needs run()",
+    );
+  });
 });
 
 describe('isScopedMcpModule', () => {

@@ -11,6 +11,7 @@ import {
 
 export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 export const TOOL_KEY_PATTERN = /^[a-z][a-z0-9_]*$/;
+export const COMMAND_WORD_PATTERN = /^[a-z][a-z0-9-]*$/;
 
 /** Declares a module package's default export. Validates names eagerly so mistakes fail at import. */
 export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
@@ -25,6 +26,16 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
     }
     if (tool.mode !== 'read' && tool.mode !== 'write') {
       throw new Error(`module '${definition.name}': tool '${key}' needs mode 'read' or 'write'`);
+    }
+  }
+  for (const [word, command] of Object.entries(definition.commands ?? {})) {
+    if (!COMMAND_WORD_PATTERN.test(word)) {
+      throw new Error(
+        `module '${definition.name}': command '${word}' must be lower-case (${COMMAND_WORD_PATTERN})`,
+      );
+    }
+    if (typeof command.run !== 'function') {
+      throw new Error(`module '${definition.name}': command '${word}' needs run()`);
     }
   }
   return Object.freeze({ ...definition, [MODULE_BRAND]: 1 as const });

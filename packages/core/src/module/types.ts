@@ -19,8 +19,6 @@ export interface CredentialSpec {
   readonly optional?: readonly string[];
 }
 
-export type RuntimePurpose = 'serve' | 'pins-update';
-
 /** What `setup` and `teardown` receive. */
 export interface ModuleContext<Config> {
   readonly agent: AgentIdentity;
@@ -34,11 +32,6 @@ export interface ModuleContext<Config> {
   readonly manifestDir: string;
   /** The manifest file itself (modules keep companion files such as a pin lock next to it). */
   readonly manifestPath: string;
-  /**
-   * Why the runtime started: `serve` (normal), or `pins-update` (`scoped-mcp pins update`: record the
-   * current upstream tool definitions instead of enforcing the lock, then stop).
-   */
-  readonly purpose: RuntimePurpose;
   /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
   resolvePath(path: string): string;
   /** The agent's client: capabilities, server→client requests, logging, tool-list changes. */
@@ -129,6 +122,61 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
    * `ctx.session.toolsChanged()`. Keys follow `[A-Za-z_][A-Za-z0-9_]*`; exposed as `<instance>_<key>`.
    */
   dynamicTools?(state: State): Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
+  /**
+   * CLI subcommands this module adds: `commands: { pins: … }` makes `scoped-mcp pins … --manifest PATH`
+   * run with this module's instances in that manifest. Words are lower-case (`[a-z][a-z0-9-]*`); a word
+   * the CLI has built in is never given to a module.
+   */
+  readonly commands?: Readonly<Record<string, ModuleCommand<z.output<ConfigSchema>>>>;
+}
+
+/** A CLI subcommand contributed by a module (see `ModuleDefinition.commands`). */
+export interface ModuleCommand<Config> {
+  /** One line for people: what the command does. */
+  readonly summary: string;
+  /** The arguments after the command word, for help and usage errors (`update`); core adds the flags. */
+  readonly usage: string;
+  /** Runs outside any server (no agent client, no tool calls); returns the process's exit code. */
+  run(ctx: ModuleCommandContext<Config>): Promise<number> | number;
+}
+
+/** One `modules.<key>` instance of the module in the manifest, ready as a server start would have it. */
+export interface CommandInstance<Config> {
+  /** The manifest key (`modules.<key>`). */
+  readonly key: string;
+  /** Parsed by the module's own config schema, defaults applied. */
+  readonly config: Config;
+  /** Only the keys the module declared, resolved from the manifest's credential source. */
+  readonly credentials: Readonly<Record<string, string>>;
+}
+
+/** What a module command receives. It knows nothing of the CLI: core parses arguments and prints. */
+export interface ModuleCommandContext<Config> {
+  /** The command word (`pins`). */
+  readonly command: string;
+  /** The positional arguments after the command word (`['update']`). */
+  readonly args: readonly string[];
+  /** The whole usage line, for a usage error: `scoped-mcp pins update --manifest PATH [--modules-from DIR]`. */
+  readonly usage: string;
+  /** This module's instances in the manifest, in manifest order. */
+  readonly instances: readonly CommandInstance<Config>[];
+  /** This module's instances that could not be loaded or initialised (bad config, missing credentials). */
+  readonly unavailable: readonly { readonly key: string; readonly error: string }[];
+  /**
+   * The agent named by AGENT_ID / AGENT_TYPE when they are set; otherwise a stand-in whose id is the
+   * command word and whose type is the manifest's agent_type.
+   */
+  readonly agent: AgentIdentity;
+  readonly manifestPath: string;
+  readonly manifestDir: string;
+  /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
+  resolvePath(path: string): string;
+  /** The ops log (stderr unless `--ops-log`), warnings and above. */
+  readonly log: ModuleLogger;
+  /** A line of the command's output (stdout), with every credential value of the manifest redacted. */
+  out(text: string): void;
+  /** A line for stderr, redacted the same way. */
+  err(text: string): void;
 }
 
 export const MODULE_BRAND: unique symbol = Symbol.for('scoped-mcp.module') as never;

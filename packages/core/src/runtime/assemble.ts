@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { openCredentialSource } from '../credentials/open-credential-source.js';
 import { resolveCredentials } from '../credentials/resolve-credentials.js';
 import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
-import { coreVersion } from '../loader/core-version.js';
+import { coreVersion } from '../loader/plugin-package.js';
 import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
 // The manifest files themselves, not its index: a server start loads none of the editor JSON Schema code.
 import { formatZodIssues } from '../manifest/format-issues.js';

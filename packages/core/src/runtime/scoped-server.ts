@@ -1,7 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { createLoggers, type Loggers } from '../audit/loggers.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
-import { coreVersion } from '../loader/core-version.js';
+import { coreVersion } from '../loader/plugin-package.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
 import type { Middleware } from '../middleware/types.js';
 import { writeHealthFile } from '../server/health-file.js';
@@ -9,7 +9,7 @@ import { ClientBridge, createMcpServer, type Server } from '../server/mcp-server
 import { ScopedRuntime } from '../server/scoped-runtime.js';
 import type { StatusReport } from '../server/status-report.js';
 import { agentState } from '../state/agent-state.js';
-import { openStateBackend } from '../state/open-state-backend.js';
+import { openStateBackend } from './open-state-backend.js';
 import type { StateBackend } from '../state/types.js';
 import { assemble } from './assemble.js';
 

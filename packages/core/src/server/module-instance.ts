@@ -2,13 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { SessionChannel } from '../module/client-channel.js';
-import type {
-  AnyToolDefinition,
-  ModuleContext,
-  RuntimePurpose,
-  ScopedMcpModule,
-  ToolMode,
-} from '../module/types.js';
+import type { AnyToolDefinition, ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
 import { detachedSession } from './mcp-server.js';
 import { sanitizingLogger } from './module-logger.js';
 import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
@@ -57,7 +51,7 @@ export class ModuleInstance {
     private readonly manifestDir: string,
     private readonly ops: Logger,
     private readonly session: SessionChannel = detachedSession(),
-    private readonly where: { manifestPath?: string; purpose?: RuntimePurpose } = {},
+    private readonly where: { manifestPath?: string } = {},
   ) {
     this.status = spec.failure?.status ?? 'pending';
     this.error = spec.failure?.error;
@@ -81,7 +75,6 @@ export class ModuleInstance {
       log,
       manifestDir,
       manifestPath: this.where.manifestPath ?? resolve(manifestDir, 'manifest.yml'),
-      purpose: this.where.purpose ?? 'serve',
       resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
       session: this.session,
     });

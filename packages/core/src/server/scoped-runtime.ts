@@ -8,7 +8,6 @@ import { ErrorCode } from '../errors/codes.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/types.js';
 import type { SessionChannel } from '../module/client-channel.js';
-import type { RuntimePurpose } from '../module/types.js';
 import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport } from './status-report.js';
@@ -24,8 +23,6 @@ export interface RuntimeOptions {
   readonly manifestDir: string;
   /** The manifest file; default `<manifestDir>/manifest.yml`. */
   readonly manifestPath?: string;
-  /** Default `serve`; `pins-update` for `scoped-mcp pins update`. */
-  readonly purpose?: RuntimePurpose;
   readonly audit: AuditLogger;
   readonly ops: Logger;
   readonly secrets?: readonly string[];
@@ -86,7 +83,7 @@ export class ScopedRuntime {
             log: (level, data, logger) => this.session.log(level, data, logger),
             toolsChanged: () => this.refresh(spec.key),
           },
-          { manifestPath: options.manifestPath, purpose: options.purpose },
+          { manifestPath: options.manifestPath },
         ),
     );
   }

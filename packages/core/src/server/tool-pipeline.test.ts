@@ -39,7 +39,6 @@ const context = {
   log: captureLogger('ops', []),
   manifestDir: '/m',
   manifestPath: '/m/manifest.yml',
-  purpose: 'serve',
   resolvePath: (p: string) => p,
   session: detachedSession(),
 } satisfies Omit<ToolContext<unknown, unknown>, 'signal' | 'client'>;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { agentKeyPrefix, agentState } from './agent-state.js';
+import { agentKeyPrefix, agentState, sanitizeKeyPart } from './agent-state.js';
 import { inProcessState } from './in-process.js';
-import { sanitizeKeyPart } from './key-sanitize.js';
 
 describe('agentState', () => {
   it('builds the reference prefix scoped-mcp:{agent}:', () => {

@@ -1,5 +1,3 @@
-import { escapeGlob } from './key-glob.js';
-import { sanitizeKey, sanitizeKeyPart } from './key-sanitize.js';
 import type { StateBackend } from './types.js';
 
 /** The reference's root segment: `scoped-mcp:{agent_id}:rate:global`. */
@@ -37,4 +35,23 @@ export function agentState(
       (await backend.keys(rootGlob + sanitizeKey(pattern))).filter((k) => k.startsWith(root)),
     close: () => backend.close(),
   };
+}
+
+/**
+ * The reference's key sanitising: ':' separates key segments, so a value spliced into one segment
+ * (an agent id, a tool pattern) has its ':' turned into '|'; CR, LF and NUL become '_' so a key can never
+ * break a log line or a protocol frame.
+ */
+export function sanitizeKeyPart(value: string): string {
+  return value.replace(/:/g, '|').replace(/[\r\n\0]/g, '_');
+}
+
+/** For whole keys: segments stay, control characters go. */
+export function sanitizeKey(key: string): string {
+  return key.replace(/[\r\n\0]/g, '_');
+}
+
+/** Makes a literal string safe to put in an fnmatch glob: the three characters that start a wildcard become one-member sets. */
+export function escapeGlob(literal: string): string {
+  return literal.replace(/[*?[]/g, (c) => `[${c}]`);
 }

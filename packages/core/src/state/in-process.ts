@@ -1,6 +1,11 @@
-import { keyGlobMatcher } from './key-glob.js';
-import { stateTtlMs, checkWindowArgs } from './state-args.js';
-import { MAX_KEYS, type SlidingWindowResult, type StateBackend } from './types.js';
+import {
+  checkWindowArgs,
+  keyGlobMatcher,
+  MAX_KEYS,
+  type SlidingWindowResult,
+  type StateBackend,
+  stateTtlMs,
+} from './types.js';
 
 /** A sliding-window log: hit times (monotonic ms) from `head` on; older slots are dropped lazily. */
 interface HitLog {

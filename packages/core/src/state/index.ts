@@ -1,14 +1,21 @@
-export { agentKeyPrefix, agentState, DEFAULT_STATE_PREFIX } from './agent-state.js';
-export { inProcessState } from './in-process.js';
-export { escapeGlob, keyGlobMatcher } from './key-glob.js';
-export { sanitizeKey, sanitizeKeyPart } from './key-sanitize.js';
-export { type OpenStateBackendOptions, openStateBackend, REDIS_STATE_PACKAGE } from './open-state-backend.js';
-export { STATE_KEYWORD, stateIncompatibility } from './state-compatibility.js';
-export { STATE_UNAVAILABLE_MESSAGE, StateUnavailableError } from './state-errors.js';
-export { defineStateBackendFactory, isStateBackendFactory } from './state-factory.js';
 export {
+  agentKeyPrefix,
+  agentState,
+  DEFAULT_STATE_PREFIX,
+  escapeGlob,
+  sanitizeKey,
+  sanitizeKeyPart,
+} from './agent-state.js';
+export { inProcessState } from './in-process.js';
+export {
+  checkWindowArgs,
+  defineStateBackendFactory,
+  isStateBackendFactory,
+  keyGlobMatcher,
   MAX_KEYS,
   STATE_BACKEND_FACTORY_BRAND,
+  STATE_KEYWORD,
+  STATE_UNAVAILABLE_MESSAGE,
   type SlidingWindowResult,
   type StateBackend,
   type StateBackendFactory,
@@ -16,5 +23,6 @@ export {
   type StateBackendFactoryDefinition,
   type StateBackendLog,
   type StateBackendPackageConfig,
+  StateUnavailableError,
+  stateTtlMs,
 } from './types.js';
-export { checkWindowArgs, stateTtlMs } from './state-args.js';

@@ -1,3 +1,7 @@
+import { ErrorCode } from '../errors/codes.js';
+import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { compileGlob } from '../middleware/glob.js';
+
 /** The outcome of one sliding-window hit. */
 export interface SlidingWindowResult {
   readonly allowed: boolean;
@@ -65,3 +69,59 @@ export const STATE_BACKEND_FACTORY_BRAND = Symbol.for('scoped-mcp.state-backend-
 export type StateBackendFactory = StateBackendFactoryDefinition & {
   readonly [STATE_BACKEND_FACTORY_BRAND]: 1;
 };
+
+/** The package.json keyword of a state backend package. */
+export const STATE_KEYWORD = 'scoped-mcp-state';
+
+/**
+ * Declares a state backend package's default export. A plain object branded with Symbol.for, not a class:
+ * the package may come with its own copy of core, and `instanceof` would break across copies.
+ */
+export function defineStateBackendFactory(definition: StateBackendFactoryDefinition): StateBackendFactory {
+  if (typeof definition.create !== 'function') throw new Error('a state backend factory needs create()');
+  return Object.freeze({ ...definition, [STATE_BACKEND_FACTORY_BRAND]: 1 as const });
+}
+
+export function isStateBackendFactory(value: unknown): value is StateBackendFactory {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[STATE_BACKEND_FACTORY_BRAND] === 1 &&
+    typeof (value as { create?: unknown }).create === 'function' &&
+    typeof (value as { type?: unknown }).type === 'string'
+  );
+}
+
+// Argument checks and the key matcher every backend shares, so a caller's bug fails the same way on each
+// and all backends agree on what a pattern selects.
+
+export function stateTtlMs(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
+  return Math.ceil(ttlMs);
+}
+
+export function checkWindowArgs(limit: number, windowMs: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  }
+  if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
+    throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
+  }
+}
+
+/** The matcher of `keys()` patterns (fnmatch: `*`, `?`, `[seq]`; everything else literal). */
+export function keyGlobMatcher(pattern: string): (key: string) => boolean {
+  return compileGlob(pattern);
+}
+
+export const STATE_UNAVAILABLE_MESSAGE = 'state backend unavailable; the call was refused (fail closed)';
+
+/** The state backend failed while a guardrail needed it; the call is refused, never waved through. */
+export class StateUnavailableError extends ScopedMcpError {
+  constructor(message: string = STATE_UNAVAILABLE_MESSAGE) {
+    // The backend's own error stays out of the chain: it may name hosts, and the agent only needs to know it was refused.
+    super(ErrorCode.stateUnavailable, message);
+    this.name = 'StateUnavailableError';
+  }
+}

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MODULE_KEYWORD } from '../loader/compatibility.js';
+import { MODULE_KEYWORD } from '../loader/load-modules.js';
 import { isScopedMcpModule, MODULE_NAME_PATTERN, TOOL_KEY_PATTERN } from '../module/define.js';
 import type { ScopedMcpModule } from '../module/types.js';
 import { createModuleHarness, type HarnessOptions } from './harness.js';

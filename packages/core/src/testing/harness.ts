@@ -5,7 +5,7 @@ import type { AgentIdentity } from '../identity/agent-identity.js';
 import { formatZodIssues } from '../manifest/index.js';
 import type { Middleware } from '../middleware/types.js';
 import type { CallChannel, SessionChannel } from '../module/client-channel.js';
-import type { CredentialSpec, RuntimePurpose, ScopedMcpModule, ToolMode } from '../module/types.js';
+import type { CredentialSpec, ScopedMcpModule, ToolMode } from '../module/types.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';
 import { captureLogger } from './capture-logger.js';
 
@@ -21,8 +21,6 @@ export interface HarnessOptions {
   /** Manifest key; default the module's name. */
   readonly instance?: string;
   readonly manifestDir?: string;
-  /** Default `serve`. */
-  readonly purpose?: RuntimePurpose;
   readonly middleware?: readonly Middleware[];
   /** Stands in for the agent's client; default: no client (requests fail, capabilities `{}`). */
   readonly session?: SessionChannel;
@@ -99,7 +97,6 @@ export async function createModuleHarness(
     secrets: Object.values(credentials),
     middleware: options.middleware,
     ...(options.session ? { session: options.session } : {}),
-    ...(options.purpose ? { purpose: options.purpose } : {}),
   });
   const report = await runtime.start();
   const health = report.modules[instance];

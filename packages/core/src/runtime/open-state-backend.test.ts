@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StartupError } from '../runtime/startup-error.js';
 import { openStateBackend } from './open-state-backend.js';
+import { StartupError } from './startup-error.js';
 
 const REDIS = { type: 'redis', url: 'redis://:hunter2@127.0.0.1:6379/0' } as const;
 
@@ -72,9 +72,8 @@ describe('openStateBackend', () => {
 
   it('redis without the package says what to install', async () => {
     const text = await failure();
-    expect(text).toContain(
-      "state_backend.type 'redis' needs the @scoped-mcp/state-redis package: pnpm add @scoped-mcp/state-redis",
-    );
+    expect(text).toContain("state_backend: state backend package '@scoped-mcp/state-redis' is not installed");
+    expect(text).toContain('fix: pnpm add @scoped-mcp/state-redis');
     expect(text).toContain(`looked in: ${base}`);
   });
 
@@ -119,7 +118,7 @@ describe('openStateBackend', () => {
   it('reports an import failure in one line', async () => {
     await writePackage({}, 'throw new Error("broken build\\nsecond line");');
     const text = await failure();
-    expect(text).toContain('importing @scoped-mcp/state-redis failed: Error: broken build');
+    expect(text).toContain('importing @scoped-mcp/state-redis@0.1.0 failed: Error: broken build');
     expect(text).not.toContain('second line');
   });
 

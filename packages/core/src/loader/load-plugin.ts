@@ -1,0 +1,142 @@
+import { pathToFileURL } from 'node:url';
+import { CORE_PACKAGE, findPackage, incompatibility, packageEntry } from './plugin-package.js';
+
+/** One kind of package found by naming convention: modules, state backends, and whatever comes next. */
+export interface PluginKind<T> {
+  /** The package.json keyword every package of this kind carries. */
+  readonly keyword: string;
+  /** The kind for people: `module`, `state backend`. */
+  readonly noun: string;
+  /** What the default export must be, for people: `a module made with defineModule() from @scoped-mcp/core`. */
+  readonly expectedExport: string;
+  /** The brand check on the default export (a `Symbol.for` brand, so another copy of core passes too). */
+  readonly isExport: (value: unknown) => value is T;
+}
+
+/** A package name already expanded by convention, or a file (an absolute path) — files skip package.json. */
+export type PluginSpecifier =
+  | { readonly kind: 'package'; readonly packageName: string }
+  | { readonly kind: 'file'; readonly path: string };
+
+export interface PluginRequest<T> {
+  readonly plugin: PluginKind<T>;
+  readonly specifier: PluginSpecifier;
+  /** Where the manifest asks for it, starting every message: `modules.sqlite`, `state_backend`. */
+  readonly label: string;
+  /** Searched in order, each with its parents' node_modules (see `searchBases`). */
+  readonly bases: readonly string[];
+  readonly coreVersion: string;
+}
+
+export type LoadFailureKind = 'not_found' | 'incompatible' | 'invalid' | 'import_failed';
+
+export interface PluginFailure {
+  readonly kind: LoadFailureKind;
+  /** Text for people: what is wrong, where we looked, what to run. */
+  readonly message: string;
+}
+
+export type PluginLoad<T> =
+  | {
+      readonly ok: true;
+      readonly value: T;
+      /** `name@version` of the package, or the file path. */
+      readonly source: string;
+    }
+  | { readonly ok: false; readonly failure: PluginFailure };
+
+export interface SearchOptions {
+  readonly manifestDir: string;
+  /** Install location of the CLI (its package directory), searched after the manifest's directory. */
+  readonly cliDir?: string;
+  /** `--modules-from` / `SCOPED_MCP_MODULES_FROM` directories, searched last. */
+  readonly modulesFrom?: readonly string[];
+}
+
+/**
+ * Where plugin packages are looked for: the manifest's directory, the CLI's, then `--modules-from`. Never
+ * the working directory: it is the agent's workspace, and an agent could plant code there.
+ */
+export function searchBases(options: SearchOptions): string[] {
+  return [options.manifestDir, ...(options.cliDir ? [options.cliDir] : []), ...(options.modulesFrom ?? [])];
+}
+
+/**
+ * Loads one plugin package: finds it, checks its package.json (name, keyword, peer range on core) before
+ * any of its code runs, imports its ESM entry and checks the brand of its default export. Never throws:
+ * every failure comes back with its kind and a message that says where it looked and what to run.
+ */
+export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLoad<T>> {
+  const { specifier, label, plugin } = request;
+  const fail = (kind: LoadFailureKind, message: string): PluginLoad<T> => ({
+    ok: false,
+    failure: { kind, message },
+  });
+  if (specifier.kind === 'file') {
+    return importPlugin(request, pathToFileURL(specifier.path).href, specifier.path);
+  }
+  const name = specifier.packageName;
+  const found = await findPackage(request.bases, name);
+  if (!found) {
+    const where = request.bases.map(
+      (base) => `\n  looked in: ${base} (and its parent directories' node_modules)`,
+    );
+    return fail(
+      'not_found',
+      `${label}: ${plugin.noun} package '${name}' is not installed.${where.join('')}\n` +
+        `  fix: pnpm add ${name}   (run it in the manifest's project, or next to the scoped-mcp CLI)`,
+    );
+  }
+  const problem = incompatibility(
+    found.json,
+    { name, keyword: plugin.keyword, noun: plugin.noun },
+    request.coreVersion,
+  );
+  if (problem) {
+    return fail(
+      'incompatible',
+      `${label}: cannot load '${name}' from ${found.dir}: ${problem}.\n` +
+        `  fix: pnpm add ${name}@latest ${CORE_PACKAGE}@latest   (versions must match)`,
+    );
+  }
+  const entry = await packageEntry(found);
+  if (!entry) return fail('invalid', `${label}: '${name}' has no loadable entry point`);
+  return importPlugin(request, pathToFileURL(entry).href, `${name}@${found.json.version ?? '?'}`);
+}
+
+async function importPlugin<T>(
+  request: PluginRequest<T>,
+  url: string,
+  source: string,
+): Promise<PluginLoad<T>> {
+  const { label, plugin } = request;
+  let namespace: { default?: unknown };
+  try {
+    namespace = (await import(url)) as { default?: unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      ok: false,
+      failure: {
+        kind: 'import_failed',
+        message: `${label}: importing ${source} failed: ${firstLine(reason)}`,
+      },
+    };
+  }
+  const value = namespace.default;
+  if (!plugin.isExport(value)) {
+    return {
+      ok: false,
+      failure: {
+        kind: 'invalid',
+        message: `${label}: ${source} does not default-export ${plugin.expectedExport}`,
+      },
+    };
+  }
+  return { ok: true, value, source };
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n', 1)[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
