@@ -2,7 +2,7 @@ import { createLoggers } from '../audit/loggers.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/core-version.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
-import type { Middleware } from '../middleware/types.js';
+import type { Middleware } from '../middleware/compose.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { installShutdown } from '../server/lifecycle.js';
 import { ClientBridge } from '../server/client-bridge.js';

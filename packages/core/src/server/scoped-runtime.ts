@@ -1,12 +1,12 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { AuditLogger } from '../audit/audit-logger.js';
+import type { AuditLogger } from '../audit/loggers.js';
 import { z } from 'zod';
-import { createSanitizer, type Sanitizer } from '../audit/sanitize.js';
-import { createSecretRedactor, type SecretRedactor } from '../audit/secret-redactor.js';
+import { createSanitizer, type Sanitizer } from '../redact/sanitize.js';
+import { createSecretRedactor, type SecretRedactor } from '../redact/secrets.js';
 import { ErrorCode } from '../errors/codes.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import type { Middleware } from '../middleware/types.js';
+import type { Middleware } from '../middleware/compose.js';
 import type { SessionChannel } from '../module/client-channel.js';
 import type { RuntimePurpose } from '../module/types.js';
 import { defineTool } from '../module/define.js';

@@ -1,4 +1,4 @@
-import { compileGlob } from '../middleware/glob.js';
+import { compileGlob } from '../shared/glob.js';
 
 /** Makes a literal string safe to put in an fnmatch glob: the three characters that start a wildcard become one-member sets. */
 export function escapeGlob(literal: string): string {

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { findPackage, packageEntry } from '../loader/package-lookup.js';
-import type { StateBackendConfig } from '../manifest/manifest-types.js';
+import type { StateBackendConfig } from '../manifest/schema.js';
 import { StartupError } from '../runtime/startup-error.js';
 import { inProcessState } from './in-process.js';
 import { stateIncompatibility } from './state-compatibility.js';
