@@ -42,6 +42,7 @@ export type {
   ToolMode,
   ToolOutput,
 } from './module/types.js';
+export { type CanonicalJsonOptions, canonicalJson } from './shared/canonical-json.js';
 export { type NamespaceScope, namespaceScope, renderAgentTemplate } from './scope/namespace-scope.js';
 export {
   type LexicalPath,

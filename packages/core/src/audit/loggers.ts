@@ -150,7 +150,7 @@ export function openSyncFileDestination(path: string, mode: number): SyncFileDes
 }
 
 /** The same over an fd already open, e.g. stderr (2), which may be a non-blocking pipe: EAGAIN is waited out. */
-export function syncFdDestination(fd: number): SyncFileDestination {
+function syncFdDestination(fd: number): SyncFileDestination {
   return {
     write(line) {
       let written = 0;

@@ -1,13 +1,11 @@
+export { type CredentialRequest, type ResolvedCredentials, resolveCredentials } from './resolve.js';
 export {
+  type CredentialSource,
+  credentialSourceFromMap,
   envCredentialSource,
   type FileSourceOptions,
-  openFileCredentialSource,
-  credentialSourceFromMap,
   type MapSourceOptions,
   type OpenCredentialSourceOptions,
   openCredentialSource,
-  type CredentialRequest,
-  type CredentialSource,
-  type ResolvedCredentials,
+  openFileCredentialSource,
 } from './sources.js';
-export { resolveCredentials } from './resolve.js';

@@ -1,6 +1,21 @@
 import { ErrorCode } from '../errors/codes.js';
 import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
-import type { CredentialRequest, CredentialSource, ResolvedCredentials } from './sources.js';
+import type { CredentialSource } from './sources.js';
+
+/** The credential keys one module instance declared; only these are ever resolved for it. */
+export interface CredentialRequest {
+  /** The manifest key of the instance (`modules.<instance>`). */
+  readonly instance: string;
+  readonly required: readonly string[];
+  readonly optional: readonly string[];
+}
+
+export interface ResolvedCredentials {
+  /** Per instance, exactly the declared keys that resolved (required ones always present). */
+  readonly byInstance: Map<string, Readonly<Record<string, string>>>;
+  /** Every distinct non-empty value handed out, longest first, for exact-value redaction. */
+  readonly secrets: readonly string[];
+}
 
 /**
  * Gives each instance exactly the keys it declared — never another instance's — and fails once, listing

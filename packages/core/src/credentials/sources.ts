@@ -6,13 +6,7 @@ import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { isPlainMapping, lineColumnAt, parseYaml } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
 
-/** The credential keys one module instance declared; only these are ever resolved for it. */
-export interface CredentialRequest {
-  /** The manifest key of the instance (`modules.<instance>`). */
-  readonly instance: string;
-  readonly required: readonly string[];
-  readonly optional: readonly string[];
-}
+// Where credential values come from: the environment, a secrets file, or a bundle fetched once (Vault).
 
 /**
  * Where credential values come from. `lookup` is synchronous: a remote store (Vault) fetches its bundle once
@@ -25,13 +19,6 @@ export interface CredentialSource {
   /** Problems accepted on purpose (e.g. loose file permissions with `strict_permissions: false`). */
   readonly warnings?: readonly string[];
   lookup(key: string): string | undefined;
-}
-
-export interface ResolvedCredentials {
-  /** Per instance, exactly the declared keys that resolved (required ones always present). */
-  readonly byInstance: Map<string, Readonly<Record<string, string>>>;
-  /** Every distinct non-empty value handed out, longest first, for exact-value redaction. */
-  readonly secrets: readonly string[];
 }
 
 export interface OpenCredentialSourceOptions {

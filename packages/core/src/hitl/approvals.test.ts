@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   APPROVAL_ID_PATTERN,
-  approvalAgent,
-  newApprovalId,
   ARGS_HASH_PATTERN,
+  approvalAgent,
   argsHash,
-  canonicalJson,
+  newApprovalId,
 } from './approvals.js';
 
 describe('approval ids', () => {
@@ -41,41 +40,6 @@ describe('approval ids', () => {
   ])('reject the malformed id %j', (id) => {
     expect(approvalAgent(id)).toBeUndefined();
     expect(APPROVAL_ID_PATTERN.test(id)).toBe(false);
-  });
-});
-
-describe('canonicalJson', () => {
-  it('sorts keys at every level and writes no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true } })).toBe(
-      '{"a":{"c":true,"d":[1,"x",null]},"b":1}',
-    );
-  });
-
-  it('follows JSON.stringify for values JSON cannot hold', () => {
-    expect(canonicalJson({ a: undefined, b: () => 1, c: Number.NaN, d: [undefined] })).toBe(
-      '{"c":null,"d":[null]}',
-    );
-    expect(canonicalJson(new Date(0))).toBe('"1970-01-01T00:00:00.000Z"');
-    expect(canonicalJson(12n)).toBe('"12n"');
-    expect(canonicalJson(new Map([['k', 1]]))).toBe('{"k":1}');
-  });
-
-  it('escapes strings as JSON does', () => {
-    expect(canonicalJson({ 'k"\n': 'v\u2028"' })).toBe(JSON.stringify({ 'k"\n': 'v\u2028"' }));
-  });
-
-  it('refuses cycles and absurd nesting instead of guessing', () => {
-    const cyclic: Record<string, unknown> = {};
-    cyclic.self = cyclic;
-    expect(() => canonicalJson(cyclic)).toThrow(/cycle/);
-    let deep: unknown = 1;
-    for (let i = 0; i < 100; i++) deep = [deep];
-    expect(() => canonicalJson(deep)).toThrow(/deeply/);
-  });
-
-  it('accepts the same object twice when it is not a cycle', () => {
-    const shared = { x: 1 };
-    expect(canonicalJson({ a: shared, b: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
   });
 });
 

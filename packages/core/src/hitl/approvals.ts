@@ -1,64 +1,51 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ErrorCode } from '../errors/codes.js';
 import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { AGENT_ID_PATTERN } from '../identity/agent-identity.js';
+import { canonicalJson } from '../shared/canonical-json.js';
 import { sanitizeKeyPart } from '../state/key-sanitize.js';
 import type { StateBackend } from '../state/types.js';
 
-export interface PendingRequest {
-  readonly tool: string;
-  readonly argsHash: string;
-  readonly agentId: string;
-  readonly agentType: string;
-  readonly argumentsSummary: unknown;
-  readonly timeoutSeconds: number;
+// Approvals, the agent's side of HITL: an approval id, the hash that binds it to one exact call, the
+// records kept in state (pending approval, one-time token, rejection), the store that reads and writes
+// them, and the errors the agent receives. The operator's side is operator.ts.
+
+/** `{agent_id}.{12 hex}`: the agent id pattern has no '.', so the split is unambiguous. */
+export const APPROVAL_ID_PATTERN = /^([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{12})$/;
+
+/** A fresh approval id: 48 random bits, as the reference, after the agent id the approval belongs to. */
+export function newApprovalId(agentId: string): string {
+  if (!AGENT_ID_PATTERN.test(agentId)) throw new Error('approval ids need a valid agent id');
+  return `${agentId}.${randomBytes(6).toString('hex')}`;
 }
 
-/** The agent side of HITL, on the agent-scoped backend. Every method throws when the backend does. */
-export interface ApprovalStore {
-  /** Consumes the one-time approval of this exact call (atomic: of two concurrent retries one wins). */
-  consumeApproval(tool: string, argsHash: string): Promise<{ approvalId: string } | undefined>;
-  /** Consumes the operator's rejection of this exact call, reported once. */
-  consumeRejection(tool: string, argsHash: string): Promise<RejectionRecord | undefined>;
-  /** The open approval for this exact call, or a new one (`created: true`: notify the operator). */
-  openApproval(request: PendingRequest): Promise<{ record: PendingApproval; created: boolean }>;
+/**
+ * The agent an approval id belongs to, or undefined when the id is malformed. Strict on purpose: the id
+ * arrives from a terminal (or a chat message pasted into one) and is spliced into a state key.
+ */
+export function approvalAgent(id: string): string | undefined {
+  const match = APPROVAL_ID_PATTERN.exec(id);
+  return match ? match[1] : undefined;
 }
 
-export function createApprovalStore(state: StateBackend, clock: () => number = Date.now): ApprovalStore {
-  return {
-    async consumeApproval(tool, argsHash) {
-      return parseToken(await state.take(hitlKeys.token(tool, argsHash)));
-    },
+/** Hex characters kept from the SHA-256: 128 bits, far beyond any collision an agent could search for. */
+const ARGS_HASH_LENGTH = 32;
+export const ARGS_HASH_PATTERN = /^[0-9a-f]{32}$/;
 
-    async consumeRejection(tool, argsHash) {
-      return parseRejection(await state.take(hitlKeys.rejected(tool, argsHash)));
-    },
-
-    async openApproval(request) {
-      const openKey = hitlKeys.open(request.tool, request.argsHash);
-      const openId = await state.get(openKey);
-      if (openId !== undefined) {
-        const existing = parsePending(await state.get(hitlKeys.pending(openId)));
-        if (existing && existing.tool === request.tool && existing.args_hash === request.argsHash) {
-          return { record: existing, created: false };
-        }
-      }
-      const record: PendingApproval = {
-        approval_id: newApprovalId(request.agentId),
-        tool: request.tool,
-        agent_id: request.agentId,
-        agent_type: request.agentType,
-        arguments_summary: request.argumentsSummary,
-        args_hash: request.argsHash,
-        timestamp: clock() / 1000,
-        timeout_seconds: request.timeoutSeconds,
-      };
-      const ttlMs = request.timeoutSeconds * 1000;
-      await state.set(hitlKeys.pending(record.approval_id), JSON.stringify(record), ttlMs);
-      await state.set(openKey, record.approval_id, ttlMs);
-      return { record, created: true };
-    },
-  };
+/**
+ * Binds an approval to the exact arguments: the first 32 hex characters of the SHA-256 of the canonical
+ * JSON of the *parsed* arguments (object keys sorted by code unit, no whitespace). Parsed, so an omitted
+ * argument and its explicit default hash the same — the handler sees the same call either way.
+ *
+ * This is deliberately not the reference's hash (16 hex characters of Python `json.dumps` with its
+ * `", "` separators): approval tokens are written and consumed by the same implementation, and are never
+ * portable between the Python and TypeScript versions anyway.
+ *
+ * Throws on a value JSON cannot express faithfully (a cycle, extreme nesting): the caller refuses the call
+ * rather than fall back to a shared constant, which would let one approval cover other arguments.
+ */
+export function argsHash(args: unknown): string {
+  return createHash('sha256').update(canonicalJson(args), 'utf8').digest('hex').slice(0, ARGS_HASH_LENGTH);
 }
 
 /**
@@ -138,14 +125,14 @@ export function tokenValue(approvalId: string, now: number): string {
 }
 
 /** The approval id a token carries, or undefined when the value is not an approval token. */
-export function parseToken(text: string | undefined): { approvalId: string } | undefined {
+function parseToken(text: string | undefined): { approvalId: string } | undefined {
   const value = parseJson(text);
   if (value?.status !== 'approved') return undefined;
   const id = value.approval_id;
   return { approvalId: typeof id === 'string' && APPROVAL_ID_PATTERN.test(id) ? id : 'unknown' };
 }
 
-export function parseRejection(text: string | undefined): RejectionRecord | undefined {
+function parseRejection(text: string | undefined): RejectionRecord | undefined {
   const value = parseJson(text);
   if (value === undefined || typeof value.approval_id !== 'string') return undefined;
   if (!APPROVAL_ID_PATTERN.test(value.approval_id)) return undefined;
@@ -168,100 +155,60 @@ function parseJson(text: string | undefined): Record<string, unknown> | undefine
   }
 }
 
-/** `{agent_id}.{12 hex}`: the agent id pattern has no '.', so the split is unambiguous. */
-export const APPROVAL_ID_PATTERN = /^([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{12})$/;
-
-/** A fresh approval id: 48 random bits, as the reference, after the agent id the approval belongs to. */
-export function newApprovalId(agentId: string): string {
-  if (!AGENT_ID_PATTERN.test(agentId)) throw new Error('approval ids need a valid agent id');
-  return `${agentId}.${randomBytes(6).toString('hex')}`;
+export interface PendingRequest {
+  readonly tool: string;
+  readonly argsHash: string;
+  readonly agentId: string;
+  readonly agentType: string;
+  readonly argumentsSummary: unknown;
+  readonly timeoutSeconds: number;
 }
 
-/**
- * The agent an approval id belongs to, or undefined when the id is malformed. Strict on purpose: the id
- * arrives from a terminal (or a chat message pasted into one) and is spliced into a state key.
- */
-export function approvalAgent(id: string): string | undefined {
-  const match = APPROVAL_ID_PATTERN.exec(id);
-  return match ? match[1] : undefined;
+/** The agent side of HITL, on the agent-scoped backend. Every method throws when the backend does. */
+export interface ApprovalStore {
+  /** Consumes the one-time approval of this exact call (atomic: of two concurrent retries one wins). */
+  consumeApproval(tool: string, argsHash: string): Promise<{ approvalId: string } | undefined>;
+  /** Consumes the operator's rejection of this exact call, reported once. */
+  consumeRejection(tool: string, argsHash: string): Promise<RejectionRecord | undefined>;
+  /** The open approval for this exact call, or a new one (`created: true`: notify the operator). */
+  openApproval(request: PendingRequest): Promise<{ record: PendingApproval; created: boolean }>;
 }
 
-/** Hex characters kept from the SHA-256: 128 bits, far beyond any collision an agent could search for. */
-export const ARGS_HASH_LENGTH = 32;
-export const ARGS_HASH_PATTERN = /^[0-9a-f]{32}$/;
+export function createApprovalStore(state: StateBackend, clock: () => number = Date.now): ApprovalStore {
+  return {
+    async consumeApproval(tool, argsHash) {
+      return parseToken(await state.take(hitlKeys.token(tool, argsHash)));
+    },
 
-const MAX_DEPTH = 64;
+    async consumeRejection(tool, argsHash) {
+      return parseRejection(await state.take(hitlKeys.rejected(tool, argsHash)));
+    },
 
-/**
- * Binds an approval to the exact arguments: the first 32 hex characters of the SHA-256 of the canonical
- * JSON of the *parsed* arguments (object keys sorted by code unit, no whitespace). Parsed, so an omitted
- * argument and its explicit default hash the same — the handler sees the same call either way.
- *
- * This is deliberately not the reference's hash (16 hex characters of Python `json.dumps` with its
- * `", "` separators): approval tokens are written and consumed by the same implementation, and are never
- * portable between the Python and TypeScript versions anyway.
- *
- * Throws on a value JSON cannot express faithfully (a cycle, extreme nesting): the caller refuses the call
- * rather than fall back to a shared constant, which would let one approval cover other arguments.
- */
-export function argsHash(args: unknown): string {
-  return createHash('sha256').update(canonicalJson(args), 'utf8').digest('hex').slice(0, ARGS_HASH_LENGTH);
-}
-
-/** Canonical JSON: JSON.stringify's value rules, keys sorted, no whitespace. */
-export function canonicalJson(value: unknown): string {
-  return write(value, 0, new Set());
-}
-
-function write(value: unknown, depth: number, seen: Set<object>): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      // As JSON.stringify: NaN and ±Infinity have no JSON form and become null.
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'bigint':
-      return JSON.stringify(`${value}n`);
-    case 'object':
-      break;
-    default:
-      // undefined, functions and symbols: JSON.stringify leaves them out (null in arrays); the callers handle that.
-      return 'null';
-  }
-  if (depth >= MAX_DEPTH) throw new TypeError('arguments nest too deeply to hash');
-  const object = value as object;
-  if (seen.has(object)) throw new TypeError('arguments contain a cycle');
-  seen.add(object);
-  try {
-    const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return write(toJSON.call(object), depth + 1, seen);
-    if (object instanceof Map) return writeObject(Object.fromEntries(object), depth, seen);
-    if (object instanceof Set) return writeArray([...object], depth, seen);
-    if (Array.isArray(object)) return writeArray(object, depth, seen);
-    return writeObject(object as Record<string, unknown>, depth, seen);
-  } finally {
-    seen.delete(object);
-  }
-}
-
-function writeArray(items: readonly unknown[], depth: number, seen: Set<object>): string {
-  return `[${items.map((item) => (isOmitted(item) ? 'null' : write(item, depth + 1, seen))).join(',')}]`;
-}
-
-function writeObject(record: Record<string, unknown>, depth: number, seen: Set<object>): string {
-  const parts: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const item = record[key];
-    if (isOmitted(item)) continue;
-    parts.push(`${JSON.stringify(key)}:${write(item, depth + 1, seen)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-function isOmitted(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+    async openApproval(request) {
+      const openKey = hitlKeys.open(request.tool, request.argsHash);
+      const openId = await state.get(openKey);
+      if (openId !== undefined) {
+        const existing = parsePending(await state.get(hitlKeys.pending(openId)));
+        if (existing && existing.tool === request.tool && existing.args_hash === request.argsHash) {
+          return { record: existing, created: false };
+        }
+      }
+      const record: PendingApproval = {
+        approval_id: newApprovalId(request.agentId),
+        tool: request.tool,
+        agent_id: request.agentId,
+        agent_type: request.agentType,
+        arguments_summary: request.argumentsSummary,
+        args_hash: request.argsHash,
+        timestamp: clock() / 1000,
+        timeout_seconds: request.timeoutSeconds,
+      };
+      const ttlMs = request.timeoutSeconds * 1000;
+      await state.set(hitlKeys.pending(record.approval_id), JSON.stringify(record), ttlMs);
+      await state.set(openKey, record.approval_id, ttlMs);
+      return { record, created: true };
+    },
+  };
 }
 
 /** The agent's side of reject-then-wait: what to ask the operator, and how to come back. */

@@ -6,7 +6,6 @@ export {
   TOKEN_TTL_SECONDS,
   ARGS_HASH_PATTERN,
   argsHash,
-  canonicalJson,
   HitlApprovalRequired,
   HitlRejected,
 } from './approvals.js';

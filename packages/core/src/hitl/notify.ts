@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLogger } from '../audit/loggers.js';
 import type { HitlNotifyConfig } from '../manifest/schema.js';
 
+// Telling the operator that an approval is waiting: the notifier, the message text, and the senders (audit
+// log, ntfy, webhook, Matrix) over one HTTP helper.
+
 /** Tells the operator an approval is waiting. May throw; the HITL middleware swallows and audits failures. */
 export interface Notifier {
   /** `log` | `ntfy` | `webhook` | `matrix` (for the audit line of a failure). */
@@ -99,7 +102,7 @@ function escapeInvisible(text: string): string {
 }
 
 /** The default: an audit warning the operator's log tooling can alert on. */
-export function logNotifier(audit: AuditLogger): Notifier {
+function logNotifier(audit: AuditLogger): Notifier {
   return {
     type: 'log',
     async notify(n) {
@@ -117,13 +120,10 @@ export function logNotifier(audit: AuditLogger): Notifier {
   };
 }
 
-export const DEFAULT_NTFY_URL = 'https://ntfy.sh';
+const DEFAULT_NTFY_URL = 'https://ntfy.sh';
 
 /** POST `{url}/{topic}`, the message as the body; NTFY_TOKEN (if set) as a bearer token, never in clear over a network. */
-export function ntfyNotifier(
-  config: { topic: string; url?: string | null },
-  deps: NotifierDeps,
-): NotifierSetup {
+function ntfyNotifier(config: { topic: string; url?: string | null }, deps: NotifierDeps): NotifierSetup {
   const url = joinUrl(config.url ?? DEFAULT_NTFY_URL, encodeURIComponent(config.topic));
   const warnings: string[] = [];
   let token = deps.env.NTFY_TOKEN || undefined;
@@ -156,7 +156,7 @@ export function ntfyNotifier(
 }
 
 /** POST JSON `{approval_id, tool, agent_id, agent_type, arguments_summary, timeout_seconds, message}`. */
-export function webhookNotifier(config: { url: string }, deps: NotifierDeps): NotifierSetup {
+function webhookNotifier(config: { url: string }, deps: NotifierDeps): NotifierSetup {
   const url = new URL(config.url);
   return {
     warnings: [],
@@ -190,7 +190,7 @@ export function webhookNotifier(config: { url: string }, deps: NotifierDeps): No
  * from the environment. When they are missing or unsafe, a startup warning says so and approvals are
  * announced in the audit log instead.
  */
-export function matrixNotifier(config: { room: string }, deps: NotifierDeps): NotifierSetup {
+function matrixNotifier(config: { room: string }, deps: NotifierDeps): NotifierSetup {
   const homeserver = deps.env.MATRIX_HOMESERVER || undefined;
   const token = deps.env.MATRIX_ACCESS_TOKEN || undefined;
   const fallback = (reason: string): NotifierSetup => ({
@@ -230,7 +230,7 @@ export function matrixNotifier(config: { room: string }, deps: NotifierDeps): No
 }
 
 /** Every notification request gives up after this long; the agent's refusal waits for it. */
-export const NOTIFY_TIMEOUT_MS = 10_000;
+const NOTIFY_TIMEOUT_MS = 10_000;
 
 /**
  * A notifier failure with a message safe for the audit log: a status or a failure class, never the URL
@@ -243,7 +243,7 @@ export class NotifyError extends Error {
   }
 }
 
-export interface HttpRequest {
+interface HttpRequest {
   readonly method: 'POST' | 'PUT';
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
@@ -279,12 +279,12 @@ export async function sendNotification(
 }
 
 /** Bearer tokens go over https, or plain http to this machine only (where nothing is on the wire). */
-export function safeForToken(url: URL): boolean {
+function safeForToken(url: URL): boolean {
   if (url.protocol === 'https:') return true;
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
 /** Base URL without trailing slashes, so `{base}/{path}` never doubles them. */
-export function joinUrl(base: string, path: string): URL {
+function joinUrl(base: string, path: string): URL {
   return new URL(`${base.replace(/\/+$/, '')}/${path}`);
 }

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import type { Manifest } from './schema.js';
 
+// What is wrong with a manifest, one line a person can act on per problem: zod issues formatted without
+// ever quoting a value, "did you mean" for unknown keys, and warnings for what loads but is probably not
+// what was meant.
+
 type Issue = z.core.$ZodIssue;
 
 export interface FormatIssuesOptions {
@@ -220,7 +224,7 @@ interface SchemaNode {
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
 const MAX_DEPTH = 64;
 
-export function knownKeysAt(schema: unknown, path: readonly PropertyKey[]): Set<string> {
+function knownKeysAt(schema: unknown, path: readonly PropertyKey[]): Set<string> {
   const keys = new Set<string>();
   collect(schema, path, keys, 0);
   return keys;

@@ -203,7 +203,7 @@ const DEFAULT_ENTRY: ModuleEntry = Object.freeze({
 });
 
 /** Turns the validated manifest into its runtime shape: nulls dropped, aliases resolved, defaults settled. */
-export function normaliseManifest(input: Input): Manifest {
+function normaliseManifest(input: Input): Manifest {
   const responseFilters = input.response_filters ?? input.audit?.response_filters ?? undefined;
   return {
     agent_type: input.agent_type,

@@ -137,26 +137,26 @@ export function moduleTypeOf(key: string, entry: Pick<ModuleEntry, 'type'>): str
 // that `${VAR}` substitution put into the manifest).
 
 export const RATE_SPEC_PATTERN = /^\d+\/(second|minute|hour)$/;
-export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const HTTP_URL_PATTERN = /^https?:\/\/[^\s/?#]+/i;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HTTP_URL_PATTERN = /^https?:\/\/[^\s/?#]+/i;
 
-export const rateSpec = z
+const rateSpec = z
   .string()
   .regex(RATE_SPEC_PATTERN, { error: "must be '<N>/second|minute|hour'" })
   .describe('A rate such as 60/minute: <N>/second, <N>/minute or <N>/hour.');
 
-export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
+const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
 
 /** Tool-name globs (`*`, `?`, `[seq]`), matched against exposed names such as `filesystem_write_file`. */
-export const globList = z.array(nonEmptyString).default([]);
+const globList = z.array(nonEmptyString).default([]);
 
-export const envName = z
+const envName = z
   .string()
   .regex(ENV_NAME_PATTERN, { error: 'must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)' });
 
-export const httpUrl = z.string().regex(HTTP_URL_PATTERN, { error: 'must be an http:// or https:// URL' });
+const httpUrl = z.string().regex(HTTP_URL_PATTERN, { error: 'must be an http:// or https:// URL' });
 
-export const filterPattern = z
+const filterPattern = z
   .string()
   .superRefine((pattern, ctx) => {
     const problem = filterPatternProblem(pattern);
@@ -164,17 +164,17 @@ export const filterPattern = z
   })
   .describe('A regular expression (JavaScript syntax; a leading Python-style (?i) is accepted).');
 
-export const decodeSteps = z.array(z.enum(DECODE_STEPS)).default([]);
+const decodeSteps = z.array(z.enum(DECODE_STEPS)).default([]);
 
 /** A manifest key prefixes every tool name of its instance, so it must be a valid MCP tool-name prefix. */
 export const MODULE_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export const moduleKey = z.string().regex(MODULE_KEY_PATTERN, {
+const moduleKey = z.string().regex(MODULE_KEY_PATTERN, {
   error:
     'must be 1-64 characters of A-Z, a-z, 0-9, _ and -, starting with a letter or digit (it prefixes tool names)',
 });
 
-export const moduleEntrySchema = z
+const moduleEntrySchema = z
   .strictObject({
     // `""` is accepted and means "no mode" (reference behaviour).
     mode: z
@@ -201,12 +201,12 @@ export const moduleEntrySchema = z
   // `ntfy:` with nothing under it is an entry with all defaults.
   .nullable();
 
-export const modulesSchema = z
+const modulesSchema = z
   .record(moduleKey, moduleEntrySchema)
   .refine((modules) => Object.keys(modules).length > 0, { error: 'must declare at least one module' })
   .describe('Module instances by key; the key prefixes the tool names (<key>_<tool>).');
 
-export const vaultSchema = z.strictObject({
+const vaultSchema = z.strictObject({
   addr: httpUrl,
   auth: z.literal('approle').default('approle'),
   role_id_env: envName.default('VAULT_ROLE_ID'),
@@ -217,7 +217,7 @@ export const vaultSchema = z.strictObject({
   kv_version: z.literal([1, 2]).default(2),
 });
 
-export const credentialsSchema = z
+const credentialsSchema = z
   .strictObject({
     source: z.enum(['env', 'file', 'vault']).default('env'),
     path: nonEmptyString
@@ -235,7 +235,7 @@ export const credentialsSchema = z
     }
   });
 
-export const stateBackendSchema = z
+const stateBackendSchema = z
   .strictObject({
     // `dragonfly` is the reference's name; any Redis-protocol server works and it means the same as `redis`.
     type: z.enum(['in_process', 'redis', 'dragonfly']).default('in_process'),
@@ -253,7 +253,7 @@ export const stateBackendSchema = z
     }
   });
 
-export const rateLimitsSchema = z.strictObject({
+const rateLimitsSchema = z.strictObject({
   global: rateSpec.nullish().describe('Limit over all tools together.'),
   per_tool: z
     .record(nonEmptyString, rateSpec)
@@ -261,7 +261,7 @@ export const rateLimitsSchema = z.strictObject({
     .describe('Tool-name glob → rate; the first matching pattern applies, and its tools share one window.'),
 });
 
-export const argumentFilterSchema = z.strictObject({
+const argumentFilterSchema = z.strictObject({
   name: nonEmptyString,
   pattern: filterPattern,
   fields: z
@@ -274,7 +274,7 @@ export const argumentFilterSchema = z.strictObject({
   case_insensitive: z.boolean().default(false),
 });
 
-export const responseFilterSchema = z.strictObject({
+const responseFilterSchema = z.strictObject({
   name: nonEmptyString,
   pattern: filterPattern,
   action: z.enum(['block', 'warn', 'redact']).default('warn'),
@@ -283,7 +283,7 @@ export const responseFilterSchema = z.strictObject({
 });
 
 /** Rule names identify a rule in audit lines, so two rules of one list may not share one. */
-export function uniqueRuleNames<T extends { readonly name: string }>(rules: z.ZodType<T[]>) {
+function uniqueRuleNames<T extends { readonly name: string }>(rules: z.ZodType<T[]>) {
   return rules.superRefine((list, ctx) => {
     const first = new Map<string, number>();
     list.forEach((rule, index) => {
@@ -299,15 +299,15 @@ export function uniqueRuleNames<T extends { readonly name: string }>(rules: z.Zo
   });
 }
 
-export const argumentFiltersSchema = uniqueRuleNames(z.array(argumentFilterSchema));
-export const responseFiltersSchema = uniqueRuleNames(z.array(responseFilterSchema));
+const argumentFiltersSchema = uniqueRuleNames(z.array(argumentFilterSchema));
+const responseFiltersSchema = uniqueRuleNames(z.array(responseFilterSchema));
 
-export const NTFY_TOPIC_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const MATRIX_ROOM_PATTERN = /^[!#][A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+$/;
+const NTFY_TOPIC_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const MATRIX_ROOM_PATTERN = /^[!#][A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+$/;
 
 const REQUIRED_FIELD = { ntfy: 'topic', webhook: 'url', matrix: 'room' } as const;
 
-export const notifySchema = z
+const notifySchema = z
   .strictObject({
     type: z.enum(['log', 'ntfy', 'webhook', 'matrix']).default('log'),
     url: httpUrl.nullish(),
@@ -328,7 +328,7 @@ export const notifySchema = z
     }
   });
 
-export const signingSchema = z
+const signingSchema = z
   .strictObject({
     mode: z.enum(['off', 'observe', 'enforce']).default('off'),
     public_key_path: nonEmptyString.nullish().describe('Ed25519 public key (PEM) of the approver.'),
@@ -344,7 +344,7 @@ export const signingSchema = z
     }
   });
 
-export const hitlSchema = z.strictObject({
+const hitlSchema = z.strictObject({
   approval_required: globList.describe('Tool-name globs that need operator approval.'),
   shadow: globList.describe('Tool-name globs answered with a synthetic success, never executed.'),
   timeout_seconds: z
@@ -357,7 +357,7 @@ export const hitlSchema = z.strictObject({
   signing: signingSchema.default({ mode: 'off' }),
 });
 
-export const auditSchema = z
+const auditSchema = z
   .strictObject({
     agent_bus_emit: z.boolean().default(false),
     agent_bus_comms_dir: nonEmptyString.nullish(),
@@ -378,12 +378,12 @@ export const auditSchema = z
 
 // Fields agent platforms attach to manifests. Validated (so a typo still fails) and kept; never acted on.
 
-export const interactionPermissionsSchema = z.strictObject({
+const interactionPermissionsSchema = z.strictObject({
   auto_approved: z.array(z.string()).default([]),
   needs_approval: z.array(z.string()).default([]),
 });
 
-export const workspaceAccessEntrySchema = z.strictObject({
+const workspaceAccessEntrySchema = z.strictObject({
   path: nonEmptyString,
   access: z.enum(['readonly', 'readwrite']),
   git_backed: z.boolean().default(false),

@@ -30,7 +30,7 @@ const MAX_FIELD_NAME = 64;
 /**
  * Reference §5.3, extended: strings nested in objects and arrays are inspected (a named field's whole
  * subtree; under '*' every string, object key and argument name), and each value is matched raw, after
- * each decode step, in embedded base64 runs, and unescaped / NFKC-normalised (filter-decode.ts). Block
+ * each decode step, in embedded base64 runs, and unescaped / NFKC-normalised (shared/filter-decode.ts). Block
  * rules run first, in manifest order, and the first hit refuses the call; then every warn rule that
  * matches is audited and the call proceeds. Matched text is never logged or shown.
  */
@@ -104,11 +104,11 @@ export class PolicyError extends ScopedMcpError {
   }
 }
 
-export function argumentPolicyMessage(tool: string): string {
+function argumentPolicyMessage(tool: string): string {
   return `tool call to '${tool}' blocked by argument filter policy`;
 }
 
-export interface ArgumentHit {
+interface ArgumentHit {
   readonly value: InspectedString;
   readonly hit: FilterHit;
 }
@@ -117,7 +117,7 @@ export interface ArgumentHit {
  * The strings of one call's arguments, collected and decoded lazily and at most once per decode chain,
  * so several rules over the same fields share the work.
  */
-export class ArgumentInspection {
+class ArgumentInspection {
   readonly budget = new DecodeBudget();
   private readonly byField = new Map<string, readonly InspectedString[]>();
   private everything: readonly InspectedString[] | undefined;
@@ -177,14 +177,14 @@ export class ArgumentInspection {
 }
 
 /** `'*'` (every argument, at any depth, names and keys included) or a list of top-level argument names. */
-export type FieldSelection = '*' | readonly string[];
+type FieldSelection = '*' | readonly string[];
 
-export function fieldSelection(fields: readonly string[]): FieldSelection {
+function fieldSelection(fields: readonly string[]): FieldSelection {
   return fields.includes('*') ? '*' : [...new Set(fields)];
 }
 
 /** One string an argument filter looks at, and where it sits. */
-export interface InspectedString {
+interface InspectedString {
   /** The top-level argument it belongs to. */
   readonly field: string;
   readonly text: string;
@@ -197,7 +197,7 @@ export interface InspectedString {
  * nested argument cannot overflow the stack. Only plain objects and arrays are walked (arguments are
  * parsed JSON); numbers, booleans and null are not text.
  */
-export function fieldStrings(field: string, value: unknown): InspectedString[] {
+function fieldStrings(field: string, value: unknown): InspectedString[] {
   const out: InspectedString[] = [];
   const stack: unknown[] = [value];
   while (stack.length > 0) {

@@ -85,7 +85,7 @@ function describe(error: unknown): string {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
-export interface RateRule extends RateWindow {
+interface RateRule extends RateWindow {
   readonly limitType: 'global' | 'per_tool';
   /** The manifest's text: `global` or the per_tool pattern. */
   readonly pattern: string;
@@ -97,7 +97,7 @@ interface PatternRule extends RateRule {
   readonly matches: (tool: string) => boolean;
 }
 
-export interface CompiledRateLimits {
+interface CompiledRateLimits {
   readonly global: RateRule | undefined;
   /** The per_tool rule for a tool: the first pattern in manifest order that matches it. */
   perTool(tool: string): RateRule | undefined;
@@ -105,10 +105,7 @@ export interface CompiledRateLimits {
 }
 
 /** Everything decided once at startup: windows parsed, globs compiled, each known tool's rule looked up. */
-export function compileRateLimits(
-  config: RateLimitsConfig,
-  toolNames: readonly string[],
-): CompiledRateLimits {
+function compileRateLimits(config: RateLimitsConfig, toolNames: readonly string[]): CompiledRateLimits {
   const global: RateRule | undefined =
     config.global == null
       ? undefined
@@ -159,7 +156,7 @@ const UNIT_SECONDS = { second: 1, minute: 60, hour: 3600 } as const;
 const SPEC = /^(\d+)\/(second|minute|hour)$/;
 
 /** A parsed `<N>/second|minute|hour`. */
-export interface RateWindow {
+interface RateWindow {
   readonly limit: number;
   readonly windowSeconds: number;
   readonly windowMs: number;
@@ -196,7 +193,7 @@ export class RateLimitError extends ScopedMcpError {
   }
 }
 
-export function rateLimitMessage(r: RateLimitRefusal): string {
+function rateLimitMessage(r: RateLimitRefusal): string {
   const subject =
     r.limitType === 'global'
       ? `Rate limit exceeded for agent '${r.agentId}': global limit`

@@ -27,9 +27,9 @@ type ResponseRule = CompiledFilterRule<'block' | 'warn' | 'redact'>;
 
 /**
  * Reference §5.5, the innermost middleware: it filters what the handler returned before anything else
- * sees it. Every string the agent will read is checked (response-filter-output.ts), rules in manifest
+ * sees it. Every string the agent will read is checked (mapOutputStrings, below), rules in manifest
  * order, each rule's output feeding the next: `block` refuses the whole response, `warn` audits,
- * `redact` replaces the match (also one only visible after decoding, see response-filter-redact.ts).
+ * `redact` replaces the match (also one only visible after decoding, see redactMatches).
  * Agent-visible error messages a handler throws are filtered the same way.
  */
 export function createResponseFilterMiddleware(options: ResponseFilterOptions): Middleware {
@@ -162,12 +162,12 @@ function tally(map: Map<ResponseRule, Tally>, rule: ResponseRule, hit: FilterHit
   }
 }
 
-export const REDACTION = '[REDACTED]';
+const REDACTION = '[REDACTED]';
 
 /** Runs of text between delimiters; encodings (base64, percent-escapes) never contain a delimiter. */
 const TOKEN = /[^\s"'`()<>[\]{},;]+/g;
 
-export interface Redacted {
+interface Redacted {
   readonly text: string;
   /** True when only a derived candidate matched, so the redaction had to find the encoded text. */
   readonly decodedOnly: boolean;
@@ -180,7 +180,7 @@ export interface Redacted {
  * percent-encoded URL that hides the match. If the text still matches after that (a match spanning
  * tokens), the whole string becomes `[REDACTED]`: failing towards redaction, never towards leaking.
  */
-export function redactMatches(
+function redactMatches(
   rule: CompiledFilterRule<string>,
   text: string,
   derive: (text: string) => readonly Candidate[],
@@ -200,7 +200,7 @@ export function redactMatches(
 }
 
 /** Called for every string the agent will see; returns the (possibly redacted) text. May throw to block. */
-export type StringVisitor = (text: string, kind: 'value' | 'key') => string;
+type StringVisitor = (text: string, kind: 'value' | 'key') => string;
 
 /**
  * Applies `visit` to every string of a tool's output and returns the output with the results,
@@ -209,7 +209,7 @@ export type StringVisitor = (text: string, kind: 'value' | 'key') => string;
  * none of them): text blocks, embedded resources (`text`, and `blob` when it decodes to text) and
  * `structuredContent`. Images, audio and binary blobs are not text and pass unchanged.
  */
-export function mapOutputStrings(output: ToolOutput, visit: StringVisitor): ToolOutput {
+function mapOutputStrings(output: ToolOutput, visit: StringVisitor): ToolOutput {
   if (isRawResult(output)) return mapRawResult(output, visit);
   return mapJson(output, visit);
 }

@@ -1,16 +1,15 @@
-/**
- * Token-shaped strings that must never reach a log line, whoever sent them.
- *
- * The first five come from the reference implementation and keep its relative order (JWT, bearer,
- * GitHub, Vault, long hex). Ours are inserted before the long-hex rule: that rule is the most generic,
- * and if it ran first it could eat the hex part of a more specific token and leave the rest of it
- * unmatched. PEM blocks come first because their body may contain anything the other rules look for.
- *
- * Speed: every regex here starts with a literal that V8 scans for with a fast string search (well under
- * a microsecond per KiB). An alternation of all rules would defeat that search and cost ten times more,
- * so the rules run one by one. The two rules without a literal start (long hex, and JWT whose regex
- * can backtrack quadratically) get a linear pre-check or scanner. All regexes are compiled once, here.
- */
+// Token-shaped strings that must never reach a log line, whoever sent them: the rules, the JWT scanner,
+// and the range arithmetic the secret redactor and the sanitiser share.
+
+// The rules: the first five come from the reference implementation and keep its relative order (JWT, bearer,
+// GitHub, Vault, long hex). Ours are inserted before the long-hex rule: that rule is the most generic,
+// and if it ran first it could eat the hex part of a more specific token and leave the rest of it
+// unmatched. PEM blocks come first because their body may contain anything the other rules look for.
+//
+// Speed: every regex here starts with a literal that V8 scans for with a fast string search (well under
+// a microsecond per KiB). An alternation of all rules would defeat that search and cost ten times more,
+// so the rules run one by one. The two rules without a literal start (long hex, and JWT whose regex
+// can backtrack quadratically) get a linear pre-check or scanner. All regexes are compiled once, here.
 
 interface Rule {
   readonly label: string;
@@ -181,7 +180,7 @@ export function jwtRanges(text: string): TextRange[] {
   return found;
 }
 
-/** Range arithmetic shared by the secret redactor and the sanitiser's combined redaction. */
+// Range arithmetic shared by the secret redactor and the sanitiser's combined redaction.
 
 export interface TextRange {
   readonly start: number;

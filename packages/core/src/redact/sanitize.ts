@@ -11,9 +11,9 @@ import { createSecretRedactor, SECRET_PLACEHOLDER, type SecretRedactor } from '.
  * Argument sanitising for audit lines and HITL summaries.
  *
  * `sanitize` returns a deep copy, the input is never modified:
- * - a value under a sensitive key (sanitize-keys.ts) becomes `'<redacted>'`, whatever its type;
+ * - a value under a sensitive key (isSensitiveKey, below) becomes `'<redacted>'`, whatever its type;
  * - strings, and object keys, lose every known secret (any encoding) and token-shaped part
- *   (redaction-patterns.ts), then are cut to `maxStringLength` with `...<truncated N bytes>`;
+ *   (patterns.ts), then are cut to `maxStringLength` with `...<truncated N bytes>`;
  * - Buffer / typed arrays / ArrayBuffer → `'<binary N bytes>'`; bigint → string; Date → ISO string;
  *   Map → object; Set → array; URL → its (redacted) text; Error → `{ name, message }`;
  * - functions and symbols are dropped (in arrays they become null, so indices keep their meaning);
@@ -29,7 +29,7 @@ export interface Sanitizer {
 }
 
 export interface SanitizerOptions {
-  /** Credential values this process holds; matched exactly (and encoded), see secret-redactor.ts. */
+  /** Credential values this process holds; matched exactly (and encoded), see secrets.ts. */
   secrets?: readonly string[];
   /** Default 500 (the reference's). */
   maxStringLength?: number;
@@ -220,12 +220,12 @@ const SCAN_MARGIN = 8192;
 /** No rule matches fewer characters (`hvs.x`), and no secret form is shorter than 6. */
 const MIN_REDACTABLE_LENGTH = 5;
 
-export interface TextSanitizer {
+interface TextSanitizer {
   redactText(text: string): string;
   sanitizeString(text: string): string;
 }
 
-export function createTextSanitizer(secrets: SecretRedactor, maxStringLength: number): TextSanitizer {
+function createTextSanitizer(secrets: SecretRedactor, maxStringLength: number): TextSanitizer {
   const scanLength = maxStringLength + Math.max(SCAN_MARGIN, secrets.longestMatch);
 
   function redactText(text: string): string {
@@ -261,7 +261,7 @@ export function createTextSanitizer(secrets: SecretRedactor, maxStringLength: nu
  * size of the value before any cut (what the reference reports). A cut never splits a surrogate pair:
  * a lone surrogate would become U+FFFD in the log and hide that the text was cut mid-character.
  */
-export function truncateText(text: string, maxLength: number, originalBytes: number): string {
+function truncateText(text: string, maxLength: number, originalBytes: number): string {
   let cut = Math.min(maxLength, text.length);
   if (cut > 0 && cut < text.length && isHighSurrogate(text.charCodeAt(cut - 1))) cut--;
   return `${text.slice(0, cut)}...<truncated ${originalBytes} bytes>`;

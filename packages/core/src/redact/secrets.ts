@@ -7,7 +7,7 @@ export const SECRET_PLACEHOLDER = '<redacted-secret>';
  *
  * Each secret is matched as is, JSON-string-escaped (also with non-ASCII as \uXXXX), percent-encoded
  * (encodeURIComponent, lower-case hex, `+` for space, encodeURI) and base64 (standard and url-safe,
- * padded or not, at any byte alignment inside a longer blob — see secret-encodings.ts). A base64 match
+ * padded or not, at any byte alignment inside a longer blob — see secretForms). A base64 match
  * is widened by one base64 character on each side and any `=` padding after it, because those edge
  * characters carry a few bits of the secret.
  *
@@ -107,19 +107,17 @@ function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
-/**
- * The forms in which a credential value can show up in text that passed through an agent, a URL, a
- * JSON document or a base64 blob. Computed once per secret at startup.
- */
+// The forms in which a credential value can show up in text that passed through an agent, a URL, a
+// JSON document or a base64 blob. Computed once per secret at startup.
 
 /** Values that are too common to be told apart from ordinary data (a port, a year, "admin"). */
-export const MIN_SECRET_LENGTH = 6;
+const MIN_SECRET_LENGTH = 6;
 /** Purely numeric values shorter than this are ignored (ports, PINs, numeric ids collide with real data). */
-export const MIN_NUMERIC_SECRET_LENGTH = 10;
+const MIN_NUMERIC_SECRET_LENGTH = 10;
 
 const DIGITS_ONLY = /^[0-9]+$/;
 
-export function isRedactableSecret(value: string): boolean {
+function isRedactableSecret(value: string): boolean {
   if (value.length < MIN_SECRET_LENGTH) return false;
   return !(DIGITS_ONLY.test(value) && value.length < MIN_NUMERIC_SECRET_LENGTH);
 }

@@ -180,9 +180,9 @@ function fsResolveError(code: string | undefined, relative: string): Error {
 }
 
 /** Linux PATH_MAX; an agent path longer than this is refused before any I/O. */
-export const MAX_PATH_BYTES = 4096;
+const MAX_PATH_BYTES = 4096;
 /** Linux NAME_MAX, per segment. */
-export const MAX_SEGMENT_BYTES = 255;
+const MAX_SEGMENT_BYTES = 255;
 
 // C0, DEL, C1 and the Unicode line/paragraph separators: none belongs in a file name, and all of them
 // would break the one-line error messages and audit records that quote the path.
@@ -221,7 +221,7 @@ export function pathSegments(absolute: string): string[] {
   return absolute.split('/').filter((s) => s !== '' && s !== '.');
 }
 
-export function outsideError(path: string): ScopeViolation {
+function outsideError(path: string): ScopeViolation {
   return new ScopeViolation(`Path ${quoteAgentPath(path)} is outside the agent's directory`);
 }
 
@@ -276,10 +276,7 @@ export function parseAgentPath(input: string, roots: readonly (readonly string[]
 }
 
 /** The segments after a leading root, or undefined when the path does not start with any spelling of it. */
-export function stripRoot(
-  segments: readonly string[],
-  roots: readonly (readonly string[])[],
-): string[] | undefined {
+function stripRoot(segments: readonly string[], roots: readonly (readonly string[])[]): string[] | undefined {
   for (const root of roots) {
     if (root.length > segments.length) continue;
     if (root.every((segment, i) => segments[i] === segment)) return segments.slice(root.length);

@@ -295,20 +295,20 @@ function probeProcFd(fd: number): Promise<boolean> {
   return procFdProbe;
 }
 
-export function replacedError(relative: string): ScopeViolation {
+function replacedError(relative: string): ScopeViolation {
   return new ScopeViolation(
     `Path ${quoteAgentPath(displayRelative(relative))} was replaced by a symlink during the call; refused`,
   );
 }
 
-export function leftScopeError(relative: string): ScopeViolation {
+function leftScopeError(relative: string): ScopeViolation {
   return new ScopeViolation(
     `Path ${quoteAgentPath(displayRelative(relative))} crosses a symlink that leads outside the agent's directory`,
   );
 }
 
 /** Opens with O_NOFOLLOW; a symlink where resolve saw none means the path changed under us. */
-export async function openNoFollow(
+async function openNoFollow(
   path: string,
   flags: number,
   relative: string,
@@ -437,7 +437,7 @@ function checkedDir(handle: FileHandle, absolute: string): VerifiedDir {
 }
 
 /** An errno code raised by scopedFs itself (e.g. EISDIR found by fstat), shaped like Node's fs errors. */
-export class FsCodeError extends Error {
+class FsCodeError extends Error {
   readonly code: string;
   constructor(code: string) {
     super(code);

@@ -183,7 +183,7 @@ export interface Candidate {
  * many mid-sized encoded values cannot make the filters decode without end. 1 MiB is 16 values of the
  * largest size that is decoded at all.
  */
-export const DECODE_BUDGET_CHARS = 1024 * 1024;
+const DECODE_BUDGET_CHARS = 1024 * 1024;
 
 /** Why some value was matched raw only. */
 export type SkipReason = 'value_too_large' | 'budget_exhausted';
