@@ -13,7 +13,6 @@ import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { splitLeadingIgnoreCase } from '../shared/filter-decode.js';
 import { formatZodIssues, manifestWarnings } from './issues.js';
 import {
-  type ArgumentFilterRule,
   type CredentialsConfig,
   type HitlConfig,
   type HitlNotifyConfig,
@@ -21,7 +20,6 @@ import {
   type ManifestInput,
   type ModuleEntry,
   manifestInputSchema,
-  type ResponseFilterRule,
   type StateBackendConfig,
 } from './schema.js';
 
@@ -220,8 +218,8 @@ function normaliseManifest(input: Input): Manifest {
         per_tool: input.rate_limits.per_tool,
       },
     ),
-    ...defined('argument_filters', input.argument_filters?.map(argumentFilter)),
-    ...defined('response_filters', responseFilters?.map(responseFilter)),
+    ...defined('argument_filters', input.argument_filters?.map(filterRule)),
+    ...defined('response_filters', responseFilters?.map(filterRule)),
     ...defined('hitl', input.hitl ? hitl(input.hitl) : undefined),
     ...defined(
       'audit',
@@ -273,16 +271,10 @@ function stateBackend(input: Input['state_backend']): StateBackendConfig {
   return { type: 'in_process', ...prefix };
 }
 
-function argumentFilter(rule: NonNullable<Input['argument_filters']>[number]): ArgumentFilterRule {
-  const split = splitLeadingIgnoreCase(rule.pattern);
-  return {
-    ...rule,
-    pattern: split.pattern,
-    case_insensitive: rule.case_insensitive || split.caseInsensitive,
-  };
-}
-
-function responseFilter(rule: NonNullable<Input['response_filters']>[number]): ResponseFilterRule {
+/** A leading Python `(?i)` becomes `case_insensitive: true`, leaving a plain JavaScript pattern. */
+function filterRule<Rule extends { readonly pattern: string; readonly case_insensitive: boolean }>(
+  rule: Rule,
+): Rule {
   const split = splitLeadingIgnoreCase(rule.pattern);
   return {
     ...rule,
