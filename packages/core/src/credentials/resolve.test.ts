@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
 import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { resolveCredentials } from './resolve.js';
-import { envCredentialSource, credentialSourceFromMap, type CredentialSource } from './sources.js';
+import { type CredentialSource, credentialSourceFromMap, envCredentialSource } from './sources.js';
 
 const env = {
   NTFY_URL: 'https://ntfy.example/very-secret-topic',

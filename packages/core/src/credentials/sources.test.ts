@@ -1,11 +1,11 @@
 import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
 import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { resolveCredentials } from './resolve.js';
-import { envCredentialSource, openFileCredentialSource, openCredentialSource } from './sources.js';
+import { envCredentialSource, openCredentialSource, openFileCredentialSource } from './sources.js';
 
 describe('envCredentialSource', () => {
   it('reads own environment entries; an empty value is present', () => {

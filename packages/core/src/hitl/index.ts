@@ -1,21 +1,21 @@
 export {
   APPROVAL_ID_PATTERN,
-  approvalAgent,
-  newApprovalId,
-  type PendingApproval,
-  TOKEN_TTL_SECONDS,
   ARGS_HASH_PATTERN,
+  approvalAgent,
   argsHash,
   HitlApprovalRequired,
   HitlRejected,
+  newApprovalId,
+  type PendingApproval,
+  TOKEN_TTL_SECONDS,
 } from './approvals.js';
 export {
   createNotifier,
+  formatApprovalMessage,
+  type HitlNotification,
   type Notifier,
   type NotifierDeps,
   type NotifierSetup,
-  formatApprovalMessage,
-  type HitlNotification,
 } from './notify.js';
 export {
   approvePending,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureLogger } from '../testing/capture-logger.js';
 import { type NotifyServer, startNotifyServer } from './__fixtures__/notify-server.js';
-import { createNotifier, type NotifierDeps, formatApprovalMessage, type HitlNotification } from './notify.js';
+import { createNotifier, formatApprovalMessage, type HitlNotification, type NotifierDeps } from './notify.js';
 
 const fields = {
   approval_id: 'agent-a.0123456789ab',

@@ -4,8 +4,8 @@ import {
   type DocumentOptions,
   type ParseOptions,
   parseDocument,
-  type SchemaOptions,
   type ScalarTag,
+  type SchemaOptions,
 } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, type ErrorCodeValue } from '../errors/codes.js';

@@ -3,13 +3,13 @@ import { ErrorCode } from '../errors/codes.js';
 import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import type { ArgumentFilterRule } from '../manifest/schema.js';
 import {
-  DecodeBudget,
+  type Candidate,
   type CompiledFilterRule,
   compileFilterRule,
-  hitFields,
-  type Candidate,
+  DecodeBudget,
   deriveCandidates,
   type FilterHit,
+  hitFields,
   matchRule,
 } from '../shared/filter-decode.js';
 import type { Middleware } from './compose.js';

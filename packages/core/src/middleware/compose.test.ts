@@ -1,6 +1,6 @@
-import { callChannel, detachedSession } from '../server/detached-session.js';
 import { describe, expect, it } from 'vitest';
 import type { AgentIdentity } from '../identity/agent-identity.js';
+import { callChannel, detachedSession } from '../server/detached-session.js';
 import { composeMiddleware, type Middleware, type ToolCall } from './compose.js';
 
 const agent: AgentIdentity = {

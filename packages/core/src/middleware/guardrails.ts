@@ -4,10 +4,10 @@ import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Manifest } from '../manifest/schema.js';
 import type { StateBackend } from '../state/types.js';
 import { createArgumentFilterMiddleware } from './argument-filter.js';
+import type { Middleware } from './compose.js';
 import { createHitlMiddleware } from './hitl.js';
 import { createRateLimitMiddleware } from './rate-limit.js';
 import { createResponseFilterMiddleware } from './response-filter.js';
-import type { Middleware } from './compose.js';
 
 export interface GuardrailOptions {
   readonly manifest: Manifest;

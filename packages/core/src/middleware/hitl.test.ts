@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSanitizer } from '../redact/sanitize.js';
 import { ErrorCode } from '../errors/codes.js';
-import { brokenState, memoryState } from '../hitl/__fixtures__/memory-state.js';
 import { GATED_TOOL_NAMES, gatedModule } from '../hitl/__fixtures__/gated-module.js';
+import { brokenState, memoryState } from '../hitl/__fixtures__/memory-state.js';
 import { startNotifyServer } from '../hitl/__fixtures__/notify-server.js';
 import { TOKEN_TTL_SECONDS } from '../hitl/approvals.js';
-import type { Notifier, HitlNotification } from '../hitl/notify.js';
+import type { HitlNotification, Notifier } from '../hitl/notify.js';
 import { approvePending, listPendingApprovals, rejectPending } from '../hitl/operator.js';
 import type { HitlConfig } from '../manifest/schema.js';
+import { createSanitizer } from '../redact/sanitize.js';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';

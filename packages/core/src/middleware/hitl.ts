@@ -1,19 +1,19 @@
 import type { AuditLogger } from '../audit/loggers.js';
 import { ToolInputError } from '../errors/scoped-mcp-error.js';
 import {
-  createApprovalStore,
-  TOKEN_TTL_SECONDS,
   argsHash,
+  createApprovalStore,
   HitlApprovalRequired,
   HitlRejected,
+  TOKEN_TTL_SECONDS,
 } from '../hitl/approvals.js';
-import { createNotifier, type Notifier, formatApprovalMessage } from '../hitl/notify.js';
+import { createNotifier, formatApprovalMessage, type Notifier } from '../hitl/notify.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { HitlConfig } from '../manifest/schema.js';
 import type { ToolOutput } from '../module/types.js';
+import { compileGlob } from '../shared/glob.js';
 import { StateUnavailableError } from '../state/state-errors.js';
 import type { StateBackend } from '../state/types.js';
-import { compileGlob } from '../shared/glob.js';
 import type { Middleware, ToolCall } from './compose.js';
 
 export interface HitlOptions {

@@ -2,17 +2,17 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { isScopedMcpError, ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import type { ResponseFilterRule } from '../manifest/schema.js';
 import { isRawResult, rawResult } from '../module/define.js';
-import type { ToolOutput, JsonValue, RawToolResult } from '../module/types.js';
+import type { JsonValue, RawToolResult, ToolOutput } from '../module/types.js';
 import {
+  asText,
   type Candidate,
-  DecodeBudget,
-  deriveCandidates,
   type CompiledFilterRule,
   compileFilterRule,
+  DecodeBudget,
+  deriveCandidates,
   type FilterHit,
   hitFields,
   matchRule,
-  asText,
 } from '../shared/filter-decode.js';
 import { PolicyError } from './argument-filter.js';
 import type { Middleware } from './compose.js';

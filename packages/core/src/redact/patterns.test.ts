@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { patternRanges, redactPatterns, jwtRanges } from './patterns.js';
+import { jwtRanges, patternRanges, redactPatterns } from './patterns.js';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';

@@ -1,8 +1,8 @@
 import {
-  patternRanges,
-  redactPatterns,
   type LabelledRange,
   mergeLabelledRanges,
+  patternRanges,
+  redactPatterns,
   replaceRanges,
 } from './patterns.js';
 import { createSecretRedactor, SECRET_PLACEHOLDER, type SecretRedactor } from './secrets.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretRedactor, SECRET_PLACEHOLDER, redactSecretsInValue } from './secrets.js';
+import { createSecretRedactor, redactSecretsInValue, SECRET_PLACEHOLDER } from './secrets.js';
 
 const SECRET = 'Tr0ub4dor&3 "x"/é';
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isScopedMcpError, isScopeViolation } from '../errors/scoped-mcp-error.js';
 import {
-  type PrefixScope,
-  prefixScope,
   isInsideRoot,
+  type PrefixScope,
   parseAgentPath,
   pathSegments,
+  prefixScope,
   quoteAgentPath,
 } from './prefix-scope.js';
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isScopedMcpError, isScopeViolation } from '../errors/scoped-mcp-error.js';
 import { type PrefixScope, prefixScope, type ScopedPath } from './prefix-scope.js';
-import { type ScopedFs, scopedFs, fsErrorCode, fsToolError, DirOpener } from './scoped-fs.js';
+import { DirOpener, fsErrorCode, fsToolError, type ScopedFs, scopedFs } from './scoped-fs.js';
 
 let base: string;
 let rootDir: string;

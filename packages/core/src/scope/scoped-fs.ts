@@ -4,30 +4,30 @@ import {
   type FileHandle,
   lstat,
   mkdir,
-  readdir,
-  rename,
-  rmdir,
-  unlink,
   open,
+  readdir,
   readlink,
   realpath,
+  rename,
+  rmdir,
   stat,
+  unlink,
 } from 'node:fs/promises';
 import { posix } from 'node:path';
 import {
-  LimitExceededError,
-  ScopeViolation,
-  ToolInputError,
   isScopedMcpError,
+  LimitExceededError,
   type ScopedMcpError,
+  ScopeViolation,
   ToolFailure,
+  ToolInputError,
 } from '../errors/scoped-mcp-error.js';
 import {
   displayRelative,
   isInsideRoot,
-  quoteAgentPath,
   type LexicalPath,
   type PrefixScope,
+  quoteAgentPath,
   type ScopedPath,
 } from './prefix-scope.js';
 

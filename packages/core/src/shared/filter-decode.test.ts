@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  compileFilterPattern,
-  type DecodeStep,
-  filterPatternProblem,
-  splitLeadingIgnoreCase,
-  DecodeBudget,
-  deriveCandidates,
-  MAX_ENCODED_CHARS,
-  normalizeText,
-  unescapeText,
   asText,
+  compileFilterPattern,
+  DecodeBudget,
+  type DecodeStep,
   decodeRuns,
   decodeWhole,
+  deriveCandidates,
+  filterPatternProblem,
   MAX_DECODED_BYTES,
+  MAX_ENCODED_CHARS,
+  normalizeText,
   percentDecode,
+  splitLeadingIgnoreCase,
   strictBase64,
+  unescapeText,
   urlsafeBase64,
 } from './filter-decode.js';
 
