@@ -44,17 +44,23 @@ export type {
   ToolMode,
   ToolOutput,
 } from './module/types.js';
-export { type NamespaceScope, namespaceScope } from './scope/namespace-scope.js';
-export { renderAgentTemplate } from './scope/template.js';
-export { type LexicalPath, type PrefixScope, prefixScope, type ScopedPath } from './scope/prefix-scope.js';
-export type { ResolveOptions } from './scope/prefix-scope.js';
+export { type CanonicalJsonOptions, canonicalJson } from './shared/canonical-json.js';
+export { type NamespaceScope, namespaceScope, renderAgentTemplate } from './scope/namespace-scope.js';
+export {
+  type LexicalPath,
+  type PrefixScope,
+  prefixScope,
+  type ScopedPath,
+  type ResolveOptions,
+} from './scope/prefix-scope.js';
 export {
   type ReadFileOptions,
   type ScopedFs,
   type ScopedFsOptions,
   scopedFs,
+  fsErrorCode,
+  fsToolError,
 } from './scope/scoped-fs.js';
-export { fsErrorCode, fsToolError } from './scope/scoped-fs-errors.js';
 export {
   checkWindowArgs,
   defineStateBackendFactory,
@@ -69,5 +75,5 @@ export {
   type StateBackendPackageConfig,
   stateTtlMs,
 } from './state/index.js';
-export { PolicyError } from './middleware/argument-filter-error.js';
+export { PolicyError } from './middleware/argument-filter.js';
 export { LineFramer, type LineSink, type OversizeLine } from './shared/line-framer.js';

@@ -1,12 +1,10 @@
 // The runtime API of @scoped-mcp/core, used by the CLI and by programs that embed scoped-mcp.
-export { createLoggers, type LogTargets, type Loggers } from './audit/loggers.js';
-export type { AuditLogger } from './audit/audit-logger.js';
+export { createLoggers, type LogTargets, type Loggers, type AuditLogger } from './audit/loggers.js';
 export { type ChainVerdict, verifyChain } from './audit/hash-chain.js';
 export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
 export { coreVersion, findPackage, readPackageJson } from './loader/plugin-package.js';
 export { MODULE_KEYWORD } from './loader/load-modules.js';
-export { composeMiddleware } from './middleware/compose.js';
-export type { CallHandler, Middleware, ToolCall } from './middleware/types.js';
+export { composeMiddleware, type CallHandler, type Middleware, type ToolCall } from './middleware/compose.js';
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
 export { openScopedServer, type ScopedServer, type ScopedServerOptions } from './runtime/scoped-server.js';
@@ -57,8 +55,7 @@ export {
   type StateBackend,
   StateUnavailableError,
 } from './state/index.js';
-export { createRateLimitMiddleware, type RateLimitOptions } from './middleware/rate-limit.js';
-export { RateLimitError } from './middleware/rate-limit-error.js';
+export { createRateLimitMiddleware, type RateLimitOptions, RateLimitError } from './middleware/rate-limit.js';
 export {
   approvalAgent,
   approvePending,
@@ -73,7 +70,10 @@ export {
 } from './hitl/index.js';
 export { createHitlMiddleware, type HitlOptions } from './middleware/hitl.js';
 export { buildGuardrails, type GuardrailOptions, type Guardrails } from './middleware/guardrails.js';
-export { type ArgumentFilterOptions, createArgumentFilterMiddleware } from './middleware/argument-filter.js';
+export {
+  type ArgumentFilterOptions,
+  createArgumentFilterMiddleware,
+  PolicyError,
+} from './middleware/argument-filter.js';
 export { createResponseFilterMiddleware, type ResponseFilterOptions } from './middleware/response-filter.js';
-export { PolicyError } from './middleware/argument-filter-error.js';
-export { compileGlob } from './middleware/glob.js';
+export { compileGlob } from './shared/glob.js';

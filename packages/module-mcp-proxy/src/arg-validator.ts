@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalDefinition } from './pins.js';
 
 export type ArgumentCheck = (args: unknown) => string | undefined;
 
@@ -38,7 +38,7 @@ export interface CompiledCheck {
 
 /** Compiles (or reuses) the validator for a tool's inputSchema. Never throws. */
 export function compileArgumentCheck(schema: Readonly<Record<string, unknown>>): CompiledCheck {
-  const key = canonicalJson(schema);
+  const key = canonicalDefinition(schema);
   let validate = compiled.get(key);
   let error: string | undefined;
   if (validate === undefined) {

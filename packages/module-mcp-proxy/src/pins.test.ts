@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { canonicalJson } from '@scoped-mcp/core';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './__fixtures__/test-helpers.js';
-import { canonicalJson } from './canonical-json.js';
 import {
   checkPin,
   definitionHash,
@@ -49,6 +49,38 @@ describe('pins', () => {
   it('canonicalJson sorts keys at every level and drops undefined members', () => {
     expect(canonicalJson({ b: [{ y: 1, x: undefined, a: 2 }], a: null })).toBe(
       '{"a":null,"b":[{"a":2,"y":1}]}',
+    );
+  });
+
+  it('hashes a definition to the same SHA-256 as the locks already written (their canonical JSON is unchanged)', () => {
+    // Expected values computed with the canonical JSON the lock files were first written with.
+    expect(definitionHash(pinnedDefinition(tool))).toBe(
+      '11680b03e21c73530799ae951a41e5e48e8e11d992d567be8ec86f430946db76',
+    );
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 40; i++) deep = { type: 'object', properties: { [`level${i}`]: deep } };
+    const rich = JSON.parse(
+      JSON.stringify({
+        name: 'k8s_apply',
+        title: 'Apply — “manifest” ✓ 😀',
+        description: 'Line one\nline two\t"quoted" \\ back \u2028 \u0007',
+        inputSchema: {
+          type: 'object',
+          properties: {
+            Zeta: { type: 'number', minimum: -0, maximum: 1e21, multipleOf: 0.1 },
+            alpha: { type: 'array', items: [{}, [], { enum: [null, true, false, 'é'] }] },
+            é: { const: 'x' },
+            deep,
+          },
+          required: ['alpha', 'Zeta'],
+        },
+        outputSchema: { type: 'object', additionalProperties: false },
+        annotations: { readOnlyHint: false, destructiveHint: true },
+      }),
+    ) as Record<string, unknown>;
+    // Nested 83 levels deep: more than canonicalJson's default limit, well within a definition's.
+    expect(definitionHash(pinnedDefinition(rich))).toBe(
+      'bad7c243539d88436526f0944419f08bfeb553e5b2484957bc9d8dec38affcc2',
     );
   });
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { z } from '@scoped-mcp/core';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, z } from '@scoped-mcp/core';
 
 export const PIN_LOCK_VERSION = 1;
 
@@ -70,8 +69,20 @@ export function pinnedDefinition(tool: Readonly<Record<string, unknown>>): Pinne
   return picked as unknown as PinnedDefinition;
 }
 
+/**
+ * How deep a definition may nest. Definitions come from the upstream, bounded in size by
+ * max_response_bytes; real schemas can come close to core's default of 64 (an inlined Kubernetes resource
+ * schema), so the bound here is far above any real schema and still far from the stack's limit.
+ */
+const DEFINITION_MAX_DEPTH = 1000;
+
+/** Canonical JSON (core's) of a definition or a part of one: the same text whatever the upstream's key order. */
+export function canonicalDefinition(value: unknown): string {
+  return canonicalJson(value, { maxDepth: DEFINITION_MAX_DEPTH });
+}
+
 export function definitionHash(definition: PinnedDefinition): string {
-  return createHash('sha256').update(canonicalJson(definition)).digest('hex');
+  return createHash('sha256').update(canonicalDefinition(definition)).digest('hex');
 }
 
 export function checkPin(
@@ -92,7 +103,9 @@ function changedFields(
 ): string[] {
   if (!stored) return [];
   const now = current as unknown as Readonly<Record<string, unknown>>;
-  return PINNED_FIELDS.filter((field) => canonicalJson(stored[field]) !== canonicalJson(now[field]));
+  return PINNED_FIELDS.filter(
+    (field) => canonicalDefinition(stored[field]) !== canonicalDefinition(now[field]),
+  );
 }
 
 export class PinLockError extends Error {

@@ -1,7 +1,7 @@
 // Small in-test modules and a ScopedRuntime wired to capturing loggers.
 import { z } from 'zod';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import type { Middleware } from '../middleware/types.js';
+import type { Middleware } from '../middleware/compose.js';
 import { defineModule, defineTool } from '../module/define.js';
 import type { ScopedMcpModule } from '../module/types.js';
 import type { InstanceSpec } from '../server/module-instance.js';

@@ -1,11 +1,12 @@
-import fs from 'node:fs';
+import fs, { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import { CHAIN_GENESIS, verifyChain } from './hash-chain.js';
-import { createLoggers } from './loggers.js';
+import { CHAIN_GENESIS, createLinker, verifyChain } from './hash-chain.js';
+import { createAuditLogger, createLoggers, openSyncFileDestination } from './loggers.js';
 
 const agent: AgentIdentity = {
   id: 'agent-a',
@@ -141,6 +142,11 @@ describe('createLoggers', () => {
     expect(fs.readFileSync(auditLog, 'utf8')).toContain('"event":"tool_call"');
   });
 
+  it('throws a failed audit write to the code that logged, instead of dropping the line', () => {
+    const loggers = createLoggers({ auditLog: '/dev/full', opsLog: join(dir, 'ops.jsonl') }, agent);
+    expect(() => loggers.audit.info({ tool: 'x' }, 'tool_call')).toThrow(/ENOSPC/);
+  });
+
   it('refuses one file for both logs, since unchained ops lines would break verification', () => {
     const both = join(dir, 'all.jsonl');
     expect(() => createLoggers({ auditLog: both, opsLog: both }, agent)).toThrow(/different files/);
@@ -180,5 +186,147 @@ describe('createLoggers', () => {
     const [record] = await lines(opsLog);
     expect(record).toMatchObject({ event: 'startup', logger: 'ops' });
     expect(record).not.toHaveProperty('agent_id');
+  });
+});
+
+const bindings = { logger: 'audit', agent_id: 'agent-a', agent_type: 'research', session_id: 's-1' };
+const stamp = () => ',"timestamp":"2026-12-02T10:00:00.123Z"';
+
+function auditWritten(): { lines: string[]; log: ReturnType<typeof createAuditLogger> } {
+  const lines: string[] = [];
+  const log = createAuditLogger({
+    bindings,
+    timestamp: stamp,
+    link: createLinker(CHAIN_GENESIS),
+    write: (line) => lines.push(line),
+  });
+  return { lines, log };
+}
+
+/** pino set up by hand (base logger, then a child with the agent's bindings): the format to keep, byte for byte. */
+function pinoWritten(): { lines: string[]; log: pino.Logger } {
+  const lines: string[] = [];
+  const { logger, ...rest } = bindings;
+  const link = createLinker(CHAIN_GENESIS);
+  // pino hands the hook its serialised line: drop the newline and the closing brace, then chain it.
+  const streamWrite = (line: string) => link(line.trimEnd().slice(0, -1));
+  const log = pino(
+    {
+      messageKey: 'event',
+      timestamp: stamp,
+      formatters: { level: (label: string) => ({ level: label }) },
+      base: { logger },
+      hooks: { streamWrite },
+    },
+    { write: (line: string) => lines.push(line) },
+  ).child(rest);
+  return { lines, log };
+}
+
+const events: [level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, event: string][] = [
+  ['info', { status: 'ok', elapsed_ms: 0.12, tool: 'fs_read', args: { path: 'a/b.txt' } }, 'tool_call'],
+  ['warn', { status: 'blocked', error: 'path "../x" escapes\n\t the scope' }, 'scope_violation'],
+  ['error', { error_code: 'tool_failed', ref: 'ab12cd34', skipped: undefined }, 'tool_error'],
+  ['info', {}, 'no_fields'],
+  [
+    'info',
+    { text: 'é✓😀 \u0000 \u2028 "quoted" \\ back', list: [1, null, 'x', { deep: [true] }] },
+    'unicode',
+  ],
+  ['warn', { when: new Date(Date.UTC(2026, 0, 2)), nested: { a: { b: { c: 'd' } } } }, 'event "with" quotes'],
+];
+
+describe('createAuditLogger', () => {
+  it('writes exactly the line pino wrote before it, chain included', () => {
+    const mine = auditWritten();
+    const theirs = pinoWritten();
+    for (const [level, fields, event] of events) {
+      mine.log[level](fields, event);
+      theirs.log[level](fields, event);
+    }
+    expect(mine.lines).toEqual(theirs.lines);
+    expect(verifyChain(mine.lines.join(''))).toEqual({ ok: true, lines: events.length });
+  });
+
+  it('keeps the fixed fields first and lets nothing in the fields reorder them', () => {
+    const { lines, log } = auditWritten();
+    log.info({ status: 'ok' }, 'tool_call');
+    expect(lines[0]).toBe(
+      `{"level":"info","timestamp":"2026-12-02T10:00:00.123Z","logger":"audit","agent_id":"agent-a","agent_type":"research","session_id":"s-1","status":"ok","event":"tool_call","prev":"${CHAIN_GENESIS}"}\n`,
+    );
+  });
+
+  it('still writes a parseable line for fields JSON cannot take as they are', () => {
+    const { lines, log } = auditWritten();
+    const cyclic: Record<string, unknown> = { name: 'loop', shared: { x: 1 } };
+    cyclic.self = cyclic;
+    cyclic.again = cyclic.shared;
+    log.warn({ cyclic, big: 12345678901234567890n }, 'odd_fields');
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(record.event).toBe('odd_fields');
+    // pino writes a bigint as a JSON number with every digit (JSON.parse itself rounds it).
+    expect(lines[0]).toContain('"big":12345678901234567890,');
+    // A repeated (not cyclic) reference is written in full; only the cycle is cut.
+    expect(record.cyclic).toEqual({ name: 'loop', shared: { x: 1 }, self: '[Circular]', again: { x: 1 } });
+    expect(verifyChain(lines.join(''))).toEqual({ ok: true, lines: 1 });
+  });
+
+  it('throws what the destination throws to the code that logged', () => {
+    const log = createAuditLogger({
+      bindings,
+      timestamp: stamp,
+      link: createLinker(CHAIN_GENESIS),
+      write: () => {
+        throw new Error('disk full');
+      },
+    });
+    expect(() => log.info({ status: 'ok' }, 'tool_call')).toThrow('disk full');
+  });
+
+  it('a field cannot forge the chain: a "prev" among the fields is overridden by the real one', () => {
+    const { lines, log } = auditWritten();
+    log.info({ status: 'ok' }, 'first');
+    log.info({ prev: CHAIN_GENESIS }, 'forged');
+    expect(verifyChain(lines.join(''))).toEqual({ ok: true, lines: 2 });
+  });
+});
+
+describe('openSyncFileDestination', () => {
+  it('appends after existing content and never truncates', () => {
+    const path = join(dir, 'audit.jsonl');
+    appendFileSync(path, '{"old":1}\n');
+    const destination = openSyncFileDestination(path, 0o600);
+    destination.write('{"new":2}\n');
+    expect(readFileSync(path, 'utf8')).toBe('{"old":1}\n{"new":2}\n');
+  });
+
+  it('has each line on disk when write returns, multi-byte text counted in bytes', () => {
+    const path = join(dir, 'audit.jsonl');
+    const destination = openSyncFileDestination(path, 0o600);
+    const line = `${JSON.stringify({ text: 'é✓😀'.repeat(5000) })}\n`;
+    destination.write(line);
+    expect(readFileSync(path, 'utf8')).toBe(line);
+    destination.write('{"second":true}\n');
+    expect(readFileSync(path, 'utf8')).toBe(`${line}{"second":true}\n`);
+  });
+
+  it('creates the file with the mode asked for', () => {
+    const path = join(dir, 'audit.jsonl');
+    openSyncFileDestination(path, 0o600).write('x\n');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('throws a write error to the caller instead of dropping the line', () => {
+    const destination = openSyncFileDestination('/dev/full', 0o600);
+    expect(() => destination.write('lost?\n')).toThrow(/ENOSPC/);
+  });
+
+  it('flush calls back at once: nothing is ever buffered', () => {
+    const destination = openSyncFileDestination(join(dir, 'a.jsonl'), 0o600);
+    let called = false;
+    destination.flush(() => {
+      called = true;
+    });
+    expect(called).toBe(true);
   });
 });

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSanitizer } from '../audit/sanitize.js';
 import { coreVersion } from '../loader/plugin-package.js';
-import type { HitlConfig, StateBackendConfig } from '../manifest/manifest-types.js';
+import type { HitlConfig, StateBackendConfig } from '../manifest/schema.js';
 import { createHitlMiddleware } from '../middleware/hitl.js';
+import { createSanitizer } from '../redact/sanitize.js';
 import { agentState } from '../state/agent-state.js';
 import { openStateBackend } from '../runtime/open-state-backend.js';
 import type { StateBackend } from '../state/types.js';
@@ -255,6 +255,9 @@ describe.skipIf(!available)(
     });
 
     it('exits 2 on a malformed id and 1 without a shared backend, touching nothing', async () => {
+      // Keys earlier tests left can expire between the two snapshots (the expiry test's approval lives 1 s):
+      // start from an empty store, so only the CLI could change it.
+      for (const key of await raw.keys('*')) await raw.delete(key);
       const { harness } = await agent(raw);
       await ask(harness, { path: 'm.txt' });
       const snapshot = async () => {

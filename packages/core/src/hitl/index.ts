@@ -1,10 +1,22 @@
-export { APPROVAL_ID_PATTERN, approvalAgent, newApprovalId } from './approval-id.js';
-export { type PendingApproval, TOKEN_TTL_SECONDS } from './approval-record.js';
-export { ARGS_HASH_PATTERN, argsHash, canonicalJson } from './args-hash.js';
-export { createNotifier } from './create-notifier.js';
-export { HitlApprovalRequired, HitlRejected } from './hitl-errors.js';
-export type { Notifier, NotifierDeps, NotifierSetup } from './notifier.js';
-export { formatApprovalMessage, type HitlNotification } from './notify-message.js';
+export {
+  APPROVAL_ID_PATTERN,
+  ARGS_HASH_PATTERN,
+  approvalAgent,
+  argsHash,
+  HitlApprovalRequired,
+  HitlRejected,
+  newApprovalId,
+  type PendingApproval,
+  TOKEN_TTL_SECONDS,
+} from './approvals.js';
+export {
+  createNotifier,
+  formatApprovalMessage,
+  type HitlNotification,
+  type Notifier,
+  type NotifierDeps,
+  type NotifierSetup,
+} from './notify.js';
 export {
   approvePending,
   cleanReason,

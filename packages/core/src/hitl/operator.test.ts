@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agentState } from '../state/agent-state.js';
 import { memoryState } from './__fixtures__/memory-state.js';
-import { TOKEN_TTL_SECONDS } from './approval-record.js';
-import { createApprovalStore } from './approval-store.js';
-import { argsHash } from './args-hash.js';
+import { argsHash, createApprovalStore, TOKEN_TTL_SECONDS } from './approvals.js';
 import {
   approvePending,
   cleanReason,

@@ -1,13 +1,14 @@
 import { agentState, DEFAULT_STATE_PREFIX, escapeGlob } from '../state/agent-state.js';
 import type { StateBackend } from '../state/types.js';
-import { APPROVAL_ID_PATTERN, approvalAgent } from './approval-id.js';
 import {
+  APPROVAL_ID_PATTERN,
+  approvalAgent,
   hitlKeys,
   type PendingApproval,
   parsePending,
   TOKEN_TTL_SECONDS,
   tokenValue,
-} from './approval-record.js';
+} from './approvals.js';
 
 // The operator's side of HITL (`scoped-mcp hitl`). It works on the raw, unscoped backend: the operator
 // decides for every agent, and finds an approval's agent in its id (`{agent_id}.{12 hex}`).

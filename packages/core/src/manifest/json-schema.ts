@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { manifestInputSchema } from './manifest-schema.js';
+import { manifestInputSchema } from './schema.js';
 
 /** Where the published schema lives; use it in `# yaml-language-server: $schema=<url or path>`. */
 export const MANIFEST_SCHEMA_ID = 'https://unpkg.com/@scoped-mcp/core/dist/manifest.schema.json';

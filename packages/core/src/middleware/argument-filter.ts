@@ -1,16 +1,18 @@
-import type { AuditLogger } from '../audit/audit-logger.js';
-import type { ArgumentFilterRule } from '../manifest/manifest-types.js';
-import { argumentPolicyMessage, PolicyError } from './argument-filter-error.js';
+import type { AuditLogger } from '../audit/loggers.js';
+import { ErrorCode } from '../errors/codes.js';
+import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import type { ArgumentFilterRule } from '../manifest/schema.js';
 import {
-  type ArgumentHit,
-  ArgumentInspection,
-  type FieldSelection,
-  fieldSelection,
-} from './argument-filter-inspection.js';
-import type { InspectedString } from './argument-filter-walk.js';
-import type { DecodeBudget } from './filter-decode.js';
-import { type CompiledFilterRule, compileFilterRule, hitFields } from './filter-decode-rule.js';
-import type { Middleware } from './types.js';
+  type Candidate,
+  type CompiledFilterRule,
+  compileFilterRule,
+  DecodeBudget,
+  deriveCandidates,
+  type FilterHit,
+  hitFields,
+  matchRule,
+} from '../shared/filter-decode.js';
+import type { Middleware } from './compose.js';
 
 export interface ArgumentFilterOptions {
   readonly rules: readonly ArgumentFilterRule[];
@@ -28,7 +30,7 @@ const MAX_FIELD_NAME = 64;
 /**
  * Reference §5.3, extended: strings nested in objects and arrays are inspected (a named field's whole
  * subtree; under '*' every string, object key and argument name), and each value is matched raw, after
- * each decode step, in embedded base64 runs, and unescaped / NFKC-normalised (filter-decode.ts). Block
+ * each decode step, in embedded base64 runs, and unescaped / NFKC-normalised (shared/filter-decode.ts). Block
  * rules run first, in manifest order, and the first hit refuses the call; then every warn rule that
  * matches is audited and the call proceeds. Matched text is never logged or shown.
  */
@@ -89,4 +91,142 @@ function reportSkipped(audit: AuditLogger, _agentId: string, tool: string, budge
 
 function clip(name: string): string {
   return name.length > MAX_FIELD_NAME ? `${name.slice(0, MAX_FIELD_NAME)}…` : name;
+}
+
+/**
+ * An argument or response filter refused a call. The message names the tool only: naming the rule, the
+ * field or the matched text would teach the agent how to get around the filter.
+ */
+export class PolicyError extends ScopedMcpError {
+  constructor(message: string) {
+    super(ErrorCode.policyBlocked, message);
+    this.name = 'PolicyError';
+  }
+}
+
+function argumentPolicyMessage(tool: string): string {
+  return `tool call to '${tool}' blocked by argument filter policy`;
+}
+
+interface ArgumentHit {
+  readonly value: InspectedString;
+  readonly hit: FilterHit;
+}
+
+/**
+ * The strings of one call's arguments, collected and decoded lazily and at most once per decode chain,
+ * so several rules over the same fields share the work.
+ */
+class ArgumentInspection {
+  readonly budget = new DecodeBudget();
+  private readonly byField = new Map<string, readonly InspectedString[]>();
+  private everything: readonly InspectedString[] | undefined;
+  private readonly derived = new Map<InspectedString, Map<string, readonly Candidate[]>>();
+
+  constructor(private readonly args: Readonly<Record<string, unknown>>) {}
+
+  /** The first value (in field order, then document order) the rule matches. */
+  find(rule: CompiledFilterRule<string>, fields: FieldSelection): ArgumentHit | undefined {
+    for (const value of this.strings(fields)) {
+      const hit = matchRule(rule, value.text, () => this.candidates(value, rule));
+      if (hit) return { value, hit };
+    }
+    return undefined;
+  }
+
+  private strings(fields: FieldSelection): readonly InspectedString[] {
+    if (fields === '*') {
+      if (this.everything === undefined) {
+        const all: InspectedString[] = [];
+        for (const name of Object.keys(this.args)) {
+          // Under '*' the argument names are text the agent chose, too.
+          all.push({ field: name, text: name, location: 'name' });
+          // Not push(...spread): an argument can hold more strings than a call can take arguments.
+          for (const value of this.field(name)) all.push(value);
+        }
+        this.everything = all;
+      }
+      return this.everything;
+    }
+    if (fields.length === 1) return this.field(fields[0] as string);
+    return fields.flatMap((name) => this.field(name));
+  }
+
+  private field(name: string): readonly InspectedString[] {
+    let strings = this.byField.get(name);
+    if (strings === undefined) {
+      strings = Object.hasOwn(this.args, name) ? fieldStrings(name, this.args[name]) : [];
+      this.byField.set(name, strings);
+    }
+    return strings;
+  }
+
+  private candidates(value: InspectedString, rule: CompiledFilterRule<string>): readonly Candidate[] {
+    let byChain = this.derived.get(value);
+    if (!byChain) {
+      byChain = new Map();
+      this.derived.set(value, byChain);
+    }
+    let candidates = byChain.get(rule.chainKey);
+    if (!candidates) {
+      candidates = deriveCandidates(value.text, rule.decode, this.budget, value.field);
+      byChain.set(rule.chainKey, candidates);
+    }
+    return candidates;
+  }
+}
+
+/** `'*'` (every argument, at any depth, names and keys included) or a list of top-level argument names. */
+type FieldSelection = '*' | readonly string[];
+
+function fieldSelection(fields: readonly string[]): FieldSelection {
+  return fields.includes('*') ? '*' : [...new Set(fields)];
+}
+
+/** One string an argument filter looks at, and where it sits. */
+interface InspectedString {
+  /** The top-level argument it belongs to. */
+  readonly field: string;
+  readonly text: string;
+  /** `value`: a string leaf; `key`: an object key inside the argument; `name`: the argument's own name. */
+  readonly location: 'value' | 'key' | 'name';
+}
+
+/**
+ * Every string leaf and object key inside one argument, in document order. Iterative, so a deeply
+ * nested argument cannot overflow the stack. Only plain objects and arrays are walked (arguments are
+ * parsed JSON); numbers, booleans and null are not text.
+ */
+function fieldStrings(field: string, value: unknown): InspectedString[] {
+  const out: InspectedString[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      out.push({ field, text: current, location: 'value' });
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push(current[i]);
+    } else if (isPlainObject(current)) {
+      const keys = Object.keys(current);
+      // Keys are pushed as KeyMarkers so they come out before their own value.
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        stack.push(current[key]);
+        stack.push(new KeyMarker(key));
+      }
+    } else if (current instanceof KeyMarker) {
+      out.push({ field, text: current.key, location: 'key' });
+    }
+  }
+  return out;
+}
+
+class KeyMarker {
+  constructor(readonly key: string) {}
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }

@@ -1,8 +1,7 @@
-import { callChannel, detachedSession } from '../server/mcp-server.js';
+import { callChannel, detachedSession } from '../module/client-channel.js';
 import { describe, expect, it } from 'vitest';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import { composeMiddleware } from './compose.js';
-import type { Middleware, ToolCall } from './types.js';
+import { composeMiddleware, type Middleware, type ToolCall } from './compose.js';
 
 const agent: AgentIdentity = {
   id: 'agent-a',

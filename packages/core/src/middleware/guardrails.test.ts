@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Notifier } from '../hitl/notifier.js';
-import { parseManifest } from '../manifest/parse-manifest.js';
+import type { Notifier } from '../hitl/notify.js';
+import { parseManifest } from '../manifest/load.js';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';
 import { captureLogger } from '../testing/capture-logger.js';
 import { AGENT, fakeCall } from './__fixtures__/filter-test-kit.js';
-import { composeMiddleware } from './compose.js';
+import { composeMiddleware, type Middleware } from './compose.js';
 import { buildGuardrails, type GuardrailOptions } from './guardrails.js';
-import type { Middleware } from './types.js';
 
 const TOOLS = ['shell_run', 'shell_deploy', 'shell_ping'];
 

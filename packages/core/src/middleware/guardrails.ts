@@ -1,13 +1,13 @@
-import type { AuditLogger } from '../audit/audit-logger.js';
-import type { Notifier } from '../hitl/notifier.js';
+import type { AuditLogger } from '../audit/loggers.js';
+import type { Notifier } from '../hitl/notify.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import type { Manifest } from '../manifest/manifest-types.js';
+import type { Manifest } from '../manifest/schema.js';
 import type { StateBackend } from '../state/types.js';
 import { createArgumentFilterMiddleware } from './argument-filter.js';
+import type { Middleware } from './compose.js';
 import { createHitlMiddleware } from './hitl.js';
 import { createRateLimitMiddleware } from './rate-limit.js';
 import { createResponseFilterMiddleware } from './response-filter.js';
-import type { Middleware } from './types.js';
 
 export interface GuardrailOptions {
   readonly manifest: Manifest;

@@ -1,19 +1,20 @@
-import type { AuditLogger } from '../audit/audit-logger.js';
+import type { AuditLogger } from '../audit/loggers.js';
 import { ToolInputError } from '../errors/scoped-mcp-error.js';
-import { createApprovalStore } from '../hitl/approval-store.js';
-import { TOKEN_TTL_SECONDS } from '../hitl/approval-record.js';
-import { argsHash } from '../hitl/args-hash.js';
-import { createNotifier } from '../hitl/create-notifier.js';
-import { HitlApprovalRequired, HitlRejected } from '../hitl/hitl-errors.js';
-import type { Notifier } from '../hitl/notifier.js';
-import { formatApprovalMessage } from '../hitl/notify-message.js';
+import {
+  argsHash,
+  createApprovalStore,
+  HitlApprovalRequired,
+  HitlRejected,
+  TOKEN_TTL_SECONDS,
+} from '../hitl/approvals.js';
+import { createNotifier, formatApprovalMessage, type Notifier } from '../hitl/notify.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import type { HitlConfig } from '../manifest/manifest-types.js';
+import type { HitlConfig } from '../manifest/schema.js';
 import type { ToolOutput } from '../module/types.js';
+import { compileGlob } from '../shared/glob.js';
 import { StateUnavailableError } from '../state/types.js';
 import type { StateBackend } from '../state/types.js';
-import { compileGlob } from './glob.js';
-import type { Middleware, ToolCall } from './types.js';
+import type { Middleware, ToolCall } from './compose.js';
 
 export interface HitlOptions {
   readonly config: HitlConfig;

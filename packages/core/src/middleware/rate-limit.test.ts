@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ErrorCode } from '../errors/codes.js';
 import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
-import type { RateLimitsConfig } from '../manifest/manifest-types.js';
+import type { RateLimitsConfig } from '../manifest/schema.js';
 import { defineModule, defineTool } from '../module/define.js';
-import { z } from 'zod';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';
 import { captureLogger } from '../testing/capture-logger.js';
 import { createModuleHarness } from '../testing/harness.js';
-import { createRateLimitMiddleware } from './rate-limit.js';
-import { parseRateSpec } from './rate-limit-spec.js';
-import type { ToolCall } from './types.js';
+import type { ToolCall } from './compose.js';
+import { createRateLimitMiddleware, parseRateSpec } from './rate-limit.js';
 
 const TOOLS = ['fs_read_file', 'fs_write_file', 'fs_list_dir', 'db_query', 'db_execute'];
 

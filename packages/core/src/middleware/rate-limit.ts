@@ -1,10 +1,12 @@
-import type { AuditLogger } from '../audit/audit-logger.js';
-import type { RateLimitsConfig } from '../manifest/manifest-types.js';
+import type { AuditLogger } from '../audit/loggers.js';
+import { ErrorCode } from '../errors/codes.js';
+import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import type { RateLimitsConfig } from '../manifest/schema.js';
+import { compileGlob } from '../shared/glob.js';
+import { sanitizeKeyPart } from '../state/agent-state.js';
 import { StateUnavailableError } from '../state/types.js';
 import type { SlidingWindowResult, StateBackend } from '../state/types.js';
-import { RateLimitError } from './rate-limit-error.js';
-import { compileRateLimits, type RateRule } from './rate-limit-rules.js';
-import type { Middleware } from './types.js';
+import type { Middleware } from './compose.js';
 
 export interface RateLimitOptions {
   readonly config: RateLimitsConfig;
@@ -81,4 +83,128 @@ function describe(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const line = text.split('\n', 1)[0] ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+interface RateRule extends RateWindow {
+  readonly limitType: 'global' | 'per_tool';
+  /** The manifest's text: `global` or the per_tool pattern. */
+  readonly pattern: string;
+  /** State key, relative to the agent's prefix. */
+  readonly key: string;
+}
+
+interface PatternRule extends RateRule {
+  readonly matches: (tool: string) => boolean;
+}
+
+interface CompiledRateLimits {
+  readonly global: RateRule | undefined;
+  /** The per_tool rule for a tool: the first pattern in manifest order that matches it. */
+  perTool(tool: string): RateRule | undefined;
+  readonly warnings: string[];
+}
+
+/** Everything decided once at startup: windows parsed, globs compiled, each known tool's rule looked up. */
+function compileRateLimits(config: RateLimitsConfig, toolNames: readonly string[]): CompiledRateLimits {
+  const global: RateRule | undefined =
+    config.global == null
+      ? undefined
+      : { ...parseRateSpec(config.global), limitType: 'global', pattern: 'global', key: 'rate:global' };
+  const rules: PatternRule[] = Object.entries(config.per_tool).map(([pattern, spec]) => ({
+    ...parseRateSpec(spec),
+    limitType: 'per_tool',
+    pattern,
+    // All tools matching one glob share this window, as in the reference.
+    key: `rate:${sanitizeKeyPart(pattern)}`,
+    matches: compileGlob(pattern),
+  }));
+  const firstMatch = (tool: string) => rules.find((rule) => rule.matches(tool));
+  const known = new Map(toolNames.map((tool) => [tool, firstMatch(tool)]));
+  return {
+    global,
+    // Tools registered later (a proxy's refreshed list) are not in the map and take the slow path.
+    perTool: (tool) => (known.has(tool) ? known.get(tool) : firstMatch(tool)),
+    warnings: patternWarnings(rules, toolNames, known),
+  };
+}
+
+function patternWarnings(
+  rules: readonly PatternRule[],
+  toolNames: readonly string[],
+  chosen: ReadonlyMap<string, PatternRule | undefined>,
+): string[] {
+  const warnings: string[] = [];
+  for (const rule of rules) {
+    const matched = toolNames.filter((tool) => rule.matches(tool));
+    if (matched.length === 0) {
+      const hint = rule.pattern.includes('.')
+        ? ` Tool names join module and tool with '_' (e.g. 'mcp_proxy_*'), never '.'.`
+        : '';
+      warnings.push(
+        `rate_limits.per_tool pattern '${rule.pattern}' matches no registered tool, so it limits nothing.${hint}`,
+      );
+    } else if (matched.every((tool) => chosen.get(tool) !== rule)) {
+      warnings.push(
+        `rate_limits.per_tool pattern '${rule.pattern}' never applies: every tool it matches is limited by an earlier pattern (the first match wins).`,
+      );
+    }
+  }
+  return warnings;
+}
+
+const UNIT_SECONDS = { second: 1, minute: 60, hour: 3600 } as const;
+const SPEC = /^(\d+)\/(second|minute|hour)$/;
+
+/** A parsed `<N>/second|minute|hour`. */
+interface RateWindow {
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly windowMs: number;
+}
+
+/** The manifest schema has already checked the form; this still refuses anything else, never guessing. */
+export function parseRateSpec(spec: string): RateWindow {
+  const match = SPEC.exec(spec);
+  const limit = match ? Number(match[1]) : Number.NaN;
+  if (!match || !Number.isSafeInteger(limit)) {
+    throw new Error(`rate limit '${spec}' must be '<N>/second|minute|hour'`);
+  }
+  const windowSeconds = UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+  return { limit, windowSeconds, windowMs: windowSeconds * 1000 };
+}
+
+export interface RateLimitRefusal {
+  readonly limitType: 'global' | 'per_tool';
+  readonly tool: string;
+  readonly agentId: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly retryAfterMs: number;
+}
+
+/** A rate limit refused the call; the message tells the agent when a retry can succeed. */
+export class RateLimitError extends ScopedMcpError {
+  readonly retryAfterMs: number;
+
+  constructor(refusal: RateLimitRefusal) {
+    super(ErrorCode.rateLimited, rateLimitMessage(refusal));
+    this.name = 'RateLimitError';
+    this.retryAfterMs = refusal.retryAfterMs;
+  }
+}
+
+function rateLimitMessage(r: RateLimitRefusal): string {
+  const subject =
+    r.limitType === 'global'
+      ? `Rate limit exceeded for agent '${r.agentId}': global limit`
+      : `Rate limit exceeded for tool '${r.tool}': limit`;
+  const rate = `${r.limit}/${r.windowSeconds}s`;
+  // A zero limit never frees a slot: a retry hint would send the agent into a loop.
+  if (r.limit === 0) return `${subject} ${rate} (calls are disabled by the manifest; do not retry).`;
+  return `${subject} ${rate}. Retry in ${formatSeconds(r.retryAfterMs)} s.`;
+}
+
+/** Rounded up to a tenth, so retrying at the stated time is never early. */
+function formatSeconds(ms: number): string {
+  return (Math.ceil(ms / 100) / 10).toFixed(1);
 }

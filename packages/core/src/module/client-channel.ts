@@ -1,3 +1,5 @@
+import { ToolFailure } from '../errors/scoped-mcp-error.js';
+
 /** MCP logging levels (RFC 5424 names, as the protocol uses them). */
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
 
@@ -33,4 +35,33 @@ export interface CallChannel extends SessionChannel {
   readonly meta?: Readonly<Record<string, unknown>>;
   /** A progress notification for this call; a no-op when the client did not ask for progress. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+/** A session with no client behind it (tests, `validate`): requests fail, notifications go nowhere. */
+export function detachedSession(capabilities: Readonly<Record<string, unknown>> = {}): SessionChannel {
+  return {
+    clientReady: () => Promise.resolve(capabilities),
+    clientCapabilities: () => capabilities,
+    request: (method) =>
+      Promise.reject(new ToolFailure(`the client cannot answer '${method}': no client is connected`)),
+    log: () => Promise.resolve(),
+    toolsChanged: () => undefined,
+  };
+}
+
+/** A call channel over a session, for calls that carry no progress token. */
+export function callChannel(
+  session: SessionChannel,
+  extras: Partial<Pick<CallChannel, 'progressToken' | 'meta' | 'progress'>> = {},
+): CallChannel {
+  return {
+    clientReady: () => session.clientReady(),
+    clientCapabilities: () => session.clientCapabilities(),
+    request: (method, params, options) => session.request(method, params, options),
+    log: (level, data, logger) => session.log(level, data, logger),
+    toolsChanged: () => session.toolsChanged(),
+    progress: extras.progress ?? (() => Promise.resolve()),
+    ...(extras.progressToken !== undefined ? { progressToken: extras.progressToken } : {}),
+    ...(extras.meta !== undefined ? { meta: extras.meta } : {}),
+  };
 }

@@ -1,14 +1,13 @@
 import type { z } from 'zod';
-import { openCredentialSource } from '../credentials/open-credential-source.js';
-import { resolveCredentials } from '../credentials/resolve-credentials.js';
+import { openCredentialSource } from '../credentials/sources.js';
+import { resolveCredentials } from '../credentials/resolve.js';
 import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
 // The manifest files themselves, not its index: a server start loads none of the editor JSON Schema code.
-import { formatZodIssues } from '../manifest/format-issues.js';
-import { type LoadedManifest, loadManifest } from '../manifest/load-manifest.js';
-import type { ModuleEntry } from '../manifest/manifest-types.js';
-import { moduleTypeOf } from '../manifest/module-type.js';
+import { formatZodIssues } from '../manifest/issues.js';
+import { type LoadedManifest, loadManifest } from '../manifest/load.js';
+import { type ModuleEntry, moduleTypeOf } from '../manifest/schema.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
 import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { createLoggers } from '../audit/loggers.js';
-import { createSanitizer } from '../audit/sanitize.js';
-import { createSecretRedactor } from '../audit/secret-redactor.js';
+import { createSanitizer } from '../redact/sanitize.js';
+import { createSecretRedactor } from '../redact/secrets.js';
 import { type AgentIdentity, resolveIdentity } from '../identity/agent-identity.js';
 import type { ModuleCommand, ModuleCommandContext, ScopedMcpModule } from '../module/types.js';
 import { describeError, type InstanceSpec } from '../server/module-instance.js';

@@ -1,5 +1,5 @@
 import { loadPlugin, type PluginKind } from '../loader/load-plugin.js';
-import type { StateBackendConfig } from '../manifest/manifest-types.js';
+import type { StateBackendConfig } from '../manifest/schema.js';
 import { inProcessState } from '../state/in-process.js';
 import {
   isStateBackendFactory,

@@ -3,7 +3,7 @@ import { createLoggers, type Loggers } from '../audit/loggers.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
-import type { Middleware } from '../middleware/types.js';
+import type { Middleware } from '../middleware/compose.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { ClientBridge, createMcpServer, type Server } from '../server/mcp-server.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AGENT, echoModule, instance } from '../__fixtures__/runtime-fixtures.js';
-import { createSanitizer } from '../audit/sanitize.js';
-import { createSecretRedactor } from '../audit/secret-redactor.js';
+import { createSanitizer } from '../redact/sanitize.js';
+import { createSecretRedactor } from '../redact/secrets.js';
 import { defineModule, defineTool } from '../module/define.js';
 import type { ModuleContext } from '../module/types.js';
 import { captureLogger } from '../testing/capture-logger.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { SessionChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
-import { detachedSession } from './mcp-server.js';
+import { detachedSession } from '../module/client-channel.js';
 import { sanitizingLogger } from './module-logger.js';
 import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Sanitizer } from '../audit/sanitize.js';
+import type { Sanitizer } from '../redact/sanitize.js';
 import type { ModuleLogger } from '../module/types.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   ToolFailure,
   ToolInputError,
 } from '../errors/scoped-mcp-error.js';
-import type { Middleware, ToolCall } from '../middleware/types.js';
+import type { Middleware, ToolCall } from '../middleware/compose.js';
 import { defineModule, defineTool, rawResult } from '../module/define.js';
 import type { ToolContext } from '../module/types.js';
 import { STATUS_TOOL } from './scoped-runtime.js';

@@ -1,19 +1,19 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { AuditLogger } from '../audit/audit-logger.js';
+import type { AuditLogger } from '../audit/loggers.js';
 import { z } from 'zod';
-import { createSanitizer, type Sanitizer } from '../audit/sanitize.js';
-import { createSecretRedactor, type SecretRedactor } from '../audit/secret-redactor.js';
+import { createSanitizer, type Sanitizer } from '../redact/sanitize.js';
+import { createSecretRedactor, type SecretRedactor } from '../redact/secrets.js';
 import { ErrorCode } from '../errors/codes.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import type { Middleware } from '../middleware/types.js';
+import type { Middleware } from '../middleware/compose.js';
 import type { SessionChannel } from '../module/client-channel.js';
 import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport } from './status-report.js';
 import { errorResult } from './tool-result.js';
 import { type CallEnvironment, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
-import { callChannel, detachedSession } from './mcp-server.js';
+import { callChannel, detachedSession } from '../module/client-channel.js';
 
 export const STATUS_TOOL = 'scoped_mcp_status';
 

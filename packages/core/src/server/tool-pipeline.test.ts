@@ -1,10 +1,10 @@
-import { callChannel, detachedSession } from './mcp-server.js';
+import { callChannel, detachedSession } from '../module/client-channel.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AGENT } from '../__fixtures__/runtime-fixtures.js';
-import { createSanitizer } from '../audit/sanitize.js';
-import { createSecretRedactor } from '../audit/secret-redactor.js';
-import type { Middleware } from '../middleware/types.js';
+import { createSanitizer } from '../redact/sanitize.js';
+import { createSecretRedactor } from '../redact/secrets.js';
+import type { Middleware } from '../middleware/compose.js';
 import { defineTool } from '../module/define.js';
 import type { AnyToolDefinition, ToolContext } from '../module/types.js';
 import { captureLogger } from '../testing/capture-logger.js';

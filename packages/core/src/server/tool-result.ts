@@ -1,6 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { redactSecretsInValue } from '../audit/secret-redact-value.js';
-import type { SecretRedactor } from '../audit/secret-redactor.js';
+import { redactSecretsInValue, type SecretRedactor } from '../redact/secrets.js';
 import { isRawResult } from '../module/define.js';
 import type { ToolOutput } from '../module/types.js';
 

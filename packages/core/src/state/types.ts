@@ -1,6 +1,6 @@
 import { ErrorCode } from '../errors/codes.js';
 import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
-import { compileGlob } from '../middleware/glob.js';
+import { compileGlob } from '../shared/glob.js';
 
 /** The outcome of one sliding-window hit. */
 export interface SlidingWindowResult {

@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { formatZodIssues } from '../manifest/index.js';
-import type { Middleware } from '../middleware/types.js';
+import type { Middleware } from '../middleware/compose.js';
 import type { CallChannel, SessionChannel } from '../module/client-channel.js';
 import type { CredentialSpec, ScopedMcpModule, ToolMode } from '../module/types.js';
 import { ScopedRuntime } from '../server/scoped-runtime.js';

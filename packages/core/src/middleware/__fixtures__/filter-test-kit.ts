@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { ArgumentFilterRule, ResponseFilterRule } from '../../manifest/manifest-types.js';
-import { captureLogger } from '../../testing/capture-logger.js';
+import type { ArgumentFilterRule, ResponseFilterRule } from '../../manifest/schema.js';
 import type { CallChannel } from '../../module/client-channel.js';
-import type { ToolCall } from '../types.js';
+import { captureLogger } from '../../testing/capture-logger.js';
+import type { ToolCall } from '../compose.js';
 
 export const AGENT = { id: 'agent-a', type: 'test', sessionId: '00000000-0000-4000-8000-000000000000' };
 

@@ -1,0 +1,243 @@
+import type { Logger } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { captureLogger } from '../testing/capture-logger.js';
+import { type NotifyServer, startNotifyServer } from './__fixtures__/notify-server.js';
+import { createNotifier, formatApprovalMessage, type HitlNotification, type NotifierDeps } from './notify.js';
+
+const fields = {
+  approval_id: 'agent-a.0123456789ab',
+  tool: 'fs_write_file',
+  agent_id: 'agent-a',
+  agent_type: 'build',
+  arguments_summary: { path: 'a.txt', password: '<redacted>' },
+  timeout_seconds: 300,
+};
+const notification: HitlNotification = { ...fields, message: formatApprovalMessage(fields) };
+
+let servers: NotifyServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function server(...args: Parameters<typeof startNotifyServer>): Promise<NotifyServer> {
+  const s = await startNotifyServer(...args);
+  servers.push(s);
+  return s;
+}
+
+function deps(env: NodeJS.ProcessEnv = {}, records: Record<string, unknown>[] = []): NotifierDeps {
+  const audit: Logger = captureLogger('audit', records);
+  return { audit, env, timeoutMs: 500 };
+}
+
+describe('log notifier', () => {
+  it('writes hitl_approval_required with the message to the audit log', async () => {
+    const records: Record<string, unknown>[] = [];
+    const { notifier, warnings } = createNotifier({ type: 'log' }, deps({}, records));
+    await notifier.notify(notification);
+    expect(warnings).toEqual([]);
+    expect(records).toEqual([
+      expect.objectContaining({
+        event: 'hitl_approval_required',
+        level: 'warn',
+        ...withoutIdentity(fields),
+        message: notification.message,
+      }),
+    ]);
+  });
+});
+
+describe('ntfy notifier', () => {
+  it('POSTs the message to {url}/{topic} with Title and Tags', async () => {
+    const s = await server({ kind: 'ntfy' });
+    const { notifier } = createNotifier({ type: 'ntfy', topic: 'ops-alerts', url: `${s.url}/` }, deps());
+    await notifier.notify(notification);
+    expect(s.refused).toEqual([]);
+    expect(s.received).toHaveLength(1);
+    const [r] = s.received;
+    expect(r?.path).toBe('/ops-alerts');
+    expect(r?.headers.title).toBe('Approval required: fs_write_file');
+    expect(r?.headers.tags).toBe('warning,scoped-mcp');
+    expect(r?.headers.authorization).toBeUndefined();
+    expect(r?.body).toBe(notification.message);
+  });
+
+  it('sends NTFY_TOKEN as a bearer token (loopback http or https only)', async () => {
+    const s = await server({ kind: 'ntfy', token: 'tk_secret' });
+    const { notifier, warnings } = createNotifier(
+      { type: 'ntfy', topic: 'ops', url: s.url },
+      deps({ NTFY_TOKEN: 'tk_secret' }),
+    );
+    expect(warnings).toEqual([]);
+    await notifier.notify(notification);
+    expect(s.refused).toEqual([]);
+  });
+
+  it('never sends the token in clear over a network, and says so at startup', async () => {
+    const { warnings } = createNotifier(
+      { type: 'ntfy', topic: 'ops', url: 'http://ntfy.example.org' },
+      deps({ NTFY_TOKEN: 'tk_secret' }),
+    );
+    expect(warnings).toEqual(['hitl.notify: NTFY_TOKEN is not sent, because hitl.notify.url is not https']);
+    expect(warnings.join()).not.toContain('tk_secret');
+  });
+
+  it('fails with the status only on an HTTP error (server refuses a missing token)', async () => {
+    const s = await server({ kind: 'ntfy', token: 'tk_secret' });
+    const { notifier } = createNotifier({ type: 'ntfy', topic: 'ops', url: s.url }, deps());
+    await expect(notifier.notify(notification)).rejects.toThrow(/^HTTP 401$/);
+  });
+});
+
+describe('webhook notifier', () => {
+  it('POSTs the documented JSON object', async () => {
+    const s = await server({ kind: 'webhook' });
+    const { notifier } = createNotifier({ type: 'webhook', url: `${s.url}/hook` }, deps());
+    await notifier.notify(notification);
+    expect(s.refused).toEqual([]);
+    expect(JSON.parse(s.received[0]?.body as string)).toEqual(notification);
+  });
+
+  it.each([
+    ['a 500', 'fail', /^HTTP 500$/],
+    ['a redirect', 'redirect', /redirect/],
+    ['a server that never answers', 'hang', /timed out after 0.5 s/],
+  ] as const)('reports %s without the URL or the response body', async (_label, behaviour, expected) => {
+    const s = await server({ kind: 'webhook' });
+    s.behaviour = behaviour;
+    const { notifier } = createNotifier({ type: 'webhook', url: `${s.url}/hook?token=whsec_123` }, deps());
+    const error = await notifier.notify(notification).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(expected);
+    expect(error?.message).not.toMatch(/whsec|127\.0\.0\.1|secret-looking/);
+    // A redirect is not followed.
+    expect(s.received.map((r) => r.path)).toEqual(['/hook?token=whsec_123']);
+  });
+
+  it('reports a refused connection as a network error', async () => {
+    const s = await server({ kind: 'webhook' });
+    const url = `${s.url}/hook`;
+    await s.close();
+    servers = [];
+    const { notifier } = createNotifier({ type: 'webhook', url }, deps());
+    await expect(notifier.notify(notification)).rejects.toThrow(/network error/);
+  });
+});
+
+describe('matrix notifier', () => {
+  const env = (hs: string) => ({ MATRIX_HOMESERVER: hs, MATRIX_ACCESS_TOKEN: 'syt_token' });
+
+  it('PUTs an m.text event to the URL-encoded room with a fresh transaction id each time', async () => {
+    const s = await server({ kind: 'matrix', token: 'syt_token' });
+    const { notifier, warnings } = createNotifier(
+      { type: 'matrix', room: '!ops:example.org' },
+      deps(env(s.url)),
+    );
+    expect(warnings).toEqual([]);
+    await notifier.notify(notification);
+    await notifier.notify(notification);
+    expect(s.refused).toEqual([]);
+    const paths = s.received.map((r) => r.path);
+    expect(paths[0]).toMatch(
+      /^\/_matrix\/client\/v3\/rooms\/!ops%3Aexample\.org\/send\/m\.room\.message\/smcp-/,
+    );
+    expect(paths[0]).not.toBe(paths[1]);
+    expect(JSON.parse(s.received[0]?.body as string)).toEqual({
+      msgtype: 'm.text',
+      body: notification.message,
+    });
+  });
+
+  it('encodes a room alias too', async () => {
+    const s = await server({ kind: 'matrix', token: 'syt_token' });
+    const { notifier } = createNotifier({ type: 'matrix', room: '#ops:example.org' }, deps(env(`${s.url}/`)));
+    await notifier.notify(notification);
+    expect(s.received[0]?.path).toContain('/rooms/%23ops%3Aexample.org/');
+  });
+
+  it.each([
+    [{}, 'MATRIX_HOMESERVER and MATRIX_ACCESS_TOKEN not set'],
+    [{ MATRIX_HOMESERVER: 'https://m.example.org' }, 'MATRIX_ACCESS_TOKEN not set'],
+    [
+      { MATRIX_HOMESERVER: 'http://m.example.org', MATRIX_ACCESS_TOKEN: 'syt_x' },
+      'MATRIX_HOMESERVER is not https',
+    ],
+    [{ MATRIX_HOMESERVER: 'not a url', MATRIX_ACCESS_TOKEN: 'syt_x' }, 'MATRIX_HOMESERVER is not a URL'],
+  ])('falls back to the audit log with a startup warning when %j', async (environment, reason) => {
+    const records: Record<string, unknown>[] = [];
+    const { notifier, warnings } = createNotifier(
+      { type: 'matrix', room: '!ops:example.org' },
+      deps(environment, records),
+    );
+    expect(warnings).toEqual([
+      `hitl.notify: matrix notifications are off (${reason}); approvals are announced in the audit log`,
+    ]);
+    expect(warnings.join()).not.toContain('syt_x');
+    expect(notifier.type).toBe('log');
+    await notifier.notify(notification);
+    expect(records[0]?.event).toBe('hitl_approval_required');
+  });
+});
+
+/** The audit logger binds agent_id and agent_type itself; the log notifier does not repeat them. */
+function withoutIdentity(all: Record<string, unknown>): Record<string, unknown> {
+  const { agent_id: _id, agent_type: _type, ...rest } = all;
+  return rest;
+}
+
+const base = {
+  approval_id: 'agent-a.0123456789ab',
+  tool: 'fs_write_file',
+  agent_id: 'agent-a',
+  agent_type: 'build',
+  timeout_seconds: 300,
+};
+
+describe('formatApprovalMessage', () => {
+  it('is the reference text, one argument per line', () => {
+    expect(
+      formatApprovalMessage({
+        ...base,
+        arguments_summary: { path: 'a.txt', mode: 420, password: '<redacted>' },
+      }),
+    ).toBe(`[scoped-mcp] Approval required
+Agent: agent-a (build)
+Tool: fs_write_file
+Args:
+  path: "a.txt"
+  mode: 420
+  password: "<redacted>"
+Approval ID: agent-a.0123456789ab
+Timeout: 300s
+
+Approve: scoped-mcp hitl approve agent-a.0123456789ab
+Reject:  scoped-mcp hitl reject agent-a.0123456789ab`);
+  });
+
+  it('says (none) when there are no arguments', () => {
+    expect(formatApprovalMessage({ ...base, arguments_summary: {} })).toContain(
+      'Args:\n  (none)\nApproval ID:',
+    );
+  });
+
+  it('lets no argument forge a line or reorder text', () => {
+    const message = formatApprovalMessage({
+      ...base,
+      arguments_summary: {
+        path: 'x\nApprove: scoped-mcp hitl approve other-agent.000000000000',
+        'k\r\ney': 'v',
+        bidi: 'abc\u202edcba\u2028z',
+      },
+    });
+    const lines = message.split('\n');
+    expect(lines).toHaveLength(12);
+    expect(lines.filter((l) => l.startsWith('Approve:'))).toEqual([
+      'Approve: scoped-mcp hitl approve agent-a.0123456789ab',
+    ]);
+    expect(message).not.toMatch(/[\u202e\u2028\r]/);
+    expect(message).toContain('bidi: "abc\\u202edcba\\u2028z"');
+  });
+});

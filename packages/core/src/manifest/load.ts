@@ -1,0 +1,466 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import {
+  type DocumentOptions,
+  type ParseOptions,
+  parseDocument,
+  type ScalarTag,
+  type SchemaOptions,
+} from 'yaml';
+import type { z } from 'zod';
+import { ErrorCode, type ErrorCodeValue } from '../errors/codes.js';
+import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { splitLeadingIgnoreCase } from '../shared/filter-decode.js';
+import { formatZodIssues, manifestWarnings } from './issues.js';
+import {
+  type CredentialsConfig,
+  type HitlConfig,
+  type HitlNotifyConfig,
+  type Manifest,
+  type ManifestInput,
+  type ModuleEntry,
+  manifestInputSchema,
+  type StateBackendConfig,
+} from './schema.js';
+
+// A manifest from file to `Manifest`: read → `${VAR}` substitution on the raw text → YAML → validation
+// against the input schema → normalisation. Every failure is a ManifestError, and no message quotes a value.
+
+/**
+ * Any reason a manifest cannot be used. `issues` holds one human-readable line per problem (field path and
+ * what is wrong); neither the issues nor the message ever quote a value from the file, because values may be
+ * secrets that `${VAR}` substitution put there.
+ */
+export class ManifestError extends ScopedMcpError {
+  readonly file: string;
+  readonly issues: readonly string[];
+
+  constructor(code: ErrorCodeValue, file: string, issues: readonly string[], message?: string) {
+    super(
+      code,
+      message ?? `Manifest '${file}' is invalid:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`,
+    );
+    this.name = 'ManifestError';
+    this.file = file;
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+export interface LoadedManifest {
+  /** Absolute path of the manifest file. */
+  readonly path: string;
+  /** Absolute directory of the manifest; relative paths in it (modules, secrets file) resolve from here. */
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly warnings: string[];
+}
+
+/** Reads, substitutes, parses and validates a manifest (YAML or JSON). Throws `ManifestError`. */
+export async function loadManifest(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedManifest> {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    throw readError(path, error);
+  }
+  const { manifest, warnings } = parseManifest(text, path, env);
+  return { path: absolute, dir: dirname(absolute), manifest, warnings };
+}
+
+function readError(path: string, error: unknown): ManifestError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new ManifestError(
+      ErrorCode.manifestNotFound,
+      path,
+      [`${path}: file not found`],
+      `Manifest file not found: ${path}`,
+    );
+  }
+  const reason =
+    code === 'EISDIR'
+      ? 'is a directory, not a file'
+      : code === 'EACCES'
+        ? 'cannot be read (permission denied)'
+        : `cannot be read (${code ?? 'unknown error'})`;
+  return new ManifestError(
+    ErrorCode.manifestNotFound,
+    path,
+    [`${path}: ${reason}`],
+    `Manifest '${path}' ${reason}`,
+  );
+}
+
+export interface ParsedManifest {
+  readonly manifest: Manifest;
+  /** Loads, but probably not what was meant (e.g. a pattern that can never match). */
+  readonly warnings: string[];
+}
+
+// A YAML warning that would otherwise turn a value into something else silently (PyYAML refuses it too).
+const FATAL_YAML_WARNINGS = new Set(['TAG_RESOLVE_FAILED']);
+// Shorter substituted values are not hunted down in messages: too likely to be ordinary words.
+const MIN_SCRUB_LENGTH = 4;
+
+/**
+ * The manifest pipeline without the file read: `${VAR}` substitution → YAML → validation → normalisation.
+ * `file` only names the source in messages. Throws `ManifestError`; no message ever contains a value.
+ */
+export function parseManifest(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedManifest {
+  const substitution = substituteEnv(text, env);
+  if (substitution.missing.length > 0) {
+    throw new ManifestError(
+      ErrorCode.manifestUndefinedVariable,
+      file,
+      substitution.missing.map((name) => `\${${name}}: environment variable is not set`),
+      `Manifest '${file}' references undefined environment variable(s): ${substitution.missing.join(', ')}`,
+    );
+  }
+  const scrub = scrubber(substitution);
+  const parsed = parseYaml(substitution.text);
+  const at = (problem: YamlProblem) => locate(text, file, substitution, problem);
+  const fatal = [...parsed.errors, ...parsed.warnings.filter((w) => FATAL_YAML_WARNINGS.has(w.code))];
+  if (fatal.length > 0) {
+    const issues = [
+      ...new Set(fatal.map((problem) => `${at(problem)}: YAML syntax error (${problem.code})`)),
+    ];
+    throw new ManifestError(
+      ErrorCode.manifestSyntax,
+      file,
+      issues,
+      `Manifest '${file}' is not valid YAML:\n${issues.map((i) => `  - ${i}`).join('\n')}`,
+    );
+  }
+  const value = parsed.value;
+  if (!isPlainMapping(value)) {
+    throw new ManifestError(ErrorCode.manifestInvalid, file, [
+      '(top level): must be a mapping (a YAML/JSON object)',
+    ]);
+  }
+  // reportInput lets the formatter tell "missing" from "wrong type"; inputs are never printed. jitless: the
+  // manifest is parsed once, and compiling zod's fast path for each object schema costs more than it saves.
+  const result = manifestSchema.safeParse(value, { reportInput: true, jitless: true });
+  if (!result.success) {
+    const issues = formatZodIssues(result.error, [], { schema: manifestInputSchema }).map(scrub);
+    throw new ManifestError(ErrorCode.manifestInvalid, file, issues);
+  }
+  const warnings = [
+    ...parsed.warnings.map((problem) => `${at(problem)}: YAML warning (${problem.code})`),
+    ...manifestWarnings(result.data, value).map(scrub),
+  ];
+  return { manifest: result.data, warnings };
+}
+
+/** `<file>:<line>:<col>` in the file as written (before substitution), or `<file>` when unknown. */
+function locate(
+  source: string,
+  file: string,
+  substitution: SubstitutionResult,
+  problem: YamlProblem,
+): string {
+  if (problem.offset === undefined) return file;
+  const { line, column } = lineColumnAt(source, substitution.toSourceOffset(problem.offset));
+  return `${file}:${line}:${column}`;
+}
+
+/**
+ * Last line of defence: a substituted value that reached a message anyway (say, as an unknown key) is put
+ * back as the `${NAME}` it came from.
+ */
+function scrubber(substitution: SubstitutionResult): (line: string) => string {
+  const values = [...substitution.substituted]
+    .filter(([, value]) => value.length >= MIN_SCRUB_LENGTH)
+    .sort(([, a], [, b]) => b.length - a.length);
+  if (values.length === 0) return (line) => line;
+  return (line) => values.reduce((out, [name, value]) => out.replaceAll(value, `\${${name}}`), line);
+}
+
+type Input = ManifestInput;
+
+/** Validates a parsed manifest and returns it normalised (see `Manifest`). */
+export const manifestSchema: z.ZodType<
+  Manifest,
+  z.input<typeof manifestInputSchema>
+> = manifestInputSchema.transform(normaliseManifest);
+
+const DEFAULT_ENTRY: ModuleEntry = Object.freeze({
+  mode: null,
+  type: null,
+  config: Object.freeze({}),
+  optional: false,
+  dependency_wait_timeout_seconds: 30,
+  dependency_wait_interval_seconds: 1,
+});
+
+/** Turns the validated manifest into its runtime shape: nulls dropped, aliases resolved, defaults settled. */
+function normaliseManifest(input: Input): Manifest {
+  const responseFilters = input.response_filters ?? input.audit?.response_filters ?? undefined;
+  return {
+    agent_type: input.agent_type,
+    description: input.description ?? '',
+    modules: Object.fromEntries(
+      Object.entries(input.modules).map(([key, entry]) => [key, moduleEntry(entry)]),
+    ),
+    credentials: credentials(input.credentials),
+    state_backend: stateBackend(input.state_backend),
+    ...defined(
+      'rate_limits',
+      input.rate_limits && {
+        ...defined('global', input.rate_limits.global ?? undefined),
+        per_tool: input.rate_limits.per_tool,
+      },
+    ),
+    ...defined('argument_filters', input.argument_filters?.map(filterRule)),
+    ...defined('response_filters', responseFilters?.map(filterRule)),
+    ...defined('hitl', input.hitl ? hitl(input.hitl) : undefined),
+    ...defined(
+      'audit',
+      input.audit && {
+        agent_bus_emit: input.audit.agent_bus_emit,
+        ...defined('agent_bus_comms_dir', input.audit.agent_bus_comms_dir ?? undefined),
+        log_args: input.audit.log_args,
+        otel_service_name: input.audit.otel_service_name,
+      },
+    ),
+    ...defined('max_auto_risk', input.max_auto_risk ?? undefined),
+    ...defined('interaction_permissions', input.interaction_permissions ?? undefined),
+    ...defined('workspace_access', input.workspace_access ?? undefined),
+  };
+}
+
+/** Spreads `{ [key]: value }` only when value is present, so absent blocks stay absent (not `undefined` keys). */
+function defined<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value === undefined || value === null ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+function moduleEntry(entry: Input['modules'][string]): ModuleEntry {
+  if (entry === null) return DEFAULT_ENTRY;
+  return {
+    mode: entry.mode === '' ? null : entry.mode,
+    type: entry.type,
+    config: entry.config ?? {},
+    optional: entry.optional,
+    dependency_wait_timeout_seconds: entry.dependency_wait_timeout_seconds,
+    dependency_wait_interval_seconds: entry.dependency_wait_interval_seconds,
+  };
+}
+
+function credentials(input: Input['credentials']): CredentialsConfig {
+  const strict = input?.strict_permissions ?? true;
+  if (input?.source === 'file' && input.path != null) {
+    return { source: 'file', path: input.path, strict_permissions: strict };
+  }
+  if (input?.source === 'vault' && input.vault != null) {
+    return { source: 'vault', vault: input.vault, strict_permissions: strict };
+  }
+  return { source: 'env', strict_permissions: strict };
+}
+
+function stateBackend(input: Input['state_backend']): StateBackendConfig {
+  const prefix = defined('key_prefix', input?.key_prefix ?? undefined);
+  if (input && input.type !== 'in_process' && input.url != null)
+    return { type: 'redis', url: input.url, ...prefix };
+  return { type: 'in_process', ...prefix };
+}
+
+/** A leading Python `(?i)` becomes `case_insensitive: true`, leaving a plain JavaScript pattern. */
+function filterRule<Rule extends { readonly pattern: string; readonly case_insensitive: boolean }>(
+  rule: Rule,
+): Rule {
+  const split = splitLeadingIgnoreCase(rule.pattern);
+  return {
+    ...rule,
+    pattern: split.pattern,
+    case_insensitive: rule.case_insensitive || split.caseInsensitive,
+  };
+}
+
+function hitl(input: NonNullable<Input['hitl']>): HitlConfig {
+  return {
+    approval_required: input.approval_required,
+    shadow: input.shadow,
+    timeout_seconds: input.timeout_seconds,
+    notify: notify(input.notify),
+    mode: input.mode,
+    signing: {
+      mode: input.signing.mode,
+      ...defined('public_key_path', input.signing.public_key_path ?? undefined),
+      ...defined('approve_command', input.signing.approve_command ?? undefined),
+    },
+  };
+}
+
+function notify(input: NonNullable<Input['hitl']>['notify']): HitlNotifyConfig {
+  switch (input.type) {
+    case 'ntfy':
+      return { type: 'ntfy', topic: input.topic ?? '', ...defined('url', input.url ?? undefined) };
+    case 'webhook':
+      return { type: 'webhook', url: input.url ?? '' };
+    case 'matrix':
+      return { type: 'matrix', room: input.room ?? '' };
+    default:
+      return { type: 'log' };
+  }
+}
+
+// Braced form only, as in the reference: `$VAR` stays literal. Extension: `${VAR:-default}`.
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+interface Span {
+  readonly outStart: number;
+  readonly outEnd: number;
+  readonly srcStart: number;
+  readonly srcEnd: number;
+}
+
+export interface SubstitutionResult {
+  readonly text: string;
+  /** Undefined variable names, each once, in order of first use. */
+  readonly missing: readonly string[];
+  /** Values put into the text, by variable name; used to keep them out of error messages. */
+  readonly substituted: ReadonlyMap<string, string>;
+  /** Maps an offset in `text` back to the source, so positions in errors point into the file as written. */
+  toSourceOffset(offset: number): number;
+}
+
+/**
+ * Expands `${VAR}` on the raw text, before YAML parsing — comments included, like the reference. An empty
+ * value counts as defined for `${VAR}`; `${VAR:-default}` uses the default when VAR is unset or empty.
+ */
+export function substituteEnv(source: string, env: NodeJS.ProcessEnv): SubstitutionResult {
+  const missing: string[] = [];
+  const substituted = new Map<string, string>();
+  const spans: Span[] = [];
+  let out = '';
+  let last = 0;
+  for (const match of source.matchAll(VARIABLE)) {
+    const name = match[1]!;
+    const fallback = match[2];
+    const raw = Object.hasOwn(env, name) ? env[name] : undefined;
+    let value: string;
+    if (raw) {
+      value = raw;
+      substituted.set(name, raw);
+    } else if (fallback !== undefined) {
+      value = fallback;
+    } else if (raw === '') {
+      value = '';
+    } else {
+      if (!missing.includes(name)) missing.push(name);
+      value = '';
+    }
+    out += source.slice(last, match.index);
+    const outStart = out.length;
+    out += value;
+    spans.push({
+      outStart,
+      outEnd: out.length,
+      srcStart: match.index,
+      srcEnd: match.index + match[0].length,
+    });
+    last = match.index + match[0].length;
+  }
+  out += source.slice(last);
+  return { text: out, missing, substituted, toSourceOffset: (offset) => toSource(spans, offset) };
+}
+
+function toSource(spans: readonly Span[], offset: number): number {
+  let previous: Span | undefined;
+  for (const span of spans) {
+    if (span.outStart > offset) break;
+    previous = span;
+  }
+  if (!previous) return offset;
+  // Inside an expanded value: point at the `${` that produced it.
+  if (offset < previous.outEnd) return previous.srcStart;
+  return previous.srcEnd + (offset - previous.outEnd);
+}
+
+/** A YAML problem located in the text; deliberately without the parser's message, which quotes the source. */
+export interface YamlProblem {
+  readonly code: string;
+  /** Offset into the parsed text, when the parser knows it. */
+  readonly offset?: number;
+}
+
+export interface YamlParseResult {
+  readonly value: unknown;
+  readonly errors: readonly YamlProblem[];
+  readonly warnings: readonly YamlProblem[];
+}
+
+// PyYAML (YAML 1.1) reads yes/no/on/off as booleans; reference manifests rely on it (`optional: yes`). The
+// `yaml` package's own 1.1 schema also turns `y`/`n` into booleans (a key `y:` becomes `true:`), which PyYAML
+// does not, so we extend the 1.2 core schema with exactly PyYAML's extra words instead.
+const pyyamlBool: ScalarTag = {
+  identify: (value) => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|Yes|YES|on|On|ON)$/.test(text),
+};
+
+const MANIFEST_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.2',
+  merge: true,
+  uniqueKeys: true,
+  customTags: (tags) => [...tags, pyyamlBool],
+  // 'silent' would also drop some errors (MULTIPLE_DOCS); 'error' collects warnings without printing them.
+  logLevel: 'error',
+};
+
+// Secrets are taken verbatim: with the failsafe schema `0777`, `yes` and `1e3` stay the strings written.
+const VERBATIM_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.2',
+  schema: 'failsafe',
+  uniqueKeys: true,
+  // 'silent' would also drop some errors (MULTIPLE_DOCS); 'error' collects warnings without printing them.
+  logLevel: 'error',
+};
+
+/** Parses one YAML (or JSON) document. Never throws for bad input; problems come back as codes and offsets. */
+export function parseYaml(text: string, mode: 'manifest' | 'verbatim' = 'manifest'): YamlParseResult {
+  const doc = parseDocument(text, mode === 'manifest' ? MANIFEST_OPTIONS : VERBATIM_OPTIONS);
+  const errors: YamlProblem[] = doc.errors.map((e) => ({ code: e.code, offset: e.pos[0] }));
+  const warnings: YamlProblem[] = doc.warnings.map((w) => ({ code: w.code, offset: w.pos[0] }));
+  if (errors.length > 0) return { value: undefined, errors, warnings };
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }), errors, warnings };
+  } catch (error) {
+    return { value: undefined, errors: [{ code: conversionErrorCode(error) }], warnings };
+  }
+}
+
+function conversionErrorCode(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (message.startsWith('Excessive alias count')) return 'ALIAS_LIMIT';
+  if (message.startsWith('Unresolved alias')) return 'UNRESOLVED_ALIAS';
+  if (message.startsWith('Merge sources')) return 'BAD_MERGE';
+  return 'CONVERSION_FAILED';
+}
+
+/** 1-based line and column of an offset. */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  const clamped = Math.max(0, Math.min(offset, text.length));
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < clamped; i = text.indexOf('\n', i + 1)) {
+    line += 1;
+    lineStart = i + 1;
+  }
+  return { line, column: clamped - lineStart + 1 };
+}
+
+export function isPlainMapping(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
