@@ -8,8 +8,13 @@ main(process.argv.slice(2), { beforeServe: enableCompileCache }).then(
   (code) => {
     if (code !== undefined) process.exitCode = code;
   },
-  (error: unknown) => {
-    process.stderr.write(`scoped-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+  async (error: unknown) => {
     process.exitCode = 1;
+    // Core is loaded only now: a command that never fails this way does not pay for it.
+    const text = await import('@scoped-mcp/core').then(
+      ({ errorMessage }) => errorMessage(error),
+      () => String(error),
+    );
+    process.stderr.write(`scoped-mcp: ${text}\n`);
   },
 );

@@ -25,7 +25,8 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   try {
     options = parseCommon(rest);
   } catch (error) {
-    err(`scoped-mcp: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    // parseArgs throws a TypeError (ERR_PARSE_ARGS_*) whose message names the flag.
+    err(`scoped-mcp: ${(error as TypeError).message}\n\n${HELP}`);
     return 1;
   }
   if (options.help || argv.length === 0) {

@@ -1,15 +1,31 @@
 // The module-author API of @scoped-mcp/core. Modules import `z` from here, never zod or the MCP SDK.
 export { z } from 'zod';
 export {
+  ERROR_META_KEY,
+  ERRORS,
   ErrorCode,
   type ErrorCodeValue,
+  type ErrorDetails,
+  type ErrorMeta,
+  errorLine,
+  errorMessage,
+  errorName,
+  IdentityError,
   isScopedMcpError,
   isScopeViolation,
   LimitExceededError,
+  ModuleConfigError,
+  ModuleDefinitionError,
+  PolicyError,
+  readErrorMeta,
   ScopedMcpError,
+  type ScopedMcpErrorOptions,
   ScopeViolation,
+  StateBackendError,
   ToolFailure,
   ToolInputError,
+  UpstreamError,
+  type UpstreamErrorCode,
 } from './errors/index.js';
 export type { AgentIdentity } from './identity/agent-identity.js';
 export {
@@ -17,7 +33,9 @@ export {
   defineTool,
   isRawResult,
   isScopedMcpModule,
+  isStructuredResult,
   rawResult,
+  structuredResult,
   toolFactory,
 } from './module/define.js';
 export type {
@@ -38,6 +56,7 @@ export type {
   ModuleLogger,
   RawToolResult,
   ScopedMcpModule,
+  StructuredResult,
   ToolAnnotationHints,
   ToolContext,
   ToolDefinition,
@@ -75,5 +94,4 @@ export {
   type StateBackendPackageConfig,
   stateTtlMs,
 } from './state/index.js';
-export { PolicyError } from './middleware/argument-filter.js';
 export { LineFramer, type LineSink, type OversizeLine } from './shared/line-framer.js';

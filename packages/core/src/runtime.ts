@@ -1,4 +1,18 @@
 // The runtime API of @scoped-mcp/core, used by the CLI and by programs that embed scoped-mcp.
+export {
+  HitlApprovalRequired,
+  HitlRejected,
+  ManifestError,
+  NotifyError,
+  PluginLoadError,
+  RateLimitError,
+  SetupTimeoutError,
+  StartupError,
+  StateUnavailableError,
+  ToolNotFoundError,
+  ToolOutputError,
+  UnexpectedFailure,
+} from './errors/index.js';
 export { createLoggers, type LogTargets, type Loggers, type AuditLogger } from './audit/loggers.js';
 export { type ChainVerdict, verifyChain } from './audit/hash-chain.js';
 export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
@@ -8,7 +22,6 @@ export { composeMiddleware, type CallHandler, type Middleware, type ToolCall } f
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
 export { openScopedServer, type ScopedServer, type ScopedServerOptions } from './runtime/scoped-server.js';
-export { StartupError } from './runtime/startup-error.js';
 export { type ModuleCommandOptions, runModuleCommand } from './runtime/module-command.js';
 export {
   type OpenStateBackendOptions,
@@ -35,7 +48,6 @@ export {
   loadManifest,
   MANIFEST_SCHEMA_ID,
   type Manifest,
-  ManifestError,
   manifestJsonSchema,
   manifestSchema,
   type ModuleEntry,
@@ -53,15 +65,12 @@ export {
   sanitizeKeyPart,
   type SlidingWindowResult,
   type StateBackend,
-  StateUnavailableError,
 } from './state/index.js';
-export { createRateLimitMiddleware, type RateLimitOptions, RateLimitError } from './middleware/rate-limit.js';
+export { createRateLimitMiddleware, type RateLimitOptions } from './middleware/rate-limit.js';
 export {
   approvalAgent,
   approvePending,
   type DecisionResult,
-  HitlApprovalRequired,
-  HitlRejected,
   listPendingApprovals,
   type PendingApproval,
   type PendingEntry,
@@ -73,7 +82,6 @@ export { buildGuardrails, type GuardrailOptions, type Guardrails } from './middl
 export {
   type ArgumentFilterOptions,
   createArgumentFilterMiddleware,
-  PolicyError,
 } from './middleware/argument-filter.js';
 export { createResponseFilterMiddleware, type ResponseFilterOptions } from './middleware/response-filter.js';
 export { compileGlob } from './shared/glob.js';

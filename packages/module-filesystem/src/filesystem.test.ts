@@ -121,7 +121,7 @@ describe('filesystem module', () => {
       const r = await h.call('read_file', { path: 'big.txt' });
       expect(r.isError).toBe(true);
       expect(r.text).toBe("File 'big.txt' is 11 bytes; reads are limited to 10 bytes");
-      expect(h.audit.at(-1)).toMatchObject({ event: 'tool_error', error_code: 'SMCP_TOOL_LIMIT_EXCEEDED' });
+      expect(h.audit.at(-1)).toMatchObject({ event: 'tool_error', error_code: 'SMCP_LIMIT_EXCEEDED' });
       expect((await h.call('read_file', { path: 'fits.txt' })).text).toBe('x'.repeat(10));
     });
 

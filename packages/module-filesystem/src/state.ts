@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { type ModuleContext, type PrefixScope, prefixScope, type ScopedFs, scopedFs } from '@scoped-mcp/core';
+import {
+  IdentityError,
+  type ModuleContext,
+  type PrefixScope,
+  prefixScope,
+  type ScopedFs,
+  scopedFs,
+} from '@scoped-mcp/core';
 import type { FilesystemConfig } from './config.js';
 
 export interface FilesystemState {
@@ -14,7 +21,7 @@ export async function createFilesystemState(ctx: ModuleContext<FilesystemConfig>
   const id = ctx.agent.id;
   // Core validates AGENT_ID at startup; this guards embedders that build an identity by hand.
   if (id === '' || id === '.' || id === '..' || /[/\\\0]/.test(id)) {
-    throw new Error(`filesystem: agent id '${id}' cannot name a directory`);
+    throw new IdentityError('SMCP_IDENTITY_INVALID', `filesystem: agent id '${id}' cannot name a directory`);
   }
   const scope = await prefixScope(join(ctx.resolvePath(ctx.config.base_path), 'agents', id));
   return Object.freeze({

@@ -7,6 +7,7 @@ import {
   type ToolContext,
   ToolFailure,
   ToolInputError,
+  UpstreamError,
 } from '@scoped-mcp/core';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -83,7 +84,10 @@ export async function callUpstreamTool(
   if (relayed !== undefined) await relayed.catch(() => undefined);
   if (!Array.isArray(result.content)) {
     if (result.content !== undefined) {
-      throw new ToolFailure(`the upstream of '${exposed}' returned a malformed result (no content list)`);
+      throw new UpstreamError(
+        'SMCP_UPSTREAM_ERROR',
+        `the upstream of '${exposed}' returned a malformed result (no content list)`,
+      );
     }
     // The SDK's schema defaults a missing content list to []; so does the proxy.
     result.content = [];
@@ -120,18 +124,25 @@ function forwardedMeta(meta: Readonly<Record<string, unknown>>): JsonObject | un
   return out;
 }
 
-function unavailable(upstream: Upstream, exposed: string): ToolFailure {
+function unavailable(upstream: Upstream, exposed: string): UpstreamError {
   if (upstream.phase === 'restarting') {
-    return new ToolFailure(
-      `the upstream of '${exposed}' stopped and is being restarted; retry in about ${upstream.secondsUntilRestart()} s`,
+    const seconds = upstream.secondsUntilRestart();
+    return new UpstreamError(
+      'SMCP_UPSTREAM_UNAVAILABLE',
+      `the upstream of '${exposed}' stopped and is being restarted; retry in about ${seconds} s`,
+      { details: { retry_after_ms: seconds * 1000 } },
     );
   }
-  return new ToolFailure(`the upstream of '${exposed}' is not running (the server is shutting down)`);
+  return new UpstreamError(
+    'SMCP_UPSTREAM_UNAVAILABLE',
+    `the upstream of '${exposed}' is not running (the server is shutting down)`,
+  );
 }
 
 function tooLarge(exposed: string, limit: number): LimitExceededError {
   return new LimitExceededError(
     `the upstream's response to '${exposed}' is larger than max_response_bytes (${limit} bytes); ask for less, e.g. a smaller page or range`,
+    { name: 'max_response_bytes', value: limit },
   );
 }
 
@@ -149,15 +160,18 @@ function callError(
       case OVERSIZE_ERROR_CODE:
         return tooLarge(exposed, settings.maxResponseBytes);
       case ErrorCode.RequestTimeout:
-        return new ToolFailure(
+        return new LimitExceededError(
           `'${exposed}' did not finish within ${settings.callTimeoutMs / 1000} s (call_timeout_seconds); the upstream call was cancelled`,
+          { name: 'call_timeout_seconds', value: settings.callTimeoutMs / 1000 },
         );
       case ErrorCode.ConnectionClosed:
-        return new ToolFailure(
+        return new UpstreamError(
+          'SMCP_UPSTREAM_UNAVAILABLE',
           `the upstream of '${exposed}' stopped during the call, so its effect is unknown; it is being restarted — retry in a few seconds`,
         );
       default:
-        return new ToolFailure(
+        return new UpstreamError(
+          'SMCP_UPSTREAM_ERROR',
           `the upstream answered '${exposed}' with an error: ${oneLine(error.message, settings)}`,
         );
     }
@@ -166,7 +180,8 @@ function callError(
   upstream.connectionFailed(link);
   const status =
     error instanceof StreamableHTTPError && error.code !== undefined ? ` (HTTP ${error.code})` : '';
-  return new ToolFailure(
+  return new UpstreamError(
+    'SMCP_UPSTREAM_UNAVAILABLE',
     `the upstream of '${exposed}' could not be reached${status}; reconnecting — retry in a few seconds`,
   );
 }

@@ -1,3 +1,4 @@
+import { UpstreamError } from '@scoped-mcp/core';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { passthroughObject } from './passthrough.js';
 
@@ -16,8 +17,12 @@ export async function listAllTools(client: Client, timeoutMs: number): Promise<u
       passthroughObject,
       { timeout: timeoutMs },
     );
-    if (!Array.isArray(result.tools))
-      throw new Error('the upstream answered tools/list without a tools array');
+    if (!Array.isArray(result.tools)) {
+      throw new UpstreamError(
+        'SMCP_UPSTREAM_ERROR',
+        'the upstream answered tools/list without a tools array',
+      );
+    }
     tools.push(...(result.tools as unknown[]));
     cursor =
       typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;

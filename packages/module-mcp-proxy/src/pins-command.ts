@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import type {
-  CommandInstance,
-  ModuleCommand,
-  ModuleCommandContext,
-  ModuleContext,
-  SessionChannel,
+import {
+  type CommandInstance,
+  errorLine,
+  type ModuleCommand,
+  type ModuleCommandContext,
+  type ModuleContext,
+  type SessionChannel,
+  ToolFailure,
 } from '@scoped-mcp/core';
 import type { McpProxyConfig } from './config.js';
 import { lockPathFor, recordInstancePins, writeAtomically } from './pins.js';
@@ -29,7 +31,8 @@ export const pinsCommand: ModuleCommand<McpProxyConfig> = {
 const RECORDING_SESSION: SessionChannel = {
   clientReady: () => Promise.resolve(RECORDING_CAPABILITIES),
   clientCapabilities: () => RECORDING_CAPABILITIES,
-  request: (method) => Promise.reject(new Error(`no client to answer '${method}' while recording pins`)),
+  request: (method) =>
+    Promise.reject(new ToolFailure(`no client to answer '${method}' while recording pins`)),
   log: () => Promise.resolve(),
   toolsChanged: () => undefined,
 };
@@ -64,7 +67,7 @@ async function updatePins(ctx: ModuleCommandContext<McpProxyConfig>): Promise<nu
     const error = outcomes[index];
     if (error === undefined) return;
     failed++;
-    ctx.err(`error: mcp_proxy '${instance.key}' was not recorded: ${describeError(error)}`);
+    ctx.err(`error: mcp_proxy '${instance.key}' was not recorded: ${errorLine(error)}`);
   });
 
   const lock = await readLock(lockPath);
@@ -143,8 +146,4 @@ async function readLock(path: string): Promise<LockFile | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { canonicalJson, z } from '@scoped-mcp/core';
+import { canonicalJson, errorLine, UpstreamError, z } from '@scoped-mcp/core';
 
 export const PIN_LOCK_VERSION = 1;
 
@@ -108,8 +108,12 @@ function changedFields(
   );
 }
 
-export class PinLockError extends Error {
-  override name = 'PinLockError';
+/** The pin lock cannot be read or is not of our making; never taken as "no pins". */
+export class PinLockError extends UpstreamError {
+  constructor(message: string) {
+    super('SMCP_UPSTREAM_PIN_LOCK_INVALID', message);
+    this.name = 'PinLockError';
+  }
 }
 
 /** The lock, or undefined when there is none. A lock that cannot be read is an error, never "no pins". */
@@ -119,7 +123,7 @@ export async function readPinLock(path: string): Promise<PinLock | undefined> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new PinLockError(`cannot read the pin lock ${basename(path)}: ${(error as Error).message}`);
+    throw new PinLockError(`cannot read the pin lock ${basename(path)}: ${errorLine(error)}`);
   }
   let json: unknown;
   try {

@@ -183,7 +183,7 @@ describe('cancellation, timeout, size cap', () => {
     const result = await h.call('fx_big', { bytes: 200_000 });
     expect(result.isError).toBe(true);
     expect(result.text).toContain('larger than max_response_bytes (65536 bytes)');
-    expect(h.audit.at(-1)).toMatchObject({ error_code: 'SMCP_TOOL_LIMIT_EXCEEDED' });
+    expect(h.audit.at(-1)).toMatchObject({ error_code: 'SMCP_LIMIT_EXCEEDED' });
     const small = await h.call('fx_big', { bytes: 60_000 });
     expect(small.text).toHaveLength(60_000);
     expect((await h.call('fx_echo', { text: 'still in sync' })).text).toBe('still in sync');

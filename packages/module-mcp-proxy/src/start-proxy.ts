@@ -1,5 +1,11 @@
 import { pathToFileURL } from 'node:url';
-import { type AnyToolDefinition, type ModuleContext, renderAgentTemplate } from '@scoped-mcp/core';
+import {
+  type AnyToolDefinition,
+  errorLine,
+  type ModuleContext,
+  renderAgentTemplate,
+  UpstreamError,
+} from '@scoped-mcp/core';
 import { callUpstreamTool } from './call-tool.js';
 import type { McpProxyConfig } from './config.js';
 import { passthroughObject } from './passthrough.js';
@@ -73,7 +79,8 @@ export async function startProxy(
     await upstream.stop();
     if (error instanceof CollisionError) throw error;
     throw new UpstreamStartError(
-      `upstream '${instance}' (${describeTarget(config)}) did not start: ${redact(messageOf(error))}`,
+      // Redacted before it is cut: a cut could leave part of a secret that redaction no longer matches.
+      `upstream '${instance}' (${describeTarget(config)}) did not start: ${errorLine(redact(errorLine(error, Number.POSITIVE_INFINITY)))}`,
     );
   }
   log.info(
@@ -121,10 +128,9 @@ function rootsAnswer(ctx: ModuleContext<McpProxyConfig>): RootsAnswer {
 }
 
 /** Its name is what scoped_mcp_status shows (messages stay in the ops log). */
-class UpstreamStartError extends Error {
-  override name = 'UpstreamStartError';
-}
-
-function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 500);
+class UpstreamStartError extends UpstreamError {
+  constructor(message: string) {
+    super('SMCP_UPSTREAM_START_FAILED', message);
+    this.name = 'UpstreamStartError';
+  }
 }

@@ -1,4 +1,4 @@
-import type { AnyToolDefinition, ModuleLogger } from '@scoped-mcp/core';
+import { type AnyToolDefinition, type ModuleLogger, UpstreamError } from '@scoped-mcp/core';
 import { ToolSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CompiledCheck } from './arg-validator.js';
 import type { McpProxyConfig } from './config.js';
@@ -45,8 +45,13 @@ export interface Listing {
   readonly eligible: readonly CatalogEntry[];
 }
 
-export class CollisionError extends Error {
-  override name = 'ToolNameCollision';
+/** Two upstream tools would be exposed under one name; at startup, the module does not start. */
+export class CollisionError extends UpstreamError {
+  constructor(message: string) {
+    super('SMCP_UPSTREAM_TOOL_COLLISION', message);
+    // What scoped_mcp_status shows.
+    this.name = 'ToolNameCollision';
+  }
 }
 
 /**

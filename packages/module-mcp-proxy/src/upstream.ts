@@ -1,4 +1,4 @@
-import type { ModuleLogger } from '@scoped-mcp/core';
+import { errorLine, type ModuleLogger } from '@scoped-mcp/core';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { McpProxyConfig } from './config.js';
 import { listAllTools } from './list-tools.js';
@@ -211,7 +211,7 @@ export class Upstream {
           instance,
           upstream: describe,
           attempt: this.attempt,
-          error: this.options.hooks.redact(errorText(error)),
+          error: errorLine(this.options.hooks.redact(errorLine(error, Number.POSITIVE_INFINITY))),
           ...(this.stderrTail.length > 0 ? { stderr_tail: [...this.stderrTail] } : {}),
         },
         'mcp_proxy_restart_failed',
@@ -246,7 +246,10 @@ export class Upstream {
     })()
       .catch((error: unknown) => {
         log.warn(
-          { instance, error: this.options.hooks.redact(errorText(error)) },
+          {
+            instance,
+            error: errorLine(this.options.hooks.redact(errorLine(error, Number.POSITIVE_INFINITY))),
+          },
           'mcp_proxy_tools_refresh_failed',
         );
       })
@@ -255,10 +258,6 @@ export class Upstream {
       });
     return this.refreshing;
   }
-}
-
-export function errorText(error: unknown): string {
-  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
 }
 
 /** Rejects when `signal` aborts; a value that arrives after that is handed to `late` (to close it). */

@@ -65,6 +65,7 @@ export function collectRows(
       if (overflow === 'truncate') return { json: `[${parts.join(',')}]`, truncated: true };
       throw new LimitExceededError(
         `query returned more than ${limits.maxRows} rows; add LIMIT or narrow the WHERE clause`,
+        { name: 'max_rows', value: limits.maxRows },
       );
     }
     // A null prototype keeps a column named __proto__ an ordinary key.
@@ -76,6 +77,7 @@ export function collectRows(
       if (overflow === 'truncate') return { json: `[${parts.join(',')}]`, truncated: true };
       throw new LimitExceededError(
         `query result is larger than ${limits.maxBytes} bytes; select fewer rows (LIMIT) or columns, or shorter values (substr)`,
+        { name: 'max_result_bytes', value: limits.maxBytes },
       );
     }
     parts.push(json);

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   checkWindowArgs,
+  errorLine,
   keyGlobMatcher,
   MAX_KEYS,
   type SlidingWindowResult,
   type StateBackend,
   type StateBackendFactoryContext,
+  StateBackendError,
   type StateBackendPackageConfig,
   stateTtlMs,
 } from '@scoped-mcp/core';
@@ -24,9 +26,9 @@ const SCAN_BATCH = 500;
 export const STARTUP_WAIT_MS = 2000;
 
 /** A failure of the Redis backend; its message never holds the URL's credentials. */
-export class RedisStateError extends Error {
-  constructor(message: string) {
-    super(message);
+export class RedisStateError extends StateBackendError {
+  constructor(message: string, code?: 'SMCP_STATE_CONFIG_INVALID') {
+    super(message, code);
     this.name = 'RedisStateError';
   }
 }
@@ -43,7 +45,10 @@ export async function createRedisState(
   const safeUrl = redactRedisUrl(config.url);
   const scrub = secretScrubber(config.url);
   if (!/^rediss?:\/\//i.test(config.url)) {
-    throw new RedisStateError(`state_backend.url must be a redis:// or rediss:// URL (got ${safeUrl})`);
+    throw new RedisStateError(
+      `state_backend.url must be a redis:// or rediss:// URL (got ${safeUrl})`,
+      'SMCP_STATE_CONFIG_INVALID',
+    );
   }
   const prefix = config.key_prefix ?? '';
   const client = new Redis(config.url, clientOptions());
@@ -51,8 +56,9 @@ export async function createRedisState(
   await connection.firstReady(STARTUP_WAIT_MS);
 
   const fail = (error: unknown): never => {
-    const text = error instanceof Error ? error.message : String(error);
-    throw new RedisStateError(`redis state backend: ${scrub(text)} (${safeUrl})`);
+    // Scrubbed before it is cut: a cut could leave part of a password that the scrubber no longer sees.
+    const line = errorLine(scrub(errorLine(error, Number.POSITIVE_INFINITY)));
+    throw new RedisStateError(`redis state backend: ${line} (${safeUrl})`);
   };
   const wire = (key: string) => prefix + key;
   const memberBase = randomUUID();

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { errorMessage } from '@scoped-mcp/core';
 import {
   approvalAgent,
   approvePending,
@@ -37,7 +38,7 @@ export async function hitlCommand(options: CommonOptions): Promise<number> {
   try {
     loaded = await loadManifest(resolve(options.manifest));
   } catch (error) {
-    err(`error: ${message(error)}`);
+    err(`error: ${errorMessage(error)}`);
     return 1;
   }
   const config = loaded.manifest.state_backend;
@@ -55,7 +56,7 @@ export async function hitlCommand(options: CommonOptions): Promise<number> {
       coreVersion: coreVersion(),
     });
   } catch (error) {
-    err(`error: ${message(error)}`);
+    err(`error: ${errorMessage(error)}`);
     return 1;
   }
   try {
@@ -68,7 +69,7 @@ export async function hitlCommand(options: CommonOptions): Promise<number> {
     return report(result, approvalId);
   } catch (error) {
     // Fail closed and say so: nothing was approved if the backend failed before the token was written.
-    err(`error: state backend: ${message(error)}`);
+    err(`error: state backend: ${errorMessage(error)}`);
     return 1;
   } finally {
     // The connection would keep the process alive.
@@ -115,8 +116,4 @@ function printable(text: string): string {
 /** The id came from a terminal paste: quoted, escaped and bounded before it is echoed. */
 function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { errorMessage } from '@scoped-mcp/core';
 import { runStdioServer } from '@scoped-mcp/core/run';
 import type { CommonOptions } from '../options.js';
 import { err } from '../output.js';
@@ -20,7 +21,7 @@ export async function runCommand(options: CommonOptions): Promise<number | undef
     });
     return undefined;
   } catch (error) {
-    err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    err(`error: ${errorMessage(error)}`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import { errorMessage } from '@scoped-mcp/core';
 import { assemble, STATUS_TOOL } from '@scoped-mcp/core/runtime';
 import type { CommonOptions } from '../options.js';
 import { err, out } from '../output.js';
@@ -37,7 +38,7 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     for (const warning of assembly.warnings) err(`warning: ${warning}`);
     return 0;
   } catch (error) {
-    err(`INVALID: ${error instanceof Error ? error.message : String(error)}`);
+    err(`INVALID: ${errorMessage(error)}`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { StartupError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { CHAIN_GENESIS, createLinker, lastLineHash } from './hash-chain.js';
 
@@ -96,7 +97,7 @@ function destination(path: string | undefined): SyncFileDestination {
 export function createLoggers(targets: LogTargets, agent?: AgentIdentity): Loggers {
   if (targets.auditLog !== undefined && targets.auditLog === targets.opsLog) {
     // Ops lines are not chained; mixed into the audit file they would break `scoped-mcp audit verify`.
-    throw new Error('--audit-log and --ops-log must name different files');
+    throw new StartupError(['--audit-log and --ops-log must name different files']);
   }
   const auditDest = destination(targets.auditLog);
   const opsDest = destination(targets.opsLog);

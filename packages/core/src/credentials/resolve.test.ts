@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { ScopedMcpError } from '../errors/errors.js';
 import { resolveCredentials } from './resolve.js';
 import { type CredentialSource, credentialSourceFromMap, envCredentialSource } from './sources.js';
 

@@ -1,5 +1,4 @@
-import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { CredentialsError } from '../errors/errors.js';
 import type { CredentialSource } from './sources.js';
 
 /** The credential keys one module instance declared; only these are ever resolved for it. */
@@ -48,8 +47,8 @@ export function resolveCredentials(
     byInstance.set(request.instance, Object.freeze(Object.fromEntries(entries)));
   }
   if (missing.length > 0) {
-    throw new ScopedMcpError(
-      ErrorCode.credentialsMissing,
+    throw new CredentialsError(
+      'SMCP_CREDENTIALS_MISSING',
       `Missing required credential(s): ${missing.join('; ')} (source: ${source.description ?? source.kind})`,
     );
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { ScopedMcpError } from '../errors/errors.js';
 import { resolveCredentials } from './resolve.js';
 import { envCredentialSource, openCredentialSource, openFileCredentialSource } from './sources.js';
 

@@ -1,8 +1,7 @@
 import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { CredentialsError, isScopedMcpError } from '../errors/errors.js';
 import { isPlainMapping, lineColumnAt, parseYaml } from '../manifest/load.js';
 import type { Manifest } from '../manifest/schema.js';
 
@@ -27,7 +26,7 @@ export interface OpenCredentialSourceOptions {
   readonly manifestDir: string;
 }
 
-/** Opens the manifest's credential source once, at startup. Throws `ScopedMcpError` (credentialsSource). */
+/** Opens the manifest's credential source once, at startup. Throws `CredentialsError` (SMCP_CREDENTIALS_SOURCE). */
 export async function openCredentialSource(
   config: Manifest['credentials'],
   options: OpenCredentialSourceOptions,
@@ -41,13 +40,13 @@ export async function openCredentialSource(
         strictPermissions: config.strict_permissions,
       });
     case 'vault':
-      throw new ScopedMcpError(
-        ErrorCode.credentialsSource,
+      throw new CredentialsError(
+        'SMCP_CREDENTIALS_SOURCE',
         "credentials.source 'vault' needs the @scoped-mcp/credentials-vault package, which is not available yet",
       );
     default:
-      throw new ScopedMcpError(
-        ErrorCode.credentialsSource,
+      throw new CredentialsError(
+        'SMCP_CREDENTIALS_SOURCE',
         `credentials.source '${String((config as { source: unknown }).source)}' is not supported`,
       );
   }
@@ -85,7 +84,7 @@ export async function openFileCredentialSource(
   options: FileSourceOptions,
 ): Promise<CredentialSource> {
   const file = isAbsolute(path) ? path : resolve(options.manifestDir, path);
-  const fail = (message: string) => new ScopedMcpError(ErrorCode.credentialsSource, message);
+  const fail = (message: string) => new CredentialsError('SMCP_CREDENTIALS_SOURCE', message);
   let text: string;
   const warnings: string[] = [];
   let handle: Awaited<ReturnType<typeof open>> | undefined;
@@ -108,7 +107,7 @@ export async function openFileCredentialSource(
     }
     text = await handle.readFile('utf8');
   } catch (error) {
-    if (error instanceof ScopedMcpError) throw error;
+    if (isScopedMcpError(error)) throw error;
     throw fail(readFailure(file, error));
   } finally {
     await handle?.close();
@@ -147,7 +146,7 @@ function readFailure(file: string, error: unknown): string {
 function parseSecrets(
   file: string,
   text: string,
-  fail: (message: string) => ScopedMcpError,
+  fail: (message: string) => CredentialsError,
 ): Map<string, string> {
   const parsed = parseYaml(text, 'verbatim');
   const first = parsed.errors[0];

@@ -1,10 +1,42 @@
-export { ErrorCode, type ErrorCodeValue } from './codes.js';
 export {
+  type ApprovalRequest,
+  codeName,
+  ERRORS,
+  ErrorCode,
+  type ErrorCodeValue,
+  type RateLimitRefusal,
+} from './codes.js';
+export { errorLine, errorMessage, errorName } from './error-line.js';
+export { ERROR_META_KEY, type ErrorMeta, errorMeta, readErrorMeta } from './error-meta.js';
+export {
+  CredentialsError,
+  type ErrorDetails,
+  HitlApprovalRequired,
+  HitlRejected,
+  IdentityError,
   isScopedMcpError,
   isScopeViolation,
   LimitExceededError,
+  type LoadFailureKind,
+  ManifestError,
+  ModuleConfigError,
+  ModuleDefinitionError,
+  NotifyError,
+  PluginLoadError,
+  PolicyError,
+  RateLimitError,
   ScopedMcpError,
+  type ScopedMcpErrorOptions,
   ScopeViolation,
+  SetupTimeoutError,
+  StartupError,
+  StateBackendError,
+  StateUnavailableError,
   ToolFailure,
   ToolInputError,
-} from './scoped-mcp-error.js';
+  ToolNotFoundError,
+  ToolOutputError,
+  UnexpectedFailure,
+  UpstreamError,
+  type UpstreamErrorCode,
+} from './errors.js';

@@ -1,6 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
 import { AGENT_ID_PATTERN } from '../identity/agent-identity.js';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { sanitizeKeyPart } from '../state/agent-state.js';
@@ -8,7 +6,8 @@ import type { StateBackend } from '../state/types.js';
 
 // Approvals, the agent's side of HITL: an approval id, the hash that binds it to one exact call, the
 // records kept in state (pending approval, one-time token, rejection), the store that reads and writes
-// them, and the errors the agent receives. The operator's side is operator.ts.
+// them. The errors the agent receives are HitlApprovalRequired and HitlRejected (errors/); the operator's
+// side is operator.ts.
 
 /** `{agent_id}.{12 hex}`: the agent id pattern has no '.', so the split is unambiguous. */
 export const APPROVAL_ID_PATTERN = /^([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{12})$/;
@@ -209,38 +208,4 @@ export function createApprovalStore(state: StateBackend, clock: () => number = D
       return { record, created: true };
     },
   };
-}
-
-/** The agent's side of reject-then-wait: what to ask the operator, and how to come back. */
-export class HitlApprovalRequired extends ScopedMcpError {
-  readonly approvalId: string;
-
-  constructor(
-    tool: string,
-    approvalId: string,
-    tokenTtlSeconds: number,
-    options: { stillPending?: boolean } = {},
-  ) {
-    const state = options.stillPending ? 'is still waiting for' : 'requires';
-    super(
-      ErrorCode.hitlApprovalRequired,
-      `Tool call to '${tool}' ${state} operator approval (approval ID: ${approvalId}). ` +
-        `Ask the operator to run: scoped-mcp hitl approve ${approvalId} — then retry this exact tool call ` +
-        `with the same arguments within ${tokenTtlSeconds} seconds.`,
-    );
-    this.name = 'HitlApprovalRequired';
-    this.approvalId = approvalId;
-  }
-}
-
-/** The operator said no; reported on the first retry of the same call, then the call can be asked again. */
-export class HitlRejected extends ScopedMcpError {
-  constructor(tool: string, approvalId: string, reason?: string) {
-    super(
-      ErrorCode.hitlRejected,
-      `Tool call to '${tool}' was rejected by the operator (approval ID: ${approvalId})` +
-        (reason ? `: ${reason}` : '.'),
-    );
-    this.name = 'HitlRejected';
-  }
 }

@@ -3,8 +3,6 @@ export {
   ARGS_HASH_PATTERN,
   approvalAgent,
   argsHash,
-  HitlApprovalRequired,
-  HitlRejected,
   newApprovalId,
   type PendingApproval,
   TOKEN_TTL_SECONDS,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditLogger } from '../audit/loggers.js';
+import { errorName } from '../errors/error-line.js';
+import { NotifyError } from '../errors/errors.js';
 import type { HitlNotifyConfig } from '../manifest/schema.js';
 
 // Telling the operator that an approval is waiting: the notifier, the message text, and the senders (audit
@@ -232,17 +234,6 @@ function matrixNotifier(config: { room: string }, deps: NotifierDeps): NotifierS
 /** Every notification request gives up after this long; the agent's refusal waits for it. */
 const NOTIFY_TIMEOUT_MS = 10_000;
 
-/**
- * A notifier failure with a message safe for the audit log: a status or a failure class, never the URL
- * (a webhook URL is often the secret) and never a response body.
- */
-export class NotifyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotifyError';
-  }
-}
-
 interface HttpRequest {
   readonly method: 'POST' | 'PUT';
   readonly url: URL;
@@ -266,9 +257,8 @@ export async function sendNotification(
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const name = error instanceof Error ? error.name : '';
     throw new NotifyError(
-      name === 'TimeoutError'
+      errorName(error) === 'TimeoutError'
         ? `timed out after ${timeoutMs / 1000} s`
         : 'request failed (network error or redirect)',
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
-import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError } from '../errors/errors.js';
 import { resolveIdentity } from './agent-identity.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

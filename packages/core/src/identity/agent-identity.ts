@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { IdentityError } from '../errors/errors.js';
 
 /** Who this process serves. Fixed for the life of the process. */
 export interface AgentIdentity {
@@ -25,8 +24,8 @@ export function resolveIdentity(env: NodeJS.ProcessEnv = process.env): AgentIden
   const type = (env.AGENT_TYPE ?? '').trim();
   const missing = [!id && 'AGENT_ID', !type && 'AGENT_TYPE'].filter(Boolean);
   if (missing.length > 0) {
-    throw new ScopedMcpError(
-      ErrorCode.identityMissing,
+    throw new IdentityError(
+      'SMCP_IDENTITY_MISSING',
       `Required environment variable(s) not set: ${missing.join(', ')}.\n` +
         `Set them in the "env" block of the agent's MCP server config, e.g. AGENT_ID=research-01 and AGENT_TYPE=research.`,
     );
@@ -42,7 +41,7 @@ export function resolveIdentity(env: NodeJS.ProcessEnv = process.env): AgentIden
       `AGENT_TYPE ${describe(type)} must be 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit`,
     );
   }
-  if (problems.length > 0) throw new ScopedMcpError(ErrorCode.identityInvalid, problems.join('; '));
+  if (problems.length > 0) throw new IdentityError('SMCP_IDENTITY_INVALID', problems.join('; '));
   return Object.freeze({ id, type, sessionId: randomUUID() });
 }
 

@@ -80,7 +80,7 @@ async function loadOne(
     bases,
     coreVersion: options.coreVersion,
   });
-  if (!loaded.ok) return { key, type, ...loaded.failure };
+  if (!loaded.ok) return { key, type, kind: loaded.failure.kind, message: loaded.failure.message };
   const module = loaded.value;
   // A package's module must carry the name its package promises; a file may call itself anything.
   if (spec.kind === 'package' && module.name !== spec.moduleName) {

@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { brandedModuleSource, exists, tempDir, writePackage } from '../__fixtures__/module-packages.js';
+import { PluginLoadError } from '../errors/errors.js';
 import { STATE_BACKEND_PLUGIN } from '../runtime/open-state-backend.js';
 import { STATE_KEYWORD } from '../state/types.js';
 import { MODULE_KEYWORD, MODULE_PLUGIN } from './load-modules.js';
@@ -174,29 +175,29 @@ describe.each(CASES)('loadPlugin: a $kind', (c) => {
       packageJson: { exports: { '.': { import: '../../../outside.mjs' } } },
       files: {},
     });
-    expect(await failure()).toEqual({
-      kind: 'invalid',
-      message: `${c.label}: '${c.packageName}' has no loadable entry point`,
-    });
+    expect(await failure()).toEqual(
+      new PluginLoadError('invalid', `${c.label}: '${c.packageName}' has no loadable entry point`),
+    );
     expect(await exists(marker)).toBe(false);
   });
 
   it('invalid: a default export without the brand', async () => {
     await install(manifestDir, { files: { 'index.mjs': c.unbranded } });
-    expect(await failure()).toEqual({
-      kind: 'invalid',
-      message: `${c.label}: ${c.packageName}@1.0.0 ${c.expectedExport}`,
-    });
+    expect(await failure()).toEqual(
+      new PluginLoadError('invalid', `${c.label}: ${c.packageName}@1.0.0 ${c.expectedExport}`),
+    );
   });
 
   it('import_failed: the first line of what the import threw', async () => {
     await install(manifestDir, {
       files: { 'index.mjs': "throw new TypeError('broken build\\nsecond line');" },
     });
-    expect(await failure()).toEqual({
-      kind: 'import_failed',
-      message: `${c.label}: importing ${c.packageName}@1.0.0 failed: TypeError: broken build`,
-    });
+    expect(await failure()).toEqual(
+      new PluginLoadError(
+        'import_failed',
+        `${c.label}: importing ${c.packageName}@1.0.0 failed: TypeError: broken build`,
+      ),
+    );
   });
 });
 

@@ -1,4 +1,6 @@
 import { pathToFileURL } from 'node:url';
+import { errorLine } from '../errors/error-line.js';
+import { type LoadFailureKind, PluginLoadError } from '../errors/errors.js';
 import { CORE_PACKAGE, findPackage, incompatibility, packageEntry } from './plugin-package.js';
 
 /** One kind of package found by naming convention: modules, state backends, and whatever comes next. */
@@ -28,13 +30,10 @@ export interface PluginRequest<T> {
   readonly coreVersion: string;
 }
 
-export type LoadFailureKind = 'not_found' | 'incompatible' | 'invalid' | 'import_failed';
+export type { LoadFailureKind };
 
-export interface PluginFailure {
-  readonly kind: LoadFailureKind;
-  /** Text for people: what is wrong, where we looked, what to run. */
-  readonly message: string;
-}
+/** Why a plugin did not load: its `kind`, its code, and a `message` for people (what, where we looked, what to run). */
+export type PluginFailure = PluginLoadError;
 
 export type PluginLoad<T> =
   | {
@@ -70,7 +69,7 @@ export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLo
   const { specifier, label, plugin } = request;
   const fail = (kind: LoadFailureKind, message: string): PluginLoad<T> => ({
     ok: false,
-    failure: { kind, message },
+    failure: new PluginLoadError(kind, message),
   });
   if (specifier.kind === 'file') {
     return importPlugin(request, pathToFileURL(specifier.path).href, specifier.path);
@@ -114,29 +113,23 @@ async function importPlugin<T>(
   try {
     namespace = (await import(url)) as { default?: unknown };
   } catch (error) {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return {
       ok: false,
-      failure: {
-        kind: 'import_failed',
-        message: `${label}: importing ${source} failed: ${firstLine(reason)}`,
-      },
+      failure: new PluginLoadError(
+        'import_failed',
+        `${label}: importing ${source} failed: ${errorLine(error, 300)}`,
+      ),
     };
   }
   const value = namespace.default;
   if (!plugin.isExport(value)) {
     return {
       ok: false,
-      failure: {
-        kind: 'invalid',
-        message: `${label}: ${source} does not default-export ${plugin.expectedExport}`,
-      },
+      failure: new PluginLoadError(
+        'invalid',
+        `${label}: ${source} does not default-export ${plugin.expectedExport}`,
+      ),
     };
   }
   return { ok: true, value, source };
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0] ?? '';
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

@@ -9,7 +9,6 @@ export { MANIFEST_SCHEMA_ID, manifestJsonSchema } from './json-schema.js';
 export {
   type LoadedManifest,
   loadManifest,
-  ManifestError,
   manifestSchema,
   type ParsedManifest,
   parseManifest,

@@ -5,8 +5,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
-import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
-import { loadManifest, ManifestError, parseManifest, substituteEnv } from './load.js';
+import { isScopedMcpError, ManifestError } from '../errors/errors.js';
+import { loadManifest, parseManifest, substituteEnv } from './load.js';
 import { moduleTypeOf } from './schema.js';
 
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));

@@ -8,8 +8,8 @@ import {
   type SchemaOptions,
 } from 'yaml';
 import type { z } from 'zod';
-import { ErrorCode, type ErrorCodeValue } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { ERRORS } from '../errors/codes.js';
+import { ManifestError } from '../errors/errors.js';
 import { splitLeadingIgnoreCase } from '../shared/filter-decode.js';
 import { formatZodIssues, manifestWarnings } from './issues.js';
 import {
@@ -25,26 +25,6 @@ import {
 
 // A manifest from file to `Manifest`: read → `${VAR}` substitution on the raw text → YAML → validation
 // against the input schema → normalisation. Every failure is a ManifestError, and no message quotes a value.
-
-/**
- * Any reason a manifest cannot be used. `issues` holds one human-readable line per problem (field path and
- * what is wrong); neither the issues nor the message ever quote a value from the file, because values may be
- * secrets that `${VAR}` substitution put there.
- */
-export class ManifestError extends ScopedMcpError {
-  readonly file: string;
-  readonly issues: readonly string[];
-
-  constructor(code: ErrorCodeValue, file: string, issues: readonly string[], message?: string) {
-    super(
-      code,
-      message ?? `Manifest '${file}' is invalid:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`,
-    );
-    this.name = 'ManifestError';
-    this.file = file;
-    this.issues = Object.freeze([...issues]);
-  }
-}
 
 export interface LoadedManifest {
   /** Absolute path of the manifest file. */
@@ -75,7 +55,7 @@ function readError(path: string, error: unknown): ManifestError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new ManifestError(
-      ErrorCode.manifestNotFound,
+      'SMCP_MANIFEST_NOT_FOUND',
       path,
       [`${path}: file not found`],
       `Manifest file not found: ${path}`,
@@ -88,7 +68,7 @@ function readError(path: string, error: unknown): ManifestError {
         ? 'cannot be read (permission denied)'
         : `cannot be read (${code ?? 'unknown error'})`;
   return new ManifestError(
-    ErrorCode.manifestNotFound,
+    'SMCP_MANIFEST_NOT_FOUND',
     path,
     [`${path}: ${reason}`],
     `Manifest '${path}' ${reason}`,
@@ -118,10 +98,10 @@ export function parseManifest(
   const substitution = substituteEnv(text, env);
   if (substitution.missing.length > 0) {
     throw new ManifestError(
-      ErrorCode.manifestUndefinedVariable,
+      'SMCP_MANIFEST_UNDEFINED_VARIABLE',
       file,
       substitution.missing.map((name) => `\${${name}}: environment variable is not set`),
-      `Manifest '${file}' references undefined environment variable(s): ${substitution.missing.join(', ')}`,
+      ERRORS.SMCP_MANIFEST_UNDEFINED_VARIABLE.message(file, substitution.missing),
     );
   }
   const scrub = scrubber(substitution);
@@ -133,15 +113,15 @@ export function parseManifest(
       ...new Set(fatal.map((problem) => `${at(problem)}: YAML syntax error (${problem.code})`)),
     ];
     throw new ManifestError(
-      ErrorCode.manifestSyntax,
+      'SMCP_MANIFEST_SYNTAX',
       file,
       issues,
-      `Manifest '${file}' is not valid YAML:\n${issues.map((i) => `  - ${i}`).join('\n')}`,
+      ERRORS.SMCP_MANIFEST_SYNTAX.message(file, issues),
     );
   }
   const value = parsed.value;
   if (!isPlainMapping(value)) {
-    throw new ManifestError(ErrorCode.manifestInvalid, file, [
+    throw new ManifestError('SMCP_MANIFEST_INVALID', file, [
       '(top level): must be a mapping (a YAML/JSON object)',
     ]);
   }
@@ -150,7 +130,7 @@ export function parseManifest(
   const result = manifestSchema.safeParse(value, { reportInput: true, jitless: true });
   if (!result.success) {
     const issues = formatZodIssues(result.error, [], { schema: manifestInputSchema }).map(scrub);
-    throw new ManifestError(ErrorCode.manifestInvalid, file, issues);
+    throw new ManifestError('SMCP_MANIFEST_INVALID', file, issues);
   }
   const warnings = [
     ...parsed.warnings.map((problem) => `${at(problem)}: YAML warning (${problem.code})`),
@@ -440,7 +420,8 @@ export function parseYaml(text: string, mode: 'manifest' | 'verbatim' = 'manifes
 }
 
 function conversionErrorCode(error: unknown): string {
-  const message = error instanceof Error ? error.message : '';
+  if (!(error instanceof Error)) return 'CONVERSION_FAILED';
+  const { message } = error;
   if (message.startsWith('Excessive alias count')) return 'ALIAS_LIMIT';
   if (message.startsWith('Unresolved alias')) return 'UNRESOLVED_ALIAS';
   if (message.startsWith('Merge sources')) return 'BAD_MERGE';

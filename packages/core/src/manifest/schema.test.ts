@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestError, parseManifest } from './load.js';
+import { ManifestError } from '../errors/errors.js';
+import { parseManifest } from './load.js';
 
 type Json = Record<string, unknown>;
 

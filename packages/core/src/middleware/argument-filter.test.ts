@@ -13,7 +13,8 @@ import {
   pct,
   responseRule,
 } from './__fixtures__/filter-test-kit.js';
-import { createArgumentFilterMiddleware, PolicyError } from './argument-filter.js';
+import { PolicyError } from '../errors/errors.js';
+import { createArgumentFilterMiddleware } from './argument-filter.js';
 import { createResponseFilterMiddleware } from './response-filter.js';
 
 const TOOL = 'shell_run';

@@ -1,6 +1,5 @@
 import type { AuditLogger } from '../audit/loggers.js';
-import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { PolicyError } from '../errors/errors.js';
 import type { ArgumentFilterRule } from '../manifest/schema.js';
 import {
   type Candidate,
@@ -50,7 +49,7 @@ export function createArgumentFilterMiddleware(options: ArgumentFilterOptions): 
       if (found) {
         audit.warn(hitRecord(agentId, call.tool, rule, found), 'argument_filter_blocked');
         reportSkipped(audit, agentId, call.tool, inspection.budget);
-        throw new PolicyError(argumentPolicyMessage(call.tool));
+        throw new PolicyError(call.tool, 'argument');
       }
     }
     for (const rule of warn) {
@@ -91,21 +90,6 @@ function reportSkipped(audit: AuditLogger, _agentId: string, tool: string, budge
 
 function clip(name: string): string {
   return name.length > MAX_FIELD_NAME ? `${name.slice(0, MAX_FIELD_NAME)}…` : name;
-}
-
-/**
- * An argument or response filter refused a call. The message names the tool only: naming the rule, the
- * field or the matched text would teach the agent how to get around the filter.
- */
-export class PolicyError extends ScopedMcpError {
-  constructor(message: string) {
-    super(ErrorCode.policyBlocked, message);
-    this.name = 'PolicyError';
-  }
-}
-
-function argumentPolicyMessage(tool: string): string {
-  return `tool call to '${tool}' blocked by argument filter policy`;
 }
 
 interface ArgumentHit {

@@ -32,6 +32,8 @@ export interface Guardrails {
   readonly middleware: Middleware[];
   /** For the ops log at startup (patterns that match no tool, unsupported options, …). */
   readonly warnings: string[];
+  /** Whether HITL's shadow list answers this tool's calls without running it. */
+  readonly shadowed: (tool: string) => boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
   const { manifest, agent, audit, state, toolNames } = options;
   const middleware: Middleware[] = [];
   const warnings: string[] = [];
+  let shadowed: (tool: string) => boolean = () => false;
 
   if (manifest.rate_limits !== undefined) {
     const built = createRateLimitMiddleware({
@@ -77,6 +80,7 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
     });
     middleware.push(built.middleware);
     warnings.push(...built.warnings);
+    shadowed = built.shadowed;
   }
 
   // OTel goes here once it exists.
@@ -86,5 +90,5 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
   if (responseRules.length > 0) {
     middleware.push(createResponseFilterMiddleware({ rules: responseRules, audit, agentId: agent.id }));
   }
-  return { middleware, warnings };
+  return { middleware, warnings, shadowed };
 }

@@ -345,7 +345,7 @@ describe('hitl middleware: failures', () => {
       expect.objectContaining({
         event: 'hitl_state_write_failed',
         error_type: 'Error',
-        error: 'OOM command not allowed',
+        error: 'Error: OOM command not allowed',
       }),
     ]);
   });
@@ -363,7 +363,12 @@ describe('hitl middleware: failures', () => {
     const r = await harness.call('write_file', { path: 'a.txt' });
     const id = approvalIdOf(r.text);
     expect(audit.map((a) => a.event)).toEqual(['hitl_approval_pending', 'hitl_notifier_failed']);
-    expect(audit[1]).toMatchObject({ approval_id: id, notifier: 'ntfy', error: 'HTTP 503', level: 'error' });
+    expect(audit[1]).toMatchObject({
+      approval_id: id,
+      notifier: 'ntfy',
+      error: 'Error: HTTP 503',
+      level: 'error',
+    });
     expect((await approvePending(mem.backend, id)).status).toBe('approved');
   });
 
@@ -381,7 +386,7 @@ describe('hitl middleware: failures', () => {
       expect(audit.at(-1)).toMatchObject({
         event: 'hitl_notifier_failed',
         notifier: 'webhook',
-        error: 'HTTP 500',
+        error: 'NotifyError: HTTP 500',
       });
     } finally {
       await server.close();

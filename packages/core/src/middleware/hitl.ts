@@ -1,18 +1,17 @@
 import type { AuditLogger } from '../audit/loggers.js';
-import { ToolInputError } from '../errors/scoped-mcp-error.js';
+import { errorLine, errorName } from '../errors/error-line.js';
 import {
-  argsHash,
-  createApprovalStore,
   HitlApprovalRequired,
   HitlRejected,
-  TOKEN_TTL_SECONDS,
-} from '../hitl/approvals.js';
+  StateUnavailableError,
+  ToolInputError,
+} from '../errors/errors.js';
+import { argsHash, createApprovalStore, TOKEN_TTL_SECONDS } from '../hitl/approvals.js';
 import { createNotifier, formatApprovalMessage, type Notifier } from '../hitl/notify.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { HitlConfig } from '../manifest/schema.js';
 import type { ToolOutput } from '../module/types.js';
 import { compileGlob } from '../shared/glob.js';
-import { StateUnavailableError } from '../state/types.js';
 import type { StateBackend } from '../state/types.js';
 import type { Middleware, ToolCall } from './compose.js';
 
@@ -36,7 +35,6 @@ export const SHADOW_RESULT = Object.freeze({
   shadow: true,
   message: 'tool call shadowed — no upstream invocation',
 });
-export const HITL_BACKEND_MESSAGE = 'approval rejected: state backend unavailable';
 
 type Decision = 'shadow' | 'approval' | 'pass';
 
@@ -46,7 +44,12 @@ type Decision = 'shadow' | 'approval' | 'pass';
  * the exact arguments; the agent's retry consumes it and runs. Shadow patterns win over approval. Every
  * state failure refuses the call (fail closed).
  */
-export function createHitlMiddleware(options: HitlOptions): { middleware: Middleware; warnings: string[] } {
+export function createHitlMiddleware(options: HitlOptions): {
+  middleware: Middleware;
+  warnings: string[];
+  /** Whether the shadow list answers this tool's calls (shadow wins over approval). */
+  shadowed: (tool: string) => boolean;
+} {
   const { config, state, audit, agent, sanitize } = options;
   const warnings = unsupportedWarnings(config);
   if (config.approval_required.length > 0 && !state.shared) {
@@ -90,7 +93,7 @@ export function createHitlMiddleware(options: HitlOptions): { middleware: Middle
       if (!approved) rejected = await store.consumeRejection(tool, hash);
     } catch (error) {
       audit.error({ tool, ...describe(error) }, 'hitl_state_read_failed');
-      throw new StateUnavailableError(HITL_BACKEND_MESSAGE);
+      throw new StateUnavailableError('approval');
     }
     if (approved) {
       audit.warn({ tool, approval_id: approved.approvalId }, 'hitl_preapproved');
@@ -117,13 +120,18 @@ export function createHitlMiddleware(options: HitlOptions): { middleware: Middle
       });
     } catch (error) {
       audit.error({ tool, ...describe(error) }, 'hitl_state_write_failed');
-      throw new StateUnavailableError(HITL_BACKEND_MESSAGE);
+      throw new StateUnavailableError('approval');
     }
     const { record, created } = opened;
     if (!created) {
       // The agent retried before the operator decided: same id, and the operator is not paged again.
       audit.info({ tool, approval_id: record.approval_id }, 'hitl_approval_still_pending');
-      throw new HitlApprovalRequired(tool, record.approval_id, TOKEN_TTL_SECONDS, { stillPending: true });
+      throw new HitlApprovalRequired({
+        tool,
+        approvalId: record.approval_id,
+        tokenTtlSeconds: TOKEN_TTL_SECONDS,
+        stillPending: true,
+      });
     }
     audit.warn(
       {
@@ -155,7 +163,11 @@ export function createHitlMiddleware(options: HitlOptions): { middleware: Middle
         'hitl_notifier_failed',
       );
     }
-    throw new HitlApprovalRequired(tool, record.approval_id, TOKEN_TTL_SECONDS);
+    throw new HitlApprovalRequired({
+      tool,
+      approvalId: record.approval_id,
+      tokenTtlSeconds: TOKEN_TTL_SECONDS,
+    });
   }
 
   const middleware: Middleware = async (call, next) => {
@@ -171,7 +183,7 @@ export function createHitlMiddleware(options: HitlOptions): { middleware: Middle
     }
     return requireApproval(call, next);
   };
-  return { middleware, warnings };
+  return { middleware, warnings, shadowed: (tool) => shadow.some((matches) => matches(tool)) };
 }
 
 function unsupportedWarnings(config: HitlConfig): string[] {
@@ -209,10 +221,5 @@ function unmatched(
 
 /** Error class and first line only: backend messages can name hosts, and the audit line must stay short. */
 function describe(error: unknown): { error_type: string; error: string } {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = text.split('\n', 1)[0] ?? '';
-  return {
-    error_type: error instanceof Error ? error.name : typeof error,
-    error: line.length > 200 ? `${line.slice(0, 200)}…` : line,
-  };
+  return { error_type: errorName(error), error: errorLine(error, 200) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ErrorCode } from '../errors/codes.js';
-import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError } from '../errors/errors.js';
 import type { RateLimitsConfig } from '../manifest/schema.js';
 import { defineModule, defineTool } from '../module/define.js';
 import { agentState } from '../state/agent-state.js';
@@ -216,7 +216,7 @@ describe('rate limit middleware', () => {
           event: 'rate_limit_backend_error',
           tool_name: 'fs_read_file',
           limit_type: 'global' in config ? 'global' : 'per_tool',
-          error: 'connect ECONNREFUSED 127.0.0.1:6379',
+          error: 'Error: connect ECONNREFUSED 127.0.0.1:6379',
         }),
       ]);
     }

@@ -1,10 +1,9 @@
 import type { AuditLogger } from '../audit/loggers.js';
-import { ErrorCode } from '../errors/codes.js';
-import { ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { errorLine, errorName } from '../errors/error-line.js';
+import { RateLimitError, StateUnavailableError } from '../errors/errors.js';
 import type { RateLimitsConfig } from '../manifest/schema.js';
 import { compileGlob } from '../shared/glob.js';
 import { sanitizeKeyPart } from '../state/agent-state.js';
-import { StateUnavailableError } from '../state/types.js';
 import type { SlidingWindowResult, StateBackend } from '../state/types.js';
 import type { Middleware } from './compose.js';
 
@@ -39,8 +38,9 @@ export function createRateLimitMiddleware(options: RateLimitOptions): {
         {
           tool_name: tool,
           limit_type: rule.limitType,
-          error_type: error instanceof Error ? error.name : typeof error,
-          error: describe(error),
+          error_type: errorName(error),
+          // Bounded: backend messages can be long, and the audit line must stay readable.
+          error: errorLine(error, 200),
         },
         'rate_limit_backend_error',
       );
@@ -76,13 +76,6 @@ export function createRateLimitMiddleware(options: RateLimitOptions): {
     return next();
   };
   return { middleware, warnings: limits.warnings };
-}
-
-/** One line, bounded: backend messages can be long, and the audit line must stay readable. */
-function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = text.split('\n', 1)[0] ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 interface RateRule extends RateWindow {
@@ -171,40 +164,4 @@ export function parseRateSpec(spec: string): RateWindow {
   }
   const windowSeconds = UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
   return { limit, windowSeconds, windowMs: windowSeconds * 1000 };
-}
-
-export interface RateLimitRefusal {
-  readonly limitType: 'global' | 'per_tool';
-  readonly tool: string;
-  readonly agentId: string;
-  readonly limit: number;
-  readonly windowSeconds: number;
-  readonly retryAfterMs: number;
-}
-
-/** A rate limit refused the call; the message tells the agent when a retry can succeed. */
-export class RateLimitError extends ScopedMcpError {
-  readonly retryAfterMs: number;
-
-  constructor(refusal: RateLimitRefusal) {
-    super(ErrorCode.rateLimited, rateLimitMessage(refusal));
-    this.name = 'RateLimitError';
-    this.retryAfterMs = refusal.retryAfterMs;
-  }
-}
-
-function rateLimitMessage(r: RateLimitRefusal): string {
-  const subject =
-    r.limitType === 'global'
-      ? `Rate limit exceeded for agent '${r.agentId}': global limit`
-      : `Rate limit exceeded for tool '${r.tool}': limit`;
-  const rate = `${r.limit}/${r.windowSeconds}s`;
-  // A zero limit never frees a slot: a retry hint would send the agent into a loop.
-  if (r.limit === 0) return `${subject} ${rate} (calls are disabled by the manifest; do not retry).`;
-  return `${subject} ${rate}. Retry in ${formatSeconds(r.retryAfterMs)} s.`;
-}
-
-/** Rounded up to a tenth, so retrying at the stated time is never early. */
-function formatSeconds(ms: number): string {
-  return (Math.ceil(ms / 100) / 10).toFixed(1);
 }

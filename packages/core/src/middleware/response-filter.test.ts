@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
-import { isScopedMcpError, ToolFailure } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError, ToolFailure } from '../errors/errors.js';
 import type { ResponseFilterRule } from '../manifest/schema.js';
 import { isRawResult, rawResult } from '../module/define.js';
 import type { ToolOutput } from '../module/types.js';
 import { auditSink, b64, fakeCall, pct, responseRule } from './__fixtures__/filter-test-kit.js';
-import { PolicyError } from './argument-filter.js';
+import { PolicyError } from '../errors/errors.js';
 import { createResponseFilterMiddleware } from './response-filter.js';
 
 const TOOL = 'files_read';

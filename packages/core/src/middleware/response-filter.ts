@@ -1,7 +1,7 @@
 import type { AuditLogger } from '../audit/loggers.js';
-import { isScopedMcpError, ScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError, PolicyError, ScopedMcpError } from '../errors/errors.js';
 import type { ResponseFilterRule } from '../manifest/schema.js';
-import { isRawResult, rawResult } from '../module/define.js';
+import { isRawResult, isStructuredResult, rawResult, structuredResult } from '../module/define.js';
 import type { JsonValue, RawToolResult, ToolOutput } from '../module/types.js';
 import {
   asText,
@@ -14,7 +14,6 @@ import {
   hitFields,
   matchRule,
 } from '../shared/filter-decode.js';
-import { PolicyError } from './argument-filter.js';
 import type { Middleware } from './compose.js';
 
 export interface ResponseFilterOptions {
@@ -48,10 +47,6 @@ export function createResponseFilterMiddleware(options: ResponseFilterOptions): 
     pass.report();
     return filtered;
   };
-}
-
-function responsePolicyMessage(tool: string): string {
-  return `tool response from '${tool}' blocked by response filter policy`;
 }
 
 interface Tally {
@@ -95,7 +90,7 @@ class ResponsePass {
           'response_filter_blocked',
         );
         this.reportSkipped();
-        throw new PolicyError(responsePolicyMessage(this.tool));
+        throw new PolicyError(this.tool, 'response');
       }
       if (rule.action === 'warn') {
         tally(this.warned, rule, hit);
@@ -122,7 +117,7 @@ class ResponsePass {
     }
     this.report();
     if (filtered === error.message) return error;
-    const replacement = new ScopedMcpError(error.code, filtered);
+    const replacement = new ScopedMcpError(error.code, filtered, { details: error.details });
     replacement.name = error.name;
     return replacement;
   }
@@ -205,12 +200,17 @@ type StringVisitor = (text: string, kind: 'value' | 'key') => string;
 /**
  * Applies `visit` to every string of a tool's output and returns the output with the results,
  * copy-on-write: untouched parts keep their identity and the handler's objects are never modified.
- * JSON outputs: every string value and object key. Raw results (beyond the reference, which scanned
+ * JSON outputs: every string value and object key; a structured result's text too. Raw results (beyond the reference, which scanned
  * none of them): text blocks, embedded resources (`text`, and `blob` when it decodes to text) and
  * `structuredContent`. Images, audio and binary blobs are not text and pass unchanged.
  */
 function mapOutputStrings(output: ToolOutput, visit: StringVisitor): ToolOutput {
   if (isRawResult(output)) return mapRawResult(output, visit);
+  if (isStructuredResult(output)) {
+    const text = visit(output.text, 'value');
+    const value = mapJson(output.value, visit);
+    return text === output.text && value === output.value ? output : structuredResult(value, text);
+  }
   return mapJson(output, visit);
 }
 

@@ -1,4 +1,4 @@
-import { ToolFailure } from '../errors/scoped-mcp-error.js';
+import { ToolFailure } from '../errors/errors.js';
 
 /** MCP logging levels (RFC 5424 names, as the protocol uses them). */
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';

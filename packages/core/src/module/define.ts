@@ -1,10 +1,14 @@
 import type { z } from 'zod';
+import { ModuleDefinitionError } from '../errors/errors.js';
 import {
   type AnyToolDefinition,
   MODULE_BRAND,
   type ModuleDefinition,
   RAW_RESULT,
   type RawToolResult,
+  type JsonValue,
+  STRUCTURED_RESULT,
+  type StructuredResult,
   type ScopedMcpModule,
   type ToolDefinition,
 } from './types.js';
@@ -18,24 +22,28 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
   definition: ModuleDefinition<ConfigSchema, State>,
 ): ScopedMcpModule<ConfigSchema, State> {
   if (!MODULE_NAME_PATTERN.test(definition.name)) {
-    throw new Error(`module name '${definition.name}' must be snake_case (${MODULE_NAME_PATTERN})`);
+    throw new ModuleDefinitionError(
+      `module name '${definition.name}' must be snake_case (${MODULE_NAME_PATTERN})`,
+    );
   }
   for (const [key, tool] of Object.entries(definition.tools)) {
     if (!TOOL_KEY_PATTERN.test(key)) {
-      throw new Error(`module '${definition.name}': tool key '${key}' must be snake_case`);
+      throw new ModuleDefinitionError(`module '${definition.name}': tool key '${key}' must be snake_case`);
     }
     if (tool.mode !== 'read' && tool.mode !== 'write') {
-      throw new Error(`module '${definition.name}': tool '${key}' needs mode 'read' or 'write'`);
+      throw new ModuleDefinitionError(
+        `module '${definition.name}': tool '${key}' needs mode 'read' or 'write'`,
+      );
     }
   }
   for (const [word, command] of Object.entries(definition.commands ?? {})) {
     if (!COMMAND_WORD_PATTERN.test(word)) {
-      throw new Error(
+      throw new ModuleDefinitionError(
         `module '${definition.name}': command '${word}' must be lower-case (${COMMAND_WORD_PATTERN})`,
       );
     }
     if (typeof command.run !== 'function') {
-      throw new Error(`module '${definition.name}': command '${word}' needs run()`);
+      throw new ModuleDefinitionError(`module '${definition.name}': command '${word}' needs run()`);
     }
   }
   return Object.freeze({ ...definition, [MODULE_BRAND]: 1 as const });
@@ -73,6 +81,19 @@ export function rawResult(result: RawToolResult['result']): RawToolResult {
 export function isRawResult(value: unknown): value is RawToolResult {
   return (
     typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RAW_RESULT] === true
+  );
+}
+
+/** The value of a tool with an `output` schema, with the text people read instead of its JSON. */
+export function structuredResult(value: JsonValue, text: string): StructuredResult {
+  return { [STRUCTURED_RESULT]: true, value, text };
+}
+
+export function isStructuredResult(value: unknown): value is StructuredResult {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[STRUCTURED_RESULT] === true
   );
 }
 

@@ -68,8 +68,17 @@ export interface RawToolResult {
 
 export const RAW_RESULT: unique symbol = Symbol.for('scoped-mcp.raw-result') as never;
 
+/** A value for a tool's `output` schema with the text people read (`structuredResult()`). */
+export interface StructuredResult {
+  readonly [STRUCTURED_RESULT]: true;
+  readonly value: JsonValue;
+  readonly text: string;
+}
+
+export const STRUCTURED_RESULT: unique symbol = Symbol.for('scoped-mcp.structured-result') as never;
+
 /** A string is sent as text; any other JSON value as its JSON text. */
-export type ToolOutput = JsonValue | RawToolResult;
+export type ToolOutput = JsonValue | RawToolResult | StructuredResult;
 
 export interface ToolAnnotationHints {
   /** A human-readable title (MCP `annotations.title`). */
@@ -97,6 +106,14 @@ export interface ToolDefinition<Input extends z.ZodType, Config, State> {
   readonly inputSchema?: Readonly<Record<string, unknown>>;
   /** Advertised as the tool's outputSchema; the handler then returns structuredContent via rawResult(). */
   readonly outputSchema?: Readonly<Record<string, unknown>>;
+  /**
+   * The tool's result: advertised (as JSON Schema) as its `outputSchema`, and every result is checked
+   * against it and sent as `structuredContent` too; a mismatch is a failure for the operator's log. An
+   * object schema describes `structuredContent` itself; any other is wrapped as `{ result: value }`, as
+   * FastMCP does. The handler returns the value (its text: a string as is, anything else as JSON) or
+   * `structuredResult(value, text)` with a text of its own.
+   */
+  readonly output?: z.ZodType;
   handler(args: z.output<Input>, ctx: ToolContext<Config, State>): Promise<ToolOutput> | ToolOutput;
 }
 

@@ -9,7 +9,7 @@ import {
   writePackage,
 } from '../__fixtures__/module-packages.js';
 import { assemble } from './assemble.js';
-import { StartupError } from './startup-error.js';
+import { StartupError } from '../errors/errors.js';
 
 // One install tree for the whole file: module packages are imported once per URL, so sharing is cheaper.
 let root: string;

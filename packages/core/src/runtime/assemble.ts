@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { openCredentialSource } from '../credentials/sources.js';
 import { resolveCredentials } from '../credentials/resolve.js';
-import { isScopedMcpError } from '../errors/scoped-mcp-error.js';
+import { errorMessage } from '../errors/error-line.js';
+import { isScopedMcpError, StartupError } from '../errors/errors.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
 // The manifest files themselves, not its index: a server start loads none of the editor JSON Schema code.
@@ -12,7 +13,6 @@ import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
 import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
 import { exposedToolName } from '../server/tool-pipeline.js';
-import { StartupError } from './startup-error.js';
 
 export interface AssembleOptions {
   readonly manifestPath: string;
@@ -113,7 +113,7 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
           credentials.set(spec.key, one.byInstance.get(spec.key) ?? {});
           all.push(...one.secrets);
         } catch (error) {
-          const message = isScopedMcpError(error) ? error.message : String(error);
+          const message = errorMessage(error);
           warnings.push(message);
           specs.set(spec.key, { ...spec, failure: { status: 'failed_init', error: message } });
         }

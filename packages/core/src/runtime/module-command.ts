@@ -4,7 +4,8 @@ import { createSanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor } from '../redact/secrets.js';
 import { type AgentIdentity, resolveIdentity } from '../identity/agent-identity.js';
 import type { ModuleCommand, ModuleCommandContext, ScopedMcpModule } from '../module/types.js';
-import { describeError, type InstanceSpec } from '../server/module-instance.js';
+import { errorLine, errorMessage } from '../errors/error-line.js';
+import type { InstanceSpec } from '../server/module-instance.js';
 import { sanitizingLogger } from '../server/module-logger.js';
 import { type Assembly, assemble } from './assemble.js';
 
@@ -48,7 +49,7 @@ export async function runModuleCommand(options: ModuleCommandOptions): Promise<n
       modulesFrom: options.modulesFrom,
     });
   } catch (error) {
-    options.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    options.err(`error: ${errorMessage(error)}`);
     return 1;
   }
   const providers = providersOf(assembly.instances, options.command);
@@ -91,8 +92,7 @@ export async function runModuleCommand(options: ModuleCommandOptions): Promise<n
       try {
         result = await provider.command.run(ctx);
       } catch (error) {
-        const [line] = describeError(error).split('\n', 1);
-        ctx.err(`error: ${provider.module.name}'s '${options.command}' failed: ${line}`);
+        ctx.err(`error: ${provider.module.name}'s '${options.command}' failed: ${errorLine(error)}`);
         result = 1;
       }
       code = Math.max(code, Number.isInteger(result) && result >= 0 ? result : 1);

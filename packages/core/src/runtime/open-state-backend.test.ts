@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateBackend } from './open-state-backend.js';
-import { StartupError } from './startup-error.js';
+import { StartupError } from '../errors/errors.js';
 
 const REDIS = { type: 'redis', url: 'redis://:hunter2@127.0.0.1:6379/0' } as const;
 
@@ -132,6 +132,6 @@ describe('openStateBackend', () => {
       {},
       WORKING_FACTORY.replace('calls.push({ config, context });', 'throw new Error("bad url");'),
     );
-    expect(await failure()).toContain('state_backend: bad url');
+    expect(await failure()).toContain('state_backend: Error: bad url');
   });
 });

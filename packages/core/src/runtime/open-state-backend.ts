@@ -1,3 +1,5 @@
+import { errorLine } from '../errors/error-line.js';
+import { isScopedMcpError, StartupError } from '../errors/errors.js';
 import { loadPlugin, type PluginKind } from '../loader/load-plugin.js';
 import type { StateBackendConfig } from '../manifest/schema.js';
 import { inProcessState } from '../state/in-process.js';
@@ -8,7 +10,6 @@ import {
   type StateBackendFactory,
   type StateBackendLog,
 } from '../state/types.js';
-import { StartupError } from './startup-error.js';
 
 export const REDIS_STATE_PACKAGE = '@scoped-mcp/state-redis';
 
@@ -58,7 +59,8 @@ export async function openStateBackend(
       { coreVersion: options.coreVersion, ...(options.log ? { log: options.log } : {}) },
     );
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new StartupError([`state_backend: ${reason.split('\n', 1)[0] ?? reason}`]);
+    // A backend's own error is written for the operator; anything else is quoted by type and first line.
+    const reason = isScopedMcpError(error) ? (error.message.split('\n', 1)[0] ?? '') : errorLine(error);
+    throw new StartupError([`state_backend: ${reason}`]);
   }
 }

@@ -1,5 +1,6 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { createLoggers, type Loggers } from '../audit/loggers.js';
+import { errorName } from '../errors/error-line.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
@@ -62,7 +63,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
       modulesFrom: options.modulesFrom,
     });
   } catch (error) {
-    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
+    ops.error({ error_type: errorName(error) }, 'startup_failed');
     loggers.flush();
     throw error;
   }
@@ -96,7 +97,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
       log: ops,
     });
   } catch (error) {
-    ops.error({ error_type: error instanceof Error ? error.name : 'Error' }, 'startup_failed');
+    ops.error({ error_type: errorName(error) }, 'startup_failed');
     loggers.flush();
     throw error;
   }
@@ -124,6 +125,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     ops,
     secrets: assembly.secrets,
     middleware: guardrails.middleware,
+    shadowed: guardrails.shadowed,
     logArgs: manifest.audit?.log_args ?? true,
     onStarted: async (report) => {
       if (healthFile) await writeHealthFile(healthFile, report, ops);

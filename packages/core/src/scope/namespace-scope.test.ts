@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isScopeViolation } from '../errors/scoped-mcp-error.js';
+import { isScopeViolation } from '../errors/errors.js';
 import { namespaceScope, renderAgentTemplate } from './namespace-scope.js';
 
 function violation(run: () => unknown): string {

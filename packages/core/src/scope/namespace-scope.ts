@@ -1,4 +1,4 @@
-import { ScopeViolation } from '../errors/scoped-mcp-error.js';
+import { ModuleConfigError, ScopeViolation } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 
 /**
@@ -46,6 +46,6 @@ export function renderAgentTemplate(template: string, agent: Pick<AgentIdentity,
   return template.replace(PLACEHOLDER, (whole, name: string) => {
     if (name === 'agent_id') return agent.id;
     if (name === 'agent_type') return agent.type;
-    throw new Error(`unknown placeholder ${whole} (known: {agent_id}, {agent_type})`);
+    throw new ModuleConfigError(`unknown placeholder ${whole} (known: {agent_id}, {agent_type})`);
   });
 }

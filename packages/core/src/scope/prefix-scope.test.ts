@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isScopedMcpError, isScopeViolation } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError, isScopeViolation } from '../errors/errors.js';
 import {
   isInsideRoot,
   type PrefixScope,

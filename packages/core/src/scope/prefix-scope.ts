@@ -1,6 +1,6 @@
 import { lstat, mkdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, posix, resolve as resolvePath } from 'node:path';
-import { isScopedMcpError, ScopeViolation, ToolFailure, ToolInputError } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError, ScopeViolation, ToolFailure, ToolInputError } from '../errors/errors.js';
 
 export interface ScopedPath {
   /** Absolute host path, inside the scope root. Never shown to the agent. */

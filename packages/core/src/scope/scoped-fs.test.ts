@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isScopedMcpError, isScopeViolation } from '../errors/scoped-mcp-error.js';
+import { isScopedMcpError, isScopeViolation } from '../errors/errors.js';
 import { type PrefixScope, prefixScope, type ScopedPath } from './prefix-scope.js';
 import { DirOpener, fsErrorCode, fsToolError, type ScopedFs, scopedFs } from './scoped-fs.js';
 
@@ -119,9 +119,16 @@ describe.each([
     await writeFile(join(rootDir, 'big'), 'x'.repeat(11));
     await writeFile(join(rootDir, 'fits'), 'x'.repeat(10));
     const error = await caught(sfs.readFile(await scope.resolve('big'), { maxBytes: 10 }));
-    expect(isScopedMcpError(error) && error.code).toBe('SMCP_TOOL_LIMIT_EXCEEDED');
+    expect(isScopedMcpError(error) && error.code).toBe('SMCP_LIMIT_EXCEEDED');
     expect(error.message).toBe("File 'big' is 11 bytes; reads are limited to 10 bytes");
     expect((await sfs.readFile(await scope.resolve('fits'), { maxBytes: 10 })).length).toBe(10);
+    // Named as the module's config names it, the limit reaches the agent's program too.
+    const named = await caught(
+      sfs.readFile(await scope.resolve('big'), { maxBytes: 10, maxBytesName: 'max_read_bytes' }),
+    );
+    expect(isScopedMcpError(named) && named.details).toEqual({
+      limit: { name: 'max_read_bytes', value: 10 },
+    });
   });
 
   it('reads files larger than its first buffer', async () => {

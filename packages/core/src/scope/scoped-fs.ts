@@ -21,7 +21,7 @@ import {
   ScopeViolation,
   ToolFailure,
   ToolInputError,
-} from '../errors/scoped-mcp-error.js';
+} from '../errors/errors.js';
 import {
   displayRelative,
   isInsideRoot,
@@ -42,6 +42,8 @@ export interface ScopedFsOptions {
 export interface ReadFileOptions {
   /** Files larger than this are refused with LimitExceededError before their content is read. */
   readonly maxBytes: number;
+  /** The name of `maxBytes` in the module's config (`max_read_bytes`), which the refusal carries. */
+  readonly maxBytesName?: string;
 }
 
 /**
@@ -81,7 +83,7 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
   const opener = new DirOpener(root, options.procFd === false ? false : undefined);
 
   function split(target: ScopedPath): { parent: string; name: string } {
-    if (target.relative === '' || target.absolute === root) throw new FsCodeError('EISDIR');
+    if (target.relative === '' || target.absolute === root) throw errnoError('EISDIR');
     if (!isInsideRoot(root, target.absolute)) {
       throw new ScopeViolation(`Path ${quoteAgentPath(target.relative)} is outside the agent's directory`);
     }
@@ -141,9 +143,10 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
   async function readAll(
     handle: FileHandle,
     size: number,
-    maxBytes: number,
+    options: ReadFileOptions,
     relative: string,
   ): Promise<Buffer> {
+    const { maxBytes } = options;
     // Like fs.readFile: a regular file is read up to its fstat size; size 0 (a file written while we
     // read, or a pseudo-file) is read to EOF, still under the cap.
     let buffer = Buffer.allocUnsafe(size > 0 ? size : Math.min(maxBytes + 1, INITIAL_READ));
@@ -153,7 +156,7 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
       if (bytesRead === 0) return buffer.subarray(0, length);
       length += bytesRead;
       if (size > 0 && length === size) return buffer;
-      if (length > maxBytes) throw tooLarge(relative, `more than ${maxBytes}`, maxBytes);
+      if (length > maxBytes) throw tooLarge(relative, `more than ${maxBytes}`, options);
       if (length === buffer.length) {
         const grown = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
         buffer.copy(grown, 0, 0, length);
@@ -162,10 +165,10 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
     }
   }
 
-  async function readFile(target: ScopedPath, { maxBytes }: ReadFileOptions): Promise<Buffer> {
+  async function readFile(target: ScopedPath, options: ReadFileOptions): Promise<Buffer> {
     const { parent, name } = split(target);
     const direct = await opener.openVerifiedFile(target.absolute, READ_FLAGS);
-    if (direct) return readOpened(direct.handle, direct.stats, maxBytes, target.relative);
+    if (direct) return readOpened(direct.handle, direct.stats, options, target.relative);
     // Anything unusual (missing file, a path changed since resolve, no /proc) takes the slow, exact path,
     // which also gives the precise error.
     const dir = await opener.open(parent, target.relative);
@@ -185,23 +188,23 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
       await handle.close();
       throw error;
     }
-    return readOpened(handle, stats, maxBytes, target.relative);
+    return readOpened(handle, stats, options, target.relative);
   }
 
   /** Reads a file opened (and proven inside the root) by the caller; always closes the handle. */
   async function readOpened(
     handle: FileHandle,
     stats: Stats,
-    maxBytes: number,
+    options: ReadFileOptions,
     relative: string,
   ): Promise<Buffer> {
     try {
-      if (stats.isDirectory()) throw new FsCodeError('EISDIR');
+      if (stats.isDirectory()) throw errnoError('EISDIR');
       if (!stats.isFile()) {
         throw new ToolInputError(`Path ${quoteAgentPath(displayRelative(relative))} is not a regular file`);
       }
-      if (stats.size > maxBytes) throw tooLarge(relative, String(stats.size), maxBytes);
-      return await readAll(handle, stats.size, maxBytes, relative);
+      if (stats.size > options.maxBytes) throw tooLarge(relative, String(stats.size), options);
+      return await readAll(handle, stats.size, options, relative);
     } finally {
       // Not awaited: the content is complete, and the answer need not wait one more thread-pool hop.
       handle.close().catch(() => undefined);
@@ -216,7 +219,7 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
     async readFileAt(path: LexicalPath, options: ReadFileOptions): Promise<Buffer> {
       if (path.relative !== '') {
         const direct = await opener.openVerifiedFile(path.candidate, READ_FLAGS);
-        if (direct) return readOpened(direct.handle, direct.stats, options.maxBytes, path.relative);
+        if (direct) return readOpened(direct.handle, direct.stats, options, path.relative);
       }
       return readFile(await scope.resolve(path.relative), options);
     },
@@ -233,7 +236,7 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
           if (fsErrorCode(error) === 'ENOENT') return undefined;
           throw error;
         });
-        if (existing?.isDirectory()) throw new FsCodeError('EISDIR');
+        if (existing?.isDirectory()) throw errnoError('EISDIR');
         const temp = dir.child(`.scoped-mcp-${randomBytes(8).toString('hex')}.tmp`);
         const handle = await openNoFollow(temp, TEMP_FLAGS, target.relative, 0o600);
         try {
@@ -254,16 +257,18 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
       const { parent, name } = split(target);
       await withDir(await opener.open(parent, target.relative), async (dir) => {
         const stats = await lstat(dir.child(name));
-        if (stats.isDirectory()) throw new FsCodeError('EISDIR');
+        if (stats.isDirectory()) throw errnoError('EISDIR');
         await unlink(dir.child(name));
       });
     },
   });
 }
 
-function tooLarge(relative: string, size: string, maxBytes: number): LimitExceededError {
+function tooLarge(relative: string, size: string, options: ReadFileOptions): LimitExceededError {
+  const { maxBytes, maxBytesName } = options;
   return new LimitExceededError(
     `File ${quoteAgentPath(displayRelative(relative))} is ${size} bytes; reads are limited to ${maxBytes} bytes`,
+    maxBytesName === undefined ? undefined : { name: maxBytesName, value: maxBytes },
   );
 }
 
@@ -436,14 +441,12 @@ function checkedDir(handle: FileHandle, absolute: string): VerifiedDir {
   };
 }
 
-/** An errno code raised by scopedFs itself (e.g. EISDIR found by fstat), shaped like Node's fs errors. */
-class FsCodeError extends Error {
-  readonly code: string;
-  constructor(code: string) {
-    super(code);
-    this.name = 'FsCodeError';
-    this.code = code;
-  }
+/**
+ * An errno code found by scopedFs itself (EISDIR from fstat), shaped like Node's fs errors so that
+ * `fsToolError` and a module's own messages per code treat it like one.
+ */
+function errnoError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
 }
 
 /** The errno code (`ENOENT`, …) of an fs error, or undefined for anything else. */

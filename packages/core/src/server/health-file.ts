@@ -1,5 +1,6 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { errorName } from '../errors/error-line.js';
 import { healthFileContent, type StatusReport } from './status-report.js';
 
 /** Atomic: readers never see a half-written file. A failure is logged, never fatal. */
@@ -11,6 +12,6 @@ export async function writeHealthFile(path: string, report: StatusReport, ops: L
     ops.info({ path, healthy: report.healthy }, 'health_file_written');
   } catch (error) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    ops.warn({ path, error_type: error instanceof Error ? error.name : 'Error' }, 'health_file_write_failed');
+    ops.warn({ path, error_type: errorName(error) }, 'health_file_write_failed');
   }
 }

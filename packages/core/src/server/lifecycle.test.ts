@@ -143,7 +143,7 @@ describe('installShutdown', () => {
     added('unhandledRejection')('reason with s3cret-value');
     await new Promise((r) => setTimeout(r, 10));
     expect(ops).toEqual([
-      expect.objectContaining({ event: 'unhandled_rejection', level: 'error', error_type: 'Error' }),
+      expect.objectContaining({ event: 'unhandled_rejection', level: 'error', error_type: 'string' }),
     ]);
     expect(JSON.stringify(ops)).not.toContain('s3cret-value');
     expect(exits).toEqual([]);

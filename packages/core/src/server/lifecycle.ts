@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { errorLine, errorName } from '../errors/error-line.js';
 
 /** What shutdown closes first: the MCP server (the connection; calls still running are aborted). */
 export interface Closable {
@@ -41,10 +42,7 @@ export function installShutdown(
       try {
         await hooks.server.close().catch(() => undefined);
         await hooks.stop().catch((error: unknown) => {
-          hooks.ops.error(
-            { error_type: error instanceof Error ? error.name : 'Error' },
-            'shutdown_teardown_failed',
-          );
+          hooks.ops.error({ error_type: errorName(error) }, 'shutdown_teardown_failed');
         });
       } finally {
         clearTimeout(deadline);
@@ -65,8 +63,12 @@ export function installShutdown(
     void shutdown('uncaught_exception', 1);
   });
   process.on('unhandledRejection', (reason) => {
-    const error = reason instanceof Error ? reason : new Error(String(reason));
-    hooks.ops.error({ error_type: error.name, stack: redact(error.stack ?? '') }, 'unhandled_rejection');
+    // A rejection with a non-error value has no stack: its one line stands in.
+    const stack = (reason as { stack?: unknown } | null | undefined)?.stack;
+    hooks.ops.error(
+      { error_type: errorName(reason), stack: redact(typeof stack === 'string' ? stack : errorLine(reason)) },
+      'unhandled_rejection',
+    );
   });
   return (reason) => shutdown(reason);
 }

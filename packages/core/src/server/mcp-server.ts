@@ -16,7 +16,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { ToolFailure } from '../errors/scoped-mcp-error.js';
+import { ToolFailure } from '../errors/errors.js';
 import type {
   CallChannel,
   ClientRequestOptions,

@@ -6,7 +6,7 @@ import { createSecretRedactor } from '../redact/secrets.js';
 import { defineModule, defineTool } from '../module/define.js';
 import type { ModuleContext } from '../module/types.js';
 import { captureLogger } from '../testing/capture-logger.js';
-import { describeError, ModuleInstance, selectToolKeys } from './module-instance.js';
+import { ModuleInstance, selectToolKeys } from './module-instance.js';
 import type { PipelineDeps } from './tool-pipeline.js';
 
 const ops: Record<string, unknown>[] = [];
@@ -25,14 +25,6 @@ describe('selectToolKeys', () => {
     expect(selectToolKeys(echoModule, 'read')).toEqual(['say']);
     expect(selectToolKeys(echoModule, 'write')).toEqual(['say', 'store']);
     expect(selectToolKeys(echoModule, null)).toEqual(['say', 'store']);
-  });
-});
-
-describe('describeError', () => {
-  it('gives "<name>: <message>" for errors and the text of anything else', () => {
-    expect(describeError(new TypeError('bad'))).toBe('TypeError: bad');
-    expect(describeError('plain')).toBe('plain');
-    expect(describeError(42)).toBe('42');
   });
 });
 

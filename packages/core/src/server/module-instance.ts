@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { errorLine } from '../errors/error-line.js';
+import { SetupTimeoutError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { SessionChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
@@ -86,8 +88,9 @@ export class ModuleInstance {
       this.context = context;
     } catch (error) {
       this.status = 'failed_startup';
-      this.error = describeError(error);
-      opsForModule.error({ error: deps.sanitizer.redactText(this.error) }, 'module_startup_failed');
+      // Redacted before it is cut: a cut could leave part of a secret that redaction no longer matches.
+      this.error = errorLine(deps.sanitizer.redactText(errorLine(error, Number.POSITIVE_INFINITY)));
+      opsForModule.error({ error: this.error }, 'module_startup_failed');
       return;
     }
     this.deps = deps;
@@ -121,7 +124,10 @@ export class ModuleInstance {
     try {
       dynamic = module.dynamicTools(this.state);
     } catch (error) {
-      log.error({ error: deps.sanitizer.redactText(describeError(error)) }, 'dynamic_tools_failed');
+      log.error(
+        { error: errorLine(deps.sanitizer.redactText(errorLine(error, Number.POSITIVE_INFINITY))) },
+        'dynamic_tools_failed',
+      );
       return tools;
     }
     for (const [key, tool] of Object.entries(dynamic)) {
@@ -143,20 +149,11 @@ export class ModuleInstance {
     try {
       await module.teardown(this.state, context);
     } catch (error) {
-      this.ops.error({ module: this.spec.key, error: describeError(error) }, 'module_shutdown_error');
+      this.ops.error({ module: this.spec.key, error: errorLine(error) }, 'module_shutdown_error');
     } finally {
       this.status = 'stopped';
     }
   }
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-class SetupTimeoutError extends Error {
-  override name = 'SetupTimeoutError';
 }
 
 function bounded<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): Promise<T> {
@@ -164,7 +161,7 @@ function bounded<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): P
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      reject(new SetupTimeoutError(`setup did not finish within ${ms} ms`));
+      reject(new SetupTimeoutError(ms));
     }, ms);
     work.then(
       (value) => {

@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AGENT, echoModule, instance, makeRuntime, textOf } from '../__fixtures__/runtime-fixtures.js';
 import { ErrorCode } from '../errors/codes.js';
-import {
-  LimitExceededError,
-  ScopeViolation,
-  ToolFailure,
-  ToolInputError,
-} from '../errors/scoped-mcp-error.js';
+import { LimitExceededError, ScopeViolation, ToolFailure, ToolInputError } from '../errors/errors.js';
 import type { Middleware, ToolCall } from '../middleware/compose.js';
 import { defineModule, defineTool, rawResult } from '../module/define.js';
 import type { ToolContext } from '../module/types.js';
@@ -101,7 +96,7 @@ describe('ScopedRuntime: tool table', () => {
     expect(audit.at(-1)).toMatchObject({
       event: 'tool_error',
       tool: 'g_wipe',
-      error_code: ErrorCode.notFound,
+      error_code: ErrorCode.toolNotFound,
     });
   });
 
@@ -301,6 +296,7 @@ describe('ScopedRuntime: calls', () => {
     expect(result).toEqual({
       content: [{ type: 'text', text: "Path 'x/../..' is outside your directory" }],
       isError: true,
+      _meta: { 'scoped-mcp/error': { code: 'SMCP_SCOPE_VIOLATION' } },
     });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
@@ -321,7 +317,11 @@ describe('ScopedRuntime: calls', () => {
     const { runtime, audit, call } = makeRuntime([instance('t', throwing(error))]);
     await runtime.start();
     const result = await call('t_run');
-    expect(result).toEqual({ content: [{ type: 'text', text: error.message }], isError: true });
+    expect(result).toEqual({
+      content: [{ type: 'text', text: error.message }],
+      isError: true,
+      _meta: { 'scoped-mcp/error': { code } },
+    });
     expect(audit[0]).toMatchObject({
       event: 'tool_error',
       status: 'error',
@@ -356,15 +356,17 @@ describe('ScopedRuntime: calls', () => {
     expect(detail).toMatchObject({
       ref,
       tool: 't_run',
-      error: 'ENOENT: open /srv/agents/agent-b/private.db',
+      // errorLine: the error's name first, when it has one.
+      error: expect.stringMatching(/^(Error: )?ENOENT: open \/srv\/agents\/agent-b\/private\.db$/),
     });
     expect(String(detail?.stack)).toContain('ENOENT');
     expect(audit[0]).toMatchObject({
       event: 'tool_error',
       status: 'error',
-      error_code: ErrorCode.toolFailed,
+      error_code: ErrorCode.toolFailedUnexpectedly,
       ref,
     });
+    expect(result._meta).toEqual({ 'scoped-mcp/error': { code: 'SMCP_TOOL_FAILED_UNEXPECTEDLY', ref } });
     expect(JSON.stringify(audit[0])).not.toContain('/srv/agents');
   });
 
@@ -397,13 +399,14 @@ describe('ScopedRuntime: calls', () => {
         { type: 'text', text: "Unknown tool 'nope_tool'. Call tools/list for the tools this agent may use." },
       ],
       isError: true,
+      _meta: { 'scoped-mcp/error': { code: 'SMCP_TOOL_NOT_FOUND' } },
     });
     expect(audit).toEqual([
       expect.objectContaining({
         event: 'tool_error',
         status: 'error',
         tool: 'nope_tool',
-        error_code: ErrorCode.notFound,
+        error_code: ErrorCode.toolNotFound,
       }),
     ]);
     const long = await call('x'.repeat(5000));

@@ -4,13 +4,13 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { z } from 'zod';
 import { createSanitizer, type Sanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor, type SecretRedactor } from '../redact/secrets.js';
-import { ErrorCode } from '../errors/codes.js';
+import { ToolNotFoundError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/compose.js';
 import type { SessionChannel } from '../module/client-channel.js';
 import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
-import { type StatusReport, statusReport } from './status-report.js';
+import { type StatusReport, statusReport, statusReportSchema } from './status-report.js';
 import { errorResult } from './tool-result.js';
 import { type CallEnvironment, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 import { callChannel, detachedSession } from '../module/client-channel.js';
@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   readonly session?: SessionChannel;
   readonly middleware?: readonly Middleware[];
   readonly logArgs?: boolean;
+  /** Tools the HITL shadow list answers without running them (see `PipelineDeps.shadowed`). */
+  readonly shadowed?: (tool: string) => boolean;
   /** Upper bound for one module's setup; a module exceeding it is `failed_startup` (default 30 s). */
   readonly setupTimeoutMs?: number;
   /** Upper bound for every module's teardown together, so shutdown finishes in time. */
@@ -66,6 +68,7 @@ export class ScopedRuntime {
       redactor: this.redactor,
       middleware: options.middleware ?? [],
       logArgs: options.logArgs ?? true,
+      ...(options.shadowed ? { shadowed: options.shadowed } : {}),
     };
     this.session = options.session ?? detachedSession();
     this.instances = options.instances.map(
@@ -155,18 +158,17 @@ export class ScopedRuntime {
         client: env?.client ?? callChannel(this.session),
       });
     }
+    const unknown = new ToolNotFoundError(name.slice(0, 200));
     this.options.audit.warn(
       {
         status: 'error',
         elapsed_ms: 0,
         tool: this.sanitizer.redactText(name.slice(0, 200)),
-        error_code: ErrorCode.notFound,
+        error_code: unknown.code,
       },
       'tool_error',
     );
-    return Promise.resolve(
-      errorResult(`Unknown tool '${name.slice(0, 200)}'. Call tools/list for the tools this agent may use.`),
-    );
+    return Promise.resolve(errorResult(unknown, unknown.message));
   }
 
   status(): StatusReport {
@@ -201,6 +203,7 @@ export class ScopedRuntime {
       description:
         'Health of this scoped-mcp server: each configured module and whether it is running. Call it at session start.',
       input: z.strictObject({}),
+      output: statusReportSchema,
       handler: () => this.status() as never,
     });
     return prepareTool(

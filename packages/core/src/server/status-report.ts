@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ModuleInstance, ModuleStatus } from './module-instance.js';
 
 export interface ModuleHealth {
@@ -16,6 +17,33 @@ export interface StatusReport {
   readonly healthy: boolean;
   readonly offline_optional_modules?: readonly string[];
 }
+
+const MODULE_STATUSES = [
+  'pending',
+  'running',
+  'failed_import',
+  'failed_init',
+  'failed_startup',
+  'stopped',
+] as const satisfies readonly ModuleStatus[];
+
+/** scoped_mcp_status's output schema. */
+export const statusReportSchema: z.ZodType<StatusReport> = z.object({
+  modules: z.record(
+    z.string(),
+    z.object({
+      status: z.enum(MODULE_STATUSES),
+      type: z.string(),
+      tool_count: z.number().int(),
+      optional: z.literal(true).optional(),
+      error_type: z.string().optional(),
+    }),
+  ),
+  failed_count: z.number().int(),
+  total_count: z.number().int(),
+  healthy: z.boolean(),
+  offline_optional_modules: z.array(z.string()).optional(),
+});
 
 const FAILED = new Set<ModuleStatus>(['failed_import', 'failed_init', 'failed_startup']);
 

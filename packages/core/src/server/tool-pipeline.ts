@@ -5,14 +5,20 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { z } from 'zod';
 import type { Sanitizer } from '../redact/sanitize.js';
 import type { SecretRedactor } from '../redact/secrets.js';
-import { ErrorCode } from '../errors/codes.js';
-import { isScopedMcpError, ToolInputError } from '../errors/scoped-mcp-error.js';
+import { errorLine, errorName } from '../errors/error-line.js';
+import { isScopedMcpError, ToolInputError, UnexpectedFailure } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { composeMiddleware, type Middleware, type ToolCall } from '../middleware/compose.js';
 import type { CallChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ToolContext, ToolMode } from '../module/types.js';
 import { describeArgumentIssues } from './argument-issues.js';
-import { errorResult, redactSecretsInResult, toCallToolResult } from './tool-result.js';
+import {
+  errorResult,
+  type OutputSpec,
+  outputSpec,
+  redactSecretsInResult,
+  toCallToolResult,
+} from './tool-result.js';
 
 /** A tool ready to serve: its advertised definition and one prebuilt call closure. */
 export interface PreparedTool {
@@ -39,6 +45,11 @@ export interface PipelineDeps {
   readonly middleware: readonly Middleware[];
   /** `audit.log_args: false` leaves arguments out of audit lines. */
   readonly logArgs: boolean;
+  /**
+   * Tools the HITL shadow list answers without running them. They advertise no outputSchema: a client
+   * checks structuredContent against it, and the shadow answer cannot match a tool's schema.
+   */
+  readonly shadowed?: (tool: string) => boolean;
 }
 
 export interface ToolSource {
@@ -61,7 +72,9 @@ export function exposedToolName(instance: string, key: string): string {
 export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedTool {
   const { instance, key, tool, context } = source;
   const name = source.name ?? exposedToolName(instance, key);
-  const definition = describeTool(name, tool);
+  const shadowed = deps.shadowed?.(name) === true;
+  const spec = tool.output && !shadowed ? outputSpec(tool.output) : undefined;
+  const definition = describeTool(name, tool, spec, shadowed);
   const handler = async (call: ToolCall) =>
     tool.handler(
       call.args,
@@ -88,7 +101,7 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
         signal,
         client,
       });
-      const result = toCallToolResult(output);
+      const result = toCallToolResult(output, name, spec);
       const leaked = redactSecretsInResult(result, redactor);
       if (leaked > 0) ops.warn({ tool: name, blocks: leaked }, 'secret_redacted_from_result');
       audit.info(auditFields('ok', started, name, args, logArgs, sanitizer), 'tool_call');
@@ -99,9 +112,10 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   }
 
   function failure(error: unknown, started: number, args: unknown): CallToolResult {
-    if (isScopedMcpError(error)) {
+    // A result that does not match the tool's own schema is a bug, reported like any other.
+    if (isScopedMcpError(error) && error.code !== 'SMCP_TOOL_OUTPUT_INVALID') {
       const message = redactor.active ? redactor.redact(error.message) : error.message;
-      const blocked = error.code === ErrorCode.scopeViolation;
+      const blocked = error.code === 'SMCP_SCOPE_VIOLATION';
       const fields = auditFields(blocked ? 'blocked' : 'error', started, name, args, logArgs, sanitizer);
       if (blocked) audit.warn({ ...fields, error: sanitizer.redactText(message) }, 'scope_violation');
       else
@@ -109,32 +123,32 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
           { ...fields, error_code: error.code, error: sanitizer.redactText(message) },
           'tool_error',
         );
-      return errorResult(message);
+      return errorResult(error, message);
     }
     // Unexpected: the message may hold host paths or backend detail, so the agent gets a reference only.
-    const ref = randomUUID().slice(0, 8);
-    const detail = error instanceof Error ? error : new Error(String(error));
+    const refusal = new UnexpectedFailure(name, randomUUID().slice(0, 8));
+    const ref = refusal.details.ref;
+    const stack = (error as { stack?: unknown } | null | undefined)?.stack;
     ops.error(
       {
         ref,
         tool: name,
-        error_type: detail.name,
-        error: sanitizer.redactText(detail.message),
-        stack: detail.stack ? sanitizer.redactText(detail.stack) : undefined,
+        error_type: errorName(error),
+        ...(isScopedMcpError(error) ? { error_code: error.code } : {}),
+        // Redacted before it is cut: a cut could leave part of a secret that redaction no longer matches.
+        error: errorLine(sanitizer.redactText(errorLine(error, Number.POSITIVE_INFINITY)), 2000),
+        // A thrown non-error has no stack: its one line stands in.
+        stack: sanitizer.redactText(
+          typeof stack === 'string' ? stack : errorLine(error, Number.POSITIVE_INFINITY),
+        ),
       },
       'tool_failed_unexpectedly',
     );
     audit.error(
-      {
-        ...auditFields('error', started, name, args, logArgs, sanitizer),
-        error_code: ErrorCode.toolFailed,
-        ref,
-      },
+      { ...auditFields('error', started, name, args, logArgs, sanitizer), error_code: refusal.code, ref },
       'tool_error',
     );
-    return errorResult(
-      `Tool '${name}' failed unexpectedly (ref ${ref}); the operator's log has the details.`,
-    );
+    return errorResult(refusal, refusal.message);
   }
 
   return { name, instance, key, mode: tool.mode, definition, invoke };
@@ -154,7 +168,12 @@ function auditFields(
     : { status, elapsed_ms, tool };
 }
 
-function describeTool(name: string, tool: AnyToolDefinition<unknown, unknown>): Tool {
+function describeTool(
+  name: string,
+  tool: AnyToolDefinition<unknown, unknown>,
+  output: OutputSpec | undefined,
+  shadowed: boolean,
+): Tool {
   let inputSchema: Tool['inputSchema'];
   if (tool.inputSchema) {
     // A proxied upstream's schema goes out exactly as it came ($schema, $defs, additionalProperties kept).
@@ -170,9 +189,11 @@ function describeTool(name: string, tool: AnyToolDefinition<unknown, unknown>): 
     ...(tool.title ? { title: tool.title } : {}),
     description: tool.description,
     inputSchema,
-    ...(tool.outputSchema
-      ? { outputSchema: structuredClone(tool.outputSchema) as Tool['outputSchema'] }
-      : {}),
+    ...(output
+      ? { outputSchema: structuredClone(output.jsonSchema) }
+      : tool.outputSchema && !shadowed
+        ? { outputSchema: structuredClone(tool.outputSchema) as Tool['outputSchema'] }
+        : {}),
     // A read tool is always advertised read-only; a write tool's hints default from its mode, and a
     // proxy's upstream hints (passed in `annotations`) are kept as the upstream declared them.
     annotations: readOnly

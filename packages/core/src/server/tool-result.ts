@@ -1,23 +1,80 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ERROR_META_KEY, errorMeta } from '../errors/error-meta.js';
+import { type ScopedMcpError, ToolOutputError } from '../errors/errors.js';
 import { redactSecretsInValue, type SecretRedactor } from '../redact/secrets.js';
-import { isRawResult } from '../module/define.js';
+import { isRawResult, isStructuredResult } from '../module/define.js';
 import type { ToolOutput } from '../module/types.js';
+import { issuesLine } from './argument-issues.js';
 
-/** A string becomes one text block; any other JSON value its JSON text; a raw result passes as is. */
-export function toCallToolResult(output: ToolOutput): CallToolResult {
-  if (isRawResult(output)) return output.result as CallToolResult;
-  const text = typeof output === 'string' ? output : JSON.stringify(output ?? null);
-  return { content: [{ type: 'text', text }] };
+/** A tool's `output` schema, prepared once at startup: what is advertised, and the check of each result. */
+export interface OutputSpec {
+  readonly jsonSchema: NonNullable<Tool['outputSchema']>;
+  /** `structuredContent` for a handler's value; throws ToolOutputError when the value does not match. */
+  structured(tool: string, value: unknown): Record<string, unknown>;
 }
 
-export function errorResult(message: string): CallToolResult {
-  return { content: [{ type: 'text', text: message }], isError: true };
+/**
+ * An object schema is `structuredContent` itself (MCP wants an object there); any other is wrapped as
+ * `{ result: value }`, with FastMCP's `x-fastmcp-wrap-result` marker, so clients of the Python reference
+ * see the same shape.
+ */
+export function outputSpec(schema: z.ZodType): OutputSpec {
+  const derived = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete derived.$schema;
+  const wrapped = derived.type !== 'object';
+  let jsonSchema = derived;
+  if (wrapped) {
+    // References inside point at the root's $defs, which move up to the wrapper.
+    const { $defs, ...inner } = derived;
+    jsonSchema = {
+      type: 'object',
+      properties: { result: inner },
+      required: ['result'],
+      'x-fastmcp-wrap-result': true,
+      ...($defs !== undefined ? { $defs } : {}),
+    };
+  }
+  return {
+    jsonSchema: jsonSchema as NonNullable<Tool['outputSchema']>,
+    structured(tool, value) {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new ToolOutputError(tool, issuesLine(parsed.error));
+      return wrapped ? { result: parsed.data } : (parsed.data as Record<string, unknown>);
+    },
+  };
+}
+
+/**
+ * A string becomes one text block; any other JSON value its JSON text; a raw result passes as is. With an
+ * output schema the value also goes, checked, into `structuredContent`.
+ */
+export function toCallToolResult(output: ToolOutput, tool: string, spec?: OutputSpec): CallToolResult {
+  if (isRawResult(output)) return output.result as CallToolResult;
+  const value = isStructuredResult(output) ? output.value : output;
+  const text = isStructuredResult(output)
+    ? output.text
+    : typeof output === 'string'
+      ? output
+      : JSON.stringify(output ?? null);
+  const result: CallToolResult = { content: [{ type: 'text', text }] };
+  if (spec) result.structuredContent = spec.structured(tool, value);
+  return result;
+}
+
+/** The agent's text, and the code and details for its program in `_meta` (see errors/error-meta.ts). */
+export function errorResult(error: ScopedMcpError, text: string): CallToolResult {
+  return {
+    content: [{ type: 'text', text }],
+    isError: true,
+    _meta: { [ERROR_META_KEY]: errorMeta(error) },
+  };
 }
 
 /**
  * Safety net for module bugs: a credential this process holds must never reach the agent, even if a
- * backend echoes it. Checks every content block (text, embedded resources, …) and structuredContent.
- * Returns the number of places that had to be redacted.
+ * backend echoes it. Checks every content block (text, embedded resources, …), structuredContent and
+ * `_meta`. Returns the number of places that had to be redacted.
  */
 export function redactSecretsInResult(result: CallToolResult, redactor: SecretRedactor): number {
   if (!redactor.active) return 0;
@@ -31,10 +88,12 @@ export function redactSecretsInResult(result: CallToolResult, redactor: SecretRe
       hits++;
     }
   }
-  if (result.structuredContent !== undefined) {
-    const redacted = redactSecretsInValue(result.structuredContent, redactor);
-    if (redacted !== result.structuredContent) {
-      result.structuredContent = redacted;
+  for (const field of ['structuredContent', '_meta'] as const) {
+    const value = result[field];
+    if (value === undefined) continue;
+    const redacted = redactSecretsInValue(value, redactor);
+    if (redacted !== value) {
+      result[field] = redacted;
       hits++;
     }
   }

@@ -108,7 +108,8 @@ function groupProblem(group: string, atStart: boolean): string | undefined {
 
 function regexpReason(error: unknown): string {
   // V8 formats "Invalid regular expression: /<pattern>/<flags>: <reason>"; keep only the reason.
-  const message = error instanceof Error ? error.message : '';
+  if (!(error instanceof Error)) return 'syntax error';
+  const { message } = error;
   const reason = message.slice(message.lastIndexOf(': ') + 2).trim();
   return reason.length > 0 && reason.length < 80 ? reason : 'syntax error';
 }

@@ -1,3 +1,4 @@
+import { StateBackendError } from '../errors/errors.js';
 import {
   checkWindowArgs,
   keyGlobMatcher,
@@ -42,7 +43,7 @@ export function inProcessState(options: { now?: () => number } = {}): StateBacke
   sweep.unref();
 
   function open(): void {
-    if (closed) throw new Error('state backend is closed');
+    if (closed) throw new StateBackendError('state backend is closed');
   }
 
   /** The live entry at `key`, dropping it first if it has expired. */

@@ -15,7 +15,6 @@ export {
   MAX_KEYS,
   STATE_BACKEND_FACTORY_BRAND,
   STATE_KEYWORD,
-  STATE_UNAVAILABLE_MESSAGE,
   type SlidingWindowResult,
   type StateBackend,
   type StateBackendFactory,
@@ -23,6 +22,5 @@ export {
   type StateBackendFactoryDefinition,
   type StateBackendLog,
   type StateBackendPackageConfig,
-  StateUnavailableError,
   stateTtlMs,
 } from './types.js';

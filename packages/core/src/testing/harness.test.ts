@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ScopeViolation } from '../errors/scoped-mcp-error.js';
+import { ScopeViolation } from '../errors/errors.js';
 import type { Middleware } from '../middleware/compose.js';
 import { defineModule, toolFactory } from '../module/define.js';
 import { createModuleHarness } from './harness.js';

@@ -9,6 +9,7 @@ export const deleteFile = filesystemTool({
   input: z.strictObject({
     path: z.string().describe("File path relative to your directory, e.g. 'notes/old.md'."),
   }),
+  output: z.literal(true).describe('The file was deleted.'),
   annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler({ path }, { state }) {
     // The leaf is not followed: deleting an in-scope symlink removes the link, never what it points to.

@@ -13,6 +13,7 @@ export const listDir = filesystemTool({
       .default('')
       .describe("Directory path relative to your directory; '' (the default) lists your directory itself."),
   }),
+  output: z.array(z.string()).describe('The entry names, sorted.'),
   annotations: { openWorldHint: false },
   async handler({ path }, { state }) {
     const target = await state.scope.resolve(path);

@@ -10,6 +10,7 @@ export const readFile = filesystemTool({
   input: z.strictObject({
     path: z.string().describe("File path relative to your directory, e.g. 'notes/todo.md'."),
   }),
+  output: z.string().describe("The file's text."),
   annotations: { openWorldHint: false },
   async handler({ path }, { state }) {
     // Validated without I/O; readFileAt resolves and reads in one (a symlink-free path in three fs hops).
@@ -17,7 +18,10 @@ export const readFile = filesystemTool({
     const name = shown(target.relative);
     let bytes: Buffer;
     try {
-      bytes = await state.files.readFileAt(target, { maxBytes: state.maxReadBytes });
+      bytes = await state.files.readFileAt(target, {
+        maxBytes: state.maxReadBytes,
+        maxBytesName: 'max_read_bytes',
+      });
     } catch (error) {
       throw fsToolError(error, target.relative, {
         ENOENT: `File not found: ${name}`,

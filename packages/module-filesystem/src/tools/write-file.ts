@@ -10,12 +10,14 @@ export const writeFile = filesystemTool({
     path: z.string().describe("File path relative to your directory, e.g. 'notes/todo.md'."),
     content: z.string().describe('The complete new content of the file (UTF-8 text).'),
   }),
+  output: z.literal(true).describe('The file was written.'),
   annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler({ path, content }, { state }) {
     const bytes = Buffer.byteLength(content, 'utf8');
     if (bytes > state.maxWriteBytes) {
       throw new LimitExceededError(
         `Content is ${bytes} bytes; write_file accepts at most ${state.maxWriteBytes} bytes`,
+        { name: 'max_write_bytes', value: state.maxWriteBytes },
       );
     }
     const target = await state.scope.resolve(path);

@@ -13,6 +13,7 @@ export const createTable = sqliteTool({
       .record(z.string(), z.string())
       .describe(`Column name → type, in order. Types: ${[...COLUMN_TYPES].join(', ')}.`),
   }),
+  output: z.literal(true).describe('The table exists.'),
   annotations: { idempotentHint: true, openWorldHint: false },
   handler({ name, columns }, { state }) {
     state.createTable(name, columns);

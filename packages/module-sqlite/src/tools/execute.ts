@@ -1,6 +1,6 @@
-import { z } from '@scoped-mcp/core';
+import { structuredResult, z } from '@scoped-mcp/core';
 import { sqlParameters } from '../params.js';
-import { sqlText, sqliteTool } from '../tool.js';
+import { executeOutput, sqlText, sqliteTool } from '../tool.js';
 
 export const execute = sqliteTool({
   mode: 'write',
@@ -8,8 +8,11 @@ export const execute = sqliteTool({
   description:
     'Run one statement that changes your own SQLite database (INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, VACUUM...) and return {"changes", "last_insert_rowid"}; a statement with RETURNING also returns "rows". Each call commits on its own: BEGIN/COMMIT, TEMP objects, ATTACH, VACUUM INTO and setting pragmas are refused.',
   input: z.strictObject({ sql: sqlText, params: sqlParameters }),
+  output: executeOutput,
   annotations: { destructiveHint: true, openWorldHint: false },
   handler({ sql, params }, { state }) {
-    return state.execute(sql, params);
+    const result = state.execute(sql, params);
+    // With RETURNING, the result comes as JSON text (the rows spliced in), which stays the agent's text.
+    return typeof result === 'string' ? structuredResult(JSON.parse(result), result) : result;
   },
 });

@@ -7,6 +7,7 @@ export const listTables = sqliteTool({
   description:
     'List the names of the tables in your own SQLite database, sorted (internal sqlite_ tables left out).',
   input: z.strictObject({}),
+  output: z.array(z.string()).describe('Table names, sorted.'),
   annotations: { openWorldHint: false },
   handler(_args, { state }) {
     return state.listTables();

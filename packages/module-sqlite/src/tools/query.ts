@@ -1,6 +1,6 @@
-import { z } from '@scoped-mcp/core';
+import { structuredResult, z } from '@scoped-mcp/core';
 import { sqlParameters } from '../params.js';
-import { sqlText, sqliteTool } from '../tool.js';
+import { rowsOutput, sqlText, sqliteTool } from '../tool.js';
 
 export const query = sqliteTool({
   mode: 'read',
@@ -8,8 +8,11 @@ export const query = sqliteTool({
   description:
     'Run one read-only statement (SELECT, WITH ... SELECT, VALUES, a read-only PRAGMA such as table_info, or EXPLAIN QUERY PLAN) on your own SQLite database and return the rows as a JSON array of objects. BLOBs come back as {"$blob_base64": "..."}; integers beyond 2^53 as strings. Results over the configured row or size cap are an error: add LIMIT.',
   input: z.strictObject({ sql: sqlText, params: sqlParameters }),
+  output: rowsOutput,
   annotations: { openWorldHint: false },
   handler({ sql, params }, { state }) {
-    return state.query(sql, params);
+    // The rows come as JSON text, which stays the text the agent reads.
+    const json = state.query(sql, params);
+    return structuredResult(JSON.parse(json), json);
   },
 });
