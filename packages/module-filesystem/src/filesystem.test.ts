@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readErrorMeta } from '@scoped-mcp/core';
 import { createModuleHarness, type HarnessOptions, type ModuleHarness } from '@scoped-mcp/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import filesystem from './index.js';
@@ -122,6 +123,10 @@ describe('filesystem module', () => {
       expect(r.isError).toBe(true);
       expect(r.text).toBe("File 'big.txt' is 11 bytes; reads are limited to 10 bytes");
       expect(h.audit.at(-1)).toMatchObject({ event: 'tool_error', error_code: 'SMCP_LIMIT_EXCEEDED' });
+      expect(readErrorMeta(r.raw)).toEqual({
+        code: 'SMCP_LIMIT_EXCEEDED',
+        limit: { name: 'max_read_bytes', value: 10 },
+      });
       expect((await h.call('read_file', { path: 'fits.txt' })).text).toBe('x'.repeat(10));
     });
 
@@ -130,6 +135,10 @@ describe('filesystem module', () => {
       const r = await h.call('write_file', { path: 'e.txt', content: 'ééé' });
       expect(r.isError).toBe(true);
       expect(r.text).toBe('Content is 6 bytes; write_file accepts at most 4 bytes');
+      expect(readErrorMeta(r.raw)).toEqual({
+        code: 'SMCP_LIMIT_EXCEEDED',
+        limit: { name: 'max_write_bytes', value: 4 },
+      });
       expect((await h.call('list_dir', {})).json()).toEqual([]);
       expect((await h.call('write_file', { path: 'e.txt', content: 'éé' })).isError).toBe(false);
     });

@@ -229,7 +229,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
 
     const first = await agent.call('filesystem_delete_file', doomed);
     expect(first.isError).toBe(true);
-    const id = approvalIdOf(first.text);
+    const id = approvalIdOf(first);
     expect(id).toMatch(/^hitl-a\.[0-9a-f]{12}$/);
     expect(first.text).toBe(
       `Tool call to 'filesystem_delete_file' requires operator approval (approval ID: ${id}). ` +
@@ -239,7 +239,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
     // Retrying while it waits: the same id, the operator is not paged again.
     const again = await agent.call('filesystem_delete_file', doomed);
     expect(again.text).toContain(`is still waiting for operator approval (approval ID: ${id})`);
-    const otherId = approvalIdOf((await agent.call('filesystem_delete_file', other)).text);
+    const otherId = approvalIdOf(await agent.call('filesystem_delete_file', other));
     expect(otherId).not.toBe(id);
 
     const list = await hitl('list');
@@ -267,7 +267,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
     // The token was single-use: the same call again needs a new approval.
     const second = await agent.call('filesystem_delete_file', doomed);
     expect(second.isError).toBe(true);
-    const secondId = approvalIdOf(second.text);
+    const secondId = approvalIdOf(second);
     expect(secondId).not.toBe(id);
     expect(second.text).toContain('requires operator approval');
 
@@ -290,7 +290,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
     // Reported once; the next identical call asks afresh.
     const afterReject = await agent.call('filesystem_delete_file', other);
     expect(afterReject.text).toContain('requires operator approval');
-    expect(approvalIdOf(afterReject.text)).not.toBe(otherId);
+    expect(approvalIdOf(afterReject)).not.toBe(otherId);
 
     const events = (await readJsonl(agent.auditLog!))
       .filter((l) => typeof l.event === 'string' && l.event.startsWith('hitl_'))
@@ -306,8 +306,8 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
       ['hitl_approval_pending', secondId],
       ['hitl_approval_required', secondId],
       ['hitl_rejection_reported', otherId],
-      ['hitl_approval_pending', approvalIdOf(afterReject.text)],
-      ['hitl_approval_required', approvalIdOf(afterReject.text)],
+      ['hitl_approval_pending', approvalIdOf(afterReject)],
+      ['hitl_approval_required', approvalIdOf(afterReject)],
     ]);
     expect(await auditOf(agent, 'hitl_rejection_reported')).toEqual([
       expect.objectContaining({ tool: 'filesystem_delete_file', reason: 'not today' }),

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { readErrorMeta } from '@scoped-mcp/core';
+import { expect } from 'vitest';
 import { childEnv } from './env.js';
 import { manifestsDir } from './paths.js';
 import { type CliRun, runCli } from './run-cli.js';
@@ -20,9 +22,13 @@ export function runHitl(args: readonly string[], dir: string, redisUrl: string):
 
 const APPROVAL_ID = /\(approval ID: ([a-z0-9][a-z0-9-]*\.[0-9a-f]{12})\)/;
 
-/** The approval id an agent was told to hand to the operator; fails the test when there is none. */
-export function approvalIdOf(text: string): string {
-  const match = APPROVAL_ID.exec(text);
-  if (!match?.[1]) throw new Error(`no approval id in: ${text}`);
-  return match[1];
+/**
+ * The approval id an agent was told to hand to the operator, as its program reads it (`_meta`); the text
+ * must name the same one. Fails the test when there is none.
+ */
+export function approvalIdOf(outcome: { readonly text: string; readonly raw: unknown }): string {
+  const id = readErrorMeta(outcome.raw)?.approval_id;
+  if (!id) throw new Error(`no approval id in: ${outcome.text}`);
+  expect(APPROVAL_ID.exec(outcome.text)?.[1]).toBe(id);
+  return id;
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readErrorMeta } from '../errors/error-meta.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import type { HitlConfig, StateBackendConfig } from '../manifest/schema.js';
 import { createHitlMiddleware } from '../middleware/hitl.js';
@@ -119,8 +120,10 @@ describe.skipIf(!available)(
     async function ask(harness: ModuleHarness, args: Record<string, unknown>): Promise<string> {
       const r = await harness.call('write_file', args);
       expect(r.isError).toBe(true);
-      const id = ID.exec(r.text)?.[1];
+      // The agent's program reads the id from _meta; the text names the same one.
+      const id = readErrorMeta(r.raw)?.approval_id;
       if (!id) throw new Error(`expected an approval id in: ${r.text}`);
+      expect(ID.exec(r.text)?.[1]).toBe(id);
       return id;
     }
 
@@ -226,6 +229,7 @@ describe.skipIf(!available)(
       expect((await cli(manifest, 'approve', id)).code).toBe(0);
       const r = await b.harness.call('write_file', { path: 'shared.txt' });
       expect(r.text).toMatch(/approval ID: agent-b\.[0-9a-f]{12}/);
+      expect(readErrorMeta(r.raw)?.approval_id).toMatch(/^agent-b\.[0-9a-f]{12}$/);
       expect(b.calls).toEqual([]);
     });
 

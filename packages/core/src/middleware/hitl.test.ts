@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
+import { readErrorMeta } from '../errors/error-meta.js';
 import { GATED_TOOL_NAMES, gatedModule } from '../hitl/__fixtures__/gated-module.js';
 import { brokenState, memoryState } from '../hitl/__fixtures__/memory-state.js';
 import { startNotifyServer } from '../hitl/__fixtures__/notify-server.js';
@@ -85,9 +86,14 @@ async function setup(
   return { harness, calls, audit, sent, warnings };
 }
 
-function approvalIdOf(text: string): string {
-  const id = APPROVAL_MESSAGE.exec(text)?.[1];
-  if (!id) throw new Error(`not an approval-required message: ${text}`);
+/** The approval id as the agent's program reads it, from `_meta`; the text must name the same one. */
+function approvalIdOf(result: { readonly text: string; readonly raw: unknown }): string {
+  const meta = readErrorMeta(result.raw);
+  const id = meta?.approval_id;
+  if (meta?.code !== ErrorCode.hitlApprovalRequired || !id) {
+    throw new Error(`not an approval-required result: ${result.text}`);
+  }
+  expect(APPROVAL_MESSAGE.exec(result.text)?.[1]).toBe(id);
   return id;
 }
 
@@ -140,7 +146,7 @@ describe('hitl middleware: reject-then-wait', () => {
     const { harness, calls, audit, sent } = await setup(mem.backend);
     const r = await harness.call('write_file', { path: 'a.txt', text: 'hi' });
     expect(r.isError).toBe(true);
-    const id = approvalIdOf(r.text);
+    const id = approvalIdOf(r);
     expect(calls).toEqual([]);
     expect(harness.audit.at(-1)).toMatchObject({
       event: 'tool_error',
@@ -175,7 +181,7 @@ describe('hitl middleware: reject-then-wait', () => {
   it('runs the retry after approval exactly once, then asks again with a new id', async () => {
     const mem = memoryState();
     const { harness, calls, audit } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     expect((await approvePending(mem.backend, id)).status).toBe('approved');
 
     const retry = await harness.call('write_file', { path: 'a.txt' });
@@ -189,14 +195,14 @@ describe('hitl middleware: reject-then-wait', () => {
 
     const again = await harness.call('write_file', { path: 'a.txt' });
     expect(again.isError).toBe(true);
-    expect(approvalIdOf(again.text)).not.toBe(id);
+    expect(approvalIdOf(again)).not.toBe(id);
     expect(calls).toEqual(['write_file a.txt']);
   });
 
   it('binds the approval to the exact arguments: other arguments need their own', async () => {
     const mem = memoryState();
     const { harness, calls } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt', text: 'safe' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt', text: 'safe' }));
     await approvePending(mem.backend, id);
 
     for (const args of [
@@ -206,7 +212,7 @@ describe('hitl middleware: reject-then-wait', () => {
     ]) {
       const r = await harness.call('write_file', args);
       expect(r.isError).toBe(true);
-      expect(approvalIdOf(r.text)).not.toBe(id);
+      expect(approvalIdOf(r)).not.toBe(id);
     }
     expect(calls).toEqual([]);
     // The token was not spent by the other calls; key order does not matter.
@@ -217,7 +223,7 @@ describe('hitl middleware: reject-then-wait', () => {
   it('treats an omitted default and the explicit default as the same call', async () => {
     const mem = memoryState();
     const { harness, calls } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     await approvePending(mem.backend, id);
     expect((await harness.call('write_file', { path: 'a.txt', text: '' })).isError).toBe(false);
     expect(calls).toEqual(['write_file a.txt']);
@@ -228,7 +234,7 @@ describe('hitl middleware: reject-then-wait', () => {
     const { harness, calls } = await setup(mem.backend, {
       config: hitlConfig({ approval_required: ['ops_*'], shadow: [] }),
     });
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     await approvePending(mem.backend, id);
     const r = await harness.call('read_file', { path: 'a.txt' });
     expect(r.isError).toBe(true);
@@ -240,7 +246,7 @@ describe('hitl middleware: reject-then-wait', () => {
     const mem = memoryState();
     const a = await setup(mem.backend, { agentId: 'agent-a' });
     const b = await setup(mem.backend, { agentId: 'agent-b' });
-    const id = approvalIdOf((await a.harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await a.harness.call('write_file', { path: 'a.txt' }));
     await approvePending(mem.backend, id);
     const r = await b.harness.call('write_file', { path: 'a.txt' });
     expect(r.isError).toBe(true);
@@ -252,7 +258,7 @@ describe('hitl middleware: reject-then-wait', () => {
   it('reuses the open approval while the operator has not decided, without paging again', async () => {
     const mem = memoryState();
     const { harness, sent, audit } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     mem.advance(60_000);
     const r = await harness.call('write_file', { path: 'a.txt' });
     expect(r.text).toBe(
@@ -267,11 +273,11 @@ describe('hitl middleware: reject-then-wait', () => {
   it('lets a pending approval expire: approve then fails, and the next call gets a new id', async () => {
     const mem = memoryState();
     const { harness, calls, sent } = await setup(mem.backend, { config: hitlConfig({ timeout_seconds: 5 }) });
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     mem.advance(5_000);
     expect(await approvePending(mem.backend, id)).toEqual({ status: 'not_found' });
     const r = await harness.call('write_file', { path: 'a.txt' });
-    expect(approvalIdOf(r.text)).not.toBe(id);
+    expect(approvalIdOf(r)).not.toBe(id);
     expect(sent).toHaveLength(2);
     expect(calls).toEqual([]);
   });
@@ -279,7 +285,7 @@ describe('hitl middleware: reject-then-wait', () => {
   it('lets an unused approval expire after TOKEN_TTL_SECONDS', async () => {
     const mem = memoryState();
     const { harness, calls } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     await approvePending(mem.backend, id);
     mem.advance(TOKEN_TTL_SECONDS * 1000);
     expect((await harness.call('write_file', { path: 'a.txt' })).isError).toBe(true);
@@ -289,7 +295,7 @@ describe('hitl middleware: reject-then-wait', () => {
   it('runs one of several concurrent retries', async () => {
     const mem = memoryState();
     const { harness, calls } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     await approvePending(mem.backend, id);
     const results = await Promise.all(
       Array.from({ length: 8 }, () => harness.call('write_file', { path: 'a.txt' })),
@@ -301,7 +307,7 @@ describe('hitl middleware: reject-then-wait', () => {
   it('tells the next retry about a rejection, with the reason, then asks afresh', async () => {
     const mem = memoryState();
     const { harness, calls, audit } = await setup(mem.backend);
-    const id = approvalIdOf((await harness.call('write_file', { path: 'a.txt' })).text);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
     await rejectPending(mem.backend, id, 'not during the freeze');
     const r = await harness.call('write_file', { path: 'a.txt' });
     expect(r.isError).toBe(true);
@@ -311,7 +317,7 @@ describe('hitl middleware: reject-then-wait', () => {
     expect(harness.audit.at(-1)).toMatchObject({ error_code: ErrorCode.hitlRejected });
     expect(audit.at(-1)).toMatchObject({ event: 'hitl_rejection_reported', approval_id: id });
     const next = await harness.call('write_file', { path: 'a.txt' });
-    expect(approvalIdOf(next.text)).not.toBe(id);
+    expect(approvalIdOf(next)).not.toBe(id);
     expect(calls).toEqual([]);
   });
 });
@@ -361,7 +367,7 @@ describe('hitl middleware: failures', () => {
       },
     });
     const r = await harness.call('write_file', { path: 'a.txt' });
-    const id = approvalIdOf(r.text);
+    const id = approvalIdOf(r);
     expect(audit.map((a) => a.event)).toEqual(['hitl_approval_pending', 'hitl_notifier_failed']);
     expect(audit[1]).toMatchObject({
       approval_id: id,
@@ -381,7 +387,7 @@ describe('hitl middleware: failures', () => {
         config: hitlConfig({ notify: { type: 'webhook', url: `${server.url}/hook` } }),
       });
       const r = await harness.call('write_file', { path: 'a.txt' });
-      approvalIdOf(r.text);
+      approvalIdOf(r);
       expect(server.received).toHaveLength(1);
       expect(audit.at(-1)).toMatchObject({
         event: 'hitl_notifier_failed',
@@ -408,7 +414,7 @@ describe('hitl middleware: sanitised summaries', () => {
         text: 'token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB',
         password: PASSWORD,
       };
-      const id = approvalIdOf((await harness.call('write_file', args)).text);
+      const id = approvalIdOf(await harness.call('write_file', args));
       expect(server.refused).toEqual([]);
       const body = JSON.parse(server.received[0]?.body as string) as Record<string, unknown>;
       expect(body.arguments_summary).toMatchObject({ path: 'a.txt', password: '<redacted>' });

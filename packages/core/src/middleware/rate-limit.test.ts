@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ErrorCode } from '../errors/codes.js';
+import { readErrorMeta } from '../errors/error-meta.js';
 import { isScopedMcpError } from '../errors/errors.js';
 import type { RateLimitsConfig } from '../manifest/schema.js';
 import { defineModule, defineTool } from '../module/define.js';
@@ -323,6 +324,11 @@ describe('rate limit through the tool pipeline', () => {
       expect(h.audit.map((r) => r.event)).toEqual(['tool_call', 'tool_error']);
       expect(h.audit[1]).toMatchObject({ error_code: 'SMCP_RATE_LIMITED' });
       expect(audit.map((r) => r.event)).toEqual(['rate_limit_exceeded']);
+      // The agent's program reads the delay from _meta; the text says the same, rounded up to a tenth.
+      const meta = readErrorMeta(refused.raw);
+      expect(meta).toEqual({ code: 'SMCP_RATE_LIMITED', retry_after_ms: audit[0]?.retry_after_ms });
+      const said = Number(/Retry in (\d+\.\d) s/.exec(refused.text)?.[1]);
+      expect(said).toBe(Math.ceil((meta?.retry_after_ms ?? 0) / 100) / 10);
     } finally {
       await h.close();
     }
