@@ -22,7 +22,9 @@ const RAISE: { readonly [Code in ErrorCodeValue]: () => ScopedMcpError } = {
   SMCP_MANIFEST_INVALID: () =>
     new errors.ManifestError('SMCP_MANIFEST_INVALID', 'm.yml', ['modules: required']),
   SMCP_MANIFEST_UNDEFINED_VARIABLE: () =>
-    new errors.ManifestError('SMCP_MANIFEST_UNDEFINED_VARIABLE', 'm.yml', ['${X}: not set']),
+    new errors.ManifestError('SMCP_MANIFEST_UNDEFINED_VARIABLE', 'm.yml', [
+      'X: environment variable is not set',
+    ]),
   SMCP_LOADER_NOT_FOUND: () => new errors.PluginLoadError('not_found', 'not installed'),
   SMCP_LOADER_INCOMPATIBLE: () => new errors.PluginLoadError('incompatible', 'peer range'),
   SMCP_LOADER_INVALID: () => new errors.PluginLoadError('invalid', 'no brand'),
