@@ -70,7 +70,7 @@ const CODES = Object.keys(ERRORS) as ErrorCodeValue[];
 
 /** Every class errors.ts exports, by name. */
 const CLASSES = new Map(
-  Object.entries(errors).filter(
+  Object.entries(errors as Record<string, unknown>).filter(
     (entry): entry is [string, new (...args: never[]) => ScopedMcpError] =>
       typeof entry[1] === 'function' && entry[1].prototype instanceof Error,
   ),
@@ -88,7 +88,7 @@ describe('the error table', () => {
   });
 
   it('names only classes that exist, and every class raises a code', () => {
-    const named = new Set(CODES.map((code) => ERRORS[code].class));
+    const named = new Set<string>(CODES.map((code) => ERRORS[code].class));
     expect([...named].filter((name) => !CLASSES.has(name))).toEqual([]);
     const unused = [...CLASSES.keys()].filter((name) => name !== 'ScopedMcpError' && !named.has(name));
     expect(unused).toEqual([]);
