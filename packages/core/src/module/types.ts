@@ -77,7 +77,10 @@ export interface StructuredResult {
 
 export const STRUCTURED_RESULT: unique symbol = Symbol.for('scoped-mcp.structured-result') as never;
 
-/** A string is sent as text; any other JSON value as its JSON text. */
+/**
+ * A string is sent as text; any other JSON value as its JSON text; a StructuredResult as its text, its
+ * value going to structuredContent.
+ */
 export type ToolOutput = JsonValue | RawToolResult | StructuredResult;
 
 export interface ToolAnnotationHints {
