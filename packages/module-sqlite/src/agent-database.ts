@@ -1,38 +1,24 @@
-import { realpath } from 'node:fs/promises';
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type JsonValue, type ModuleLogger, ToolFailure } from '@scoped-mcp/core';
+import { type JsonValue, ToolFailure } from '@scoped-mcp/core';
 import { openConnections } from './connections.js';
+import type { DatabaseSettings } from './database-protocol.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { StatementGuard } from './guard/statement-guard.js';
 import { type SqlParameters, toBindArguments } from './params.js';
 import { collectRows, type ResultLimits, toCellValue } from './rows.js';
-import { createScrubber, type Scrubber, toToolError } from './sqlite-errors.js';
-import { prepareDbDir, prepareDbFile } from './storage.js';
+import { createScrubber, type EngineBounds, type Scrubber, toToolError } from './sqlite-errors.js';
 import { createTableSql } from './table-definition.js';
 
-export interface AgentDatabaseOptions {
-  /** Absolute directory holding every agent's file. */
-  readonly dbDir: string;
-  readonly agentId: string;
-  readonly limits: ResultLimits;
-  readonly busyTimeoutMs: number;
-  readonly journalMode: 'wal' | 'delete';
-  readonly log: ModuleLogger;
-}
-
-// Core holds AGENT_ID to a stricter pattern; this guards embedders that build an identity by hand,
-// since the id becomes part of a file name.
-const FILE_SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-
-export function agentDbFileName(agentId: string): string {
-  return `agent_${agentId}.db`;
-}
+/** Below this much free space, SQLITE_FULL means the disk is full rather than the max_db_bytes cap. */
+const DISK_FULL_BYTES = 1024 * 1024;
 
 /**
  * One agent's database, `{db_dir}/agent_{agent_id}.db`, behind two long-lived connections: a read-only
  * one for `query`/`list_tables` and a read-write one for `execute`/`create_table`. Keeping them open
  * saves an open and a schema parse per call; the guard refuses whatever could leave state behind on them
- * (open transactions, TEMP objects, pragmas).
+ * (open transactions, TEMP objects, pragmas). It lives in the database process (database-server.ts), which
+ * can be killed whatever a statement is doing.
  */
 export class AgentDatabase {
   readonly fileName: string;
@@ -42,22 +28,30 @@ export class AgentDatabase {
   readonly #writeGuard: StatementGuard;
   readonly #limits: ResultLimits;
   readonly #scrub: Scrubber;
+  readonly #bounds: EngineBounds;
   readonly #listTables: SqliteStatement;
   readonly #changes: SqliteStatement;
   readonly #rollback: SqliteStatement;
 
   private constructor(
-    fileName: string,
+    settings: DatabaseSettings,
     reader: SqliteDatabase,
     writer: SqliteDatabase,
-    limits: ResultLimits,
     scrub: Scrubber,
   ) {
-    this.fileName = fileName;
+    this.fileName = settings.fileName;
     this.#reader = reader;
     this.#writer = writer;
-    this.#limits = limits;
+    this.#limits = settings.limits;
     this.#scrub = scrub;
+    this.#bounds = {
+      maxDbBytes: settings.maxDbBytes,
+      maxMemoryBytes: settings.maxMemoryBytes,
+      diskFull: () => {
+        const space = statfsSync(settings.dbDir);
+        return space.bavail * space.bsize < DISK_FULL_BYTES;
+      },
+    };
     this.#readGuard = new StatementGuard(reader, 'read');
     this.#writeGuard = new StatementGuard(writer, 'write');
     this.#listTables = reader
@@ -69,29 +63,30 @@ export class AgentDatabase {
     this.#rollback = writer.prepare('ROLLBACK');
   }
 
-  static async open(options: AgentDatabaseOptions): Promise<AgentDatabase> {
-    const { dbDir, agentId } = options;
-    if (!FILE_SAFE_ID.test(agentId))
-      throw new Error(`sqlite: agent id '${agentId}' cannot name a database file`);
-    await prepareDbDir(dbDir, options.log);
-    const fileName = agentDbFileName(agentId);
-    const file = join(dbDir, fileName);
-    await prepareDbFile(file);
-    const realDir = await realpath(dbDir);
+  /** Opens the file the proxy process prepared (created 0600, never a symlink). */
+  static open(settings: DatabaseSettings): AgentDatabase {
+    const { file, fileName, dbDir, realDbDir } = settings;
     const scrub = createScrubber([
       [file, fileName],
-      [join(realDir, fileName), fileName],
+      [join(realDbDir, fileName), fileName],
       [dbDir, '<db_dir>'],
-      [realDir, '<db_dir>'],
+      [realDbDir, '<db_dir>'],
     ]);
-    const { reader, writer } = openConnections(file, options);
+    const { reader, writer } = openConnections(file, settings);
     try {
-      return new AgentDatabase(fileName, reader, writer, options.limits, scrub);
+      return new AgentDatabase(settings, reader, writer, scrub);
     } catch (error) {
       reader.close();
       writer.close();
       throw error;
     }
+  }
+
+  /** Size of the file beyond max_db_bytes (a file that was larger when opened may shrink, not grow), or 0. */
+  bytesOverLimit(): number {
+    const pages = Number(this.#writer.prepare('PRAGMA page_count').pluck().get());
+    const pageSize = Number(this.#writer.prepare('PRAGMA page_size').pluck().get());
+    return Math.max(0, pages * pageSize - this.#bounds.maxDbBytes);
   }
 
   /** Rows of one read-only, row-returning statement, as JSON text; a cap is an error. */
@@ -150,7 +145,7 @@ export class AgentDatabase {
     try {
       return work();
     } catch (error) {
-      throw toToolError(error, this.#scrub);
+      throw toToolError(error, this.#scrub, this.#bounds);
     }
   }
 

@@ -22,6 +22,8 @@ function harden(db: SqliteDatabase, readOnly: boolean): void {
 export interface ConnectionOptions {
   readonly busyTimeoutMs: number;
   readonly journalMode: 'wal' | 'delete';
+  /** Largest the file may grow; undefined leaves SQLite's own limit. */
+  readonly maxDbBytes?: number;
 }
 
 /**
@@ -39,6 +41,17 @@ function setJournal(writer: SqliteDatabase, mode: ConnectionOptions['journalMode
   }
 }
 
+/**
+ * Caps the file at `maxBytes` in whole pages: a write that needs more fails with SQLITE_FULL and is rolled
+ * back. The setting is per connection and cannot be changed by the agent (PRAGMA is screened). A file
+ * already larger keeps its size (SQLite never sets the cap below the current page count): it can shrink
+ * but not grow.
+ */
+function capSize(writer: SqliteDatabase, maxBytes: number): void {
+  const pageSize = Number(writer.prepare('PRAGMA page_size').pluck().get());
+  writer.prepare(`PRAGMA max_page_count = ${Math.max(1, Math.floor(maxBytes / pageSize))}`).run();
+}
+
 /** Opens the write connection first (the file must exist for a read-only open), then the read one. */
 export function openConnections(file: string, options: ConnectionOptions): AgentConnections {
   const { busyTimeoutMs } = options;
@@ -47,6 +60,7 @@ export function openConnections(file: string, options: ConnectionOptions): Agent
   try {
     harden(writer, false);
     setJournal(writer, options.journalMode);
+    if (options.maxDbBytes !== undefined) capSize(writer, options.maxDbBytes);
     reader = openDatabase(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     harden(reader, true);
     return { reader, writer };

@@ -46,6 +46,20 @@ export interface CollectedRows {
 }
 
 /**
+ * A lower bound of a row's JSON size, from its values' lengths alone: a single huge value (a statement
+ * can build one of hundreds of MB) is refused before it is copied again into JSON text.
+ */
+function leastJsonBytes(raw: readonly unknown[]): number {
+  let bytes = 0;
+  for (const value of raw) {
+    // UTF-8 never takes fewer bytes than UTF-16 code units; base64 takes 4 per 3 bytes.
+    if (typeof value === 'string') bytes += value.length;
+    else if (value instanceof Uint8Array) bytes += Math.ceil(value.byteLength / 3) * 4;
+  }
+  return bytes;
+}
+
+/**
  * Runs a row-returning statement and builds the JSON text of its rows once, row by row, checking both caps
  * as it goes: a runaway query stops at the first row over a cap instead of filling memory. `error` makes a
  * cap an error (query: nothing was changed, so the agent can simply narrow it); `truncate` keeps the rows
@@ -60,26 +74,31 @@ export function collectRows(
 ): CollectedRows {
   const parts: string[] = [];
   let bytes = 2;
+  const stop = (error: LimitExceededError): CollectedRows => {
+    if (overflow === 'truncate') return { json: `[${parts.join(',')}]`, truncated: true };
+    throw error;
+  };
+  const tooLarge = () =>
+    new LimitExceededError(
+      `query result is larger than ${limits.maxBytes} bytes; select fewer rows (LIMIT) or columns, or shorter values (substr)`,
+      { name: 'max_result_bytes', value: limits.maxBytes },
+    );
   for (const raw of statement.iterate(...bind) as IterableIterator<unknown[]>) {
     if (parts.length >= limits.maxRows) {
-      if (overflow === 'truncate') return { json: `[${parts.join(',')}]`, truncated: true };
-      throw new LimitExceededError(
-        `query returned more than ${limits.maxRows} rows; add LIMIT or narrow the WHERE clause`,
-        { name: 'max_rows', value: limits.maxRows },
+      return stop(
+        new LimitExceededError(
+          `query returned more than ${limits.maxRows} rows; add LIMIT or narrow the WHERE clause`,
+          { name: 'max_rows', value: limits.maxRows },
+        ),
       );
     }
+    if (bytes + leastJsonBytes(raw) > limits.maxBytes) return stop(tooLarge());
     // A null prototype keeps a column named __proto__ an ordinary key.
     const row: Record<string, CellValue> = Object.create(null) as Record<string, CellValue>;
     for (let i = 0; i < columns.length; i++) row[columns[i] as string] = toCellValue(raw[i]);
     const json = JSON.stringify(row);
     bytes += Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
-    if (bytes > limits.maxBytes) {
-      if (overflow === 'truncate') return { json: `[${parts.join(',')}]`, truncated: true };
-      throw new LimitExceededError(
-        `query result is larger than ${limits.maxBytes} bytes; select fewer rows (LIMIT) or columns, or shorter values (substr)`,
-        { name: 'max_result_bytes', value: limits.maxBytes },
-      );
-    }
+    if (bytes > limits.maxBytes) return stop(tooLarge());
     parts.push(json);
   }
   return { json: `[${parts.join(',')}]`, truncated: false };

@@ -1,4 +1,10 @@
-import { isScopeViolation, ScopeViolation, ToolFailure, ToolInputError } from '@scoped-mcp/core';
+import {
+  isScopeViolation,
+  LimitExceededError,
+  ScopeViolation,
+  ToolFailure,
+  ToolInputError,
+} from '@scoped-mcp/core';
 import { describe, expect, it } from 'vitest';
 import { createScrubber, toToolError } from './sqlite-errors.js';
 
@@ -57,5 +63,24 @@ describe('toToolError', () => {
     );
     const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
     expect(toToolError(bug, scrub)).toBe(bug);
+  });
+
+  it('names max_db_bytes and max_memory_bytes for a full database and an allocation that failed', () => {
+    const bounds = { maxDbBytes: 4096, maxMemoryBytes: 8192, diskFull: () => false };
+    const full = toToolError(sqliteError('database or disk is full', 'SQLITE_FULL'), scrub, bounds);
+    expect(full).toBeInstanceOf(LimitExceededError);
+    expect((full as Error).message).toBe('database is full (max_db_bytes 4096)');
+    for (const code of ['SQLITE_NOMEM', 'SQLITE_IOERR_NOMEM']) {
+      const nomem = toToolError(sqliteError('out of memory', code), scrub, bounds);
+      expect(nomem).toBeInstanceOf(LimitExceededError);
+      expect((nomem as Error).message).toBe('statement ran out of memory (max_memory_bytes 8192)');
+    }
+  });
+
+  it('says the disk is full when it is, rather than blaming max_db_bytes', () => {
+    const bounds = { maxDbBytes: 4096, maxMemoryBytes: 8192, diskFull: () => true };
+    const full = toToolError(sqliteError('database or disk is full', 'SQLITE_FULL'), scrub, bounds);
+    expect(full).toBeInstanceOf(ToolFailure);
+    expect((full as Error).message).toBe('The disk holding the database is full');
   });
 });

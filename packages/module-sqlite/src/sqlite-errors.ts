@@ -1,4 +1,10 @@
-import { isScopedMcpError, ScopeViolation, ToolFailure, ToolInputError } from '@scoped-mcp/core';
+import {
+  isScopedMcpError,
+  LimitExceededError,
+  ScopeViolation,
+  ToolFailure,
+  ToolInputError,
+} from '@scoped-mcp/core';
 import { REFUSED } from './guard/messages.js';
 
 /** Replaces host paths in engine messages with names the agent may see. */
@@ -39,10 +45,34 @@ const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)(_|$)/;
 const BINDING_MESSAGES =
   /^(Missing named parameter|Too (few|many) parameter values|SQLite3 can only bind|The bound string|You cannot specify named|Named parameters can only)/;
 
+/** The configured bounds an engine error can be about, named in the agent's message. */
+export interface EngineBounds {
+  readonly maxDbBytes: number;
+  readonly maxMemoryBytes: number;
+  /** True when the file system holding the database has no room left (then SQLITE_FULL is not the cap). */
+  diskFull(): boolean;
+}
+
+const NOMEM_CODES = /^SQLITE_(IOERR_)?NOMEM$/;
+
 /** Maps what better-sqlite3 throws to the errors the agent sees; anything else is rethrown as unexpected. */
-export function toToolError(error: unknown, scrub: Scrubber): unknown {
+export function toToolError(error: unknown, scrub: Scrubber, bounds?: EngineBounds): unknown {
   if (isScopedMcpError(error)) return error;
   if (isSqliteError(error)) {
+    if (bounds !== undefined && error.code === 'SQLITE_FULL') {
+      return bounds.diskFull()
+        ? new ToolFailure('The disk holding the database is full')
+        : new LimitExceededError(`database is full (max_db_bytes ${bounds.maxDbBytes})`, {
+            name: 'max_db_bytes',
+            value: bounds.maxDbBytes,
+          });
+    }
+    if (bounds !== undefined && NOMEM_CODES.test(error.code)) {
+      return new LimitExceededError(
+        `statement ran out of memory (max_memory_bytes ${bounds.maxMemoryBytes})`,
+        { name: 'max_memory_bytes', value: bounds.maxMemoryBytes },
+      );
+    }
     const message = scrub(error.message);
     // SQLite refusing a function with side effects (direct-only, or trusted_schema = OFF) in a view, trigger
     // or default: an escape attempt, not a typo.

@@ -324,6 +324,9 @@ describe('config', () => {
       max_result_bytes: 1024 * 1024,
       journal_mode: 'wal',
       busy_timeout_ms: 5000,
+      statement_timeout_ms: 30_000,
+      max_db_bytes: 256 * 1024 * 1024,
+      max_memory_bytes: 256 * 1024 * 1024,
     });
   });
 

@@ -1,6 +1,6 @@
 import { defineModule } from '@scoped-mcp/core';
-import { AgentDatabase } from './agent-database.js';
 import { sqliteConfig } from './config.js';
+import { DatabaseProcess } from './database-process.js';
 import { createTable } from './tools/create-table.js';
 import { execute } from './tools/execute.js';
 import { listTables } from './tools/list-tables.js';
@@ -13,12 +13,15 @@ export default defineModule({
   config: sqliteConfig,
   credentials: { required: [], optional: [] },
   setup: (ctx) =>
-    AgentDatabase.open({
+    DatabaseProcess.start({
       dbDir: ctx.resolvePath(ctx.config.db_dir),
       agentId: ctx.agent.id,
       limits: { maxRows: ctx.config.max_rows, maxBytes: ctx.config.max_result_bytes },
       busyTimeoutMs: ctx.config.busy_timeout_ms,
       journalMode: ctx.config.journal_mode,
+      statementTimeoutMs: ctx.config.statement_timeout_ms,
+      maxDbBytes: ctx.config.max_db_bytes,
+      maxMemoryBytes: ctx.config.max_memory_bytes,
       log: ctx.log,
     }),
   teardown: (database) => database.close(),

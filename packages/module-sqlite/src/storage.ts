@@ -1,9 +1,42 @@
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ModuleLogger } from '@scoped-mcp/core';
 
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
+
+// Core holds AGENT_ID to a stricter pattern; this guards embedders that build an identity by hand,
+// since the id becomes part of a file name.
+const FILE_SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+export function agentDbFileName(agentId: string): string {
+  return `agent_${agentId}.db`;
+}
+
+export interface AgentFile {
+  /** `{db_dir}/agent_{agent_id}.db`. */
+  readonly file: string;
+  readonly fileName: string;
+  readonly dbDir: string;
+  /** db_dir with symlinks resolved: engine messages may name it either way. */
+  readonly realDbDir: string;
+}
+
+/** Creates db_dir and the agent's file with private modes, before any connection opens it. */
+export async function prepareAgentFile(
+  dbDir: string,
+  agentId: string,
+  log: ModuleLogger,
+): Promise<AgentFile> {
+  if (!FILE_SAFE_ID.test(agentId))
+    throw new Error(`sqlite: agent id '${agentId}' cannot name a database file`);
+  await prepareDbDir(dbDir, log);
+  const fileName = agentDbFileName(agentId);
+  const file = join(dbDir, fileName);
+  await prepareDbFile(file);
+  return { file, fileName, dbDir, realDbDir: await realpath(dbDir) };
+}
 
 /**
  * Creates the database directory 0700. A directory that already exists belongs to the operator and is left

@@ -1,9 +1,9 @@
 import { toolFactory, z } from '@scoped-mcp/core';
-import type { AgentDatabase } from './agent-database.js';
+import type { DatabaseProcess } from './database-process.js';
 import type { SqliteConfig } from './config.js';
 
 /** defineTool with this module's config and state types bound. */
-export const sqliteTool = toolFactory<SqliteConfig, AgentDatabase>();
+export const sqliteTool = toolFactory<SqliteConfig, DatabaseProcess>();
 
 export const sqlText = z
   .string()

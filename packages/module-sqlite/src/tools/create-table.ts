@@ -15,8 +15,8 @@ export const createTable = sqliteTool({
   }),
   output: z.literal(true).describe('The table exists.'),
   annotations: { idempotentHint: true, openWorldHint: false },
-  handler({ name, columns }, { state }) {
-    state.createTable(name, columns);
+  async handler({ name, columns }, { state, signal }) {
+    await state.createTable(name, columns, signal);
     return true;
   },
 });

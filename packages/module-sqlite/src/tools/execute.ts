@@ -10,8 +10,8 @@ export const execute = sqliteTool({
   input: z.strictObject({ sql: sqlText, params: sqlParameters }),
   output: executeOutput,
   annotations: { destructiveHint: true, openWorldHint: false },
-  handler({ sql, params }, { state }) {
-    const result = state.execute(sql, params);
+  async handler({ sql, params }, { state, signal }) {
+    const result = await state.execute(sql, params, signal);
     // With RETURNING, the result comes as JSON text (the rows spliced in), which stays the agent's text.
     return typeof result === 'string' ? structuredResult(JSON.parse(result), result) : result;
   },

@@ -9,7 +9,7 @@ export const listTables = sqliteTool({
   input: z.strictObject({}),
   output: z.array(z.string()).describe('Table names, sorted.'),
   annotations: { openWorldHint: false },
-  handler(_args, { state }) {
-    return state.listTables();
+  handler(_args, { state, signal }) {
+    return state.listTables(signal);
   },
 });

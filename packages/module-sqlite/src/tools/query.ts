@@ -10,9 +10,9 @@ export const query = sqliteTool({
   input: z.strictObject({ sql: sqlText, params: sqlParameters }),
   output: rowsOutput,
   annotations: { openWorldHint: false },
-  handler({ sql, params }, { state }) {
+  async handler({ sql, params }, { state, signal }) {
     // The rows come as JSON text, which stays the text the agent reads.
-    const json = state.query(sql, params);
+    const json = await state.query(sql, params, signal);
     return structuredResult(JSON.parse(json), json);
   },
 });
