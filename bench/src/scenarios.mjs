@@ -82,6 +82,10 @@ hitl:
 const echoModuleBlock = `  echo:
     type: ${JSON.stringify(echoModule)}
 `;
+const sqliteModule = (dir) => `  sqlite:
+    config:
+      db_dir: ${JSON.stringify(join(dir, 'sqlite'))}
+`;
 const fsModule = (dir) => `  filesystem:
     config:
       base_path: ${JSON.stringify(join(dir, 'files'))}
@@ -96,6 +100,7 @@ const proxyModule = (name, extraArgs = []) => `  ${name}:
 `;
 
 const SEMI_SPACE_LABEL = 'scoped-mcp echo, NODE_OPTIONS=--max-semi-space-size=2';
+const SQLITE_LABEL = 'scoped-mcp sqlite_query SELECT ?';
 
 /** The whole environment of a scoped-mcp process of the bench: its home, data and identity in `dir`. */
 const smcpEnvFor = (dir) => ({
@@ -128,6 +133,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
   const manifests = {
     echo: `agent_type: bench\nmodules:\n${echoModuleBlock}`,
     fs: `agent_type: bench\nmodules:\n${fsModule(dir)}`,
+    sqlite: `agent_type: bench\nmodules:\n${sqliteModule(dir)}`,
     'in-process': `agent_type: bench\nmodules:\n${echoModuleBlock}${guardrails}`,
     'proxy-echo': `agent_type: bench\nmodules:\n${proxyModule('echo')}`,
     'proxy-echo-17': `agent_type: bench\nmodules:\n${Array.from({ length: 16 }, (_, i) => proxyModule(`up${i}`)).join('')}${proxyModule('slow', ['--delay-ms', String(SLOW_UPSTREAM_MS)])}`,
@@ -192,6 +198,12 @@ export async function prepareWorkspace(dir, { redisUrl }) {
       argsFor: (i) => ({ path: `four-k-${i % FOUR_K_FILES}.txt` }),
     },
     'scoped-mcp mcp_proxy → echo': { ...smcp('proxy-echo'), tool: 'echo_echo', argsFor: echoArgs },
+    // The statement runs in the agent's database process: this row is the trivial tool plus that hop.
+    [SQLITE_LABEL]: {
+      ...smcp('sqlite'),
+      tool: 'sqlite_query',
+      argsFor: (i) => ({ sql: 'SELECT ? AS n', params: [i] }),
+    },
     'scoped-mcp 17 × mcp_proxy (one slow)': { ...smcp('proxy-echo-17'), tool: 'slow_echo' },
     'slow upstream alone': slowUpstream,
     // What 17 upstreams cost this machine with no proxy at all: the physical floor of the 17-upstream start.
@@ -267,6 +279,11 @@ export function groups(specs) {
       ref: 'scoped-mcp echo, audit to a file',
       targets: ['scoped-mcp echo, audit to a file', SEMI_SPACE_LABEL],
     },
+    {
+      name: '9 trivial sqlite query',
+      ref: 'scoped-mcp echo, audit to a file',
+      targets: ['scoped-mcp echo, audit to a file', SQLITE_LABEL],
+    },
   ];
 }
 
@@ -292,6 +309,7 @@ export const rssTargets = [
   'scoped-mcp research manifest',
   'scoped-mcp mcp_proxy → echo',
   SEMI_SPACE_LABEL,
+  SQLITE_LABEL,
 ];
 
 export const serverFilesystemMissing = (has) =>

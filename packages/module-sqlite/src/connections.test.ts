@@ -61,4 +61,33 @@ describe('openConnections', () => {
       connections.writer.prepare("UPDATE sqlite_schema SET sql = 'x' WHERE name = 't'").run(),
     ).toThrow(/may not be modified/);
   });
+
+  it('caps the file in pages with max_db_bytes, never below its current size', async () => {
+    const file = join(dir, 'agent_z.db');
+    await writeFile(file, '');
+    const capped = openConnections(file, { busyTimeoutMs: 10, journalMode: 'wal', maxDbBytes: 1024 * 1024 });
+    try {
+      expect(capped.writer.prepare('PRAGMA max_page_count').pluck().get()).toBe(256n);
+      capped.writer.prepare('CREATE TABLE t (b)').run();
+      expect(() => capped.writer.prepare('INSERT INTO t VALUES (zeroblob(2000000))').run()).toThrow(
+        'database or disk is full',
+      );
+      // SQLite never lowers the cap below the pages in use: an over-large file keeps its size.
+      capped.writer.prepare('PRAGMA max_page_count = 1').run();
+      expect(capped.writer.prepare('PRAGMA max_page_count').pluck().get()).toBe(
+        capped.writer.prepare('PRAGMA page_count').pluck().get(),
+      );
+    } finally {
+      capped.reader.close();
+      capped.writer.close();
+    }
+  });
+
+  it('shows why memory is capped from outside: the heap-limit pragmas do nothing in this build', () => {
+    const { writer } = connections;
+    writer.prepare('PRAGMA hard_heap_limit = 10000000').run();
+    expect(writer.prepare('PRAGMA hard_heap_limit').pluck().get()).toBe(10000000n);
+    // A 40 MB value under a 10 MB hard limit: built anyway (SQLITE_DEFAULT_MEMSTATUS=0).
+    expect(writer.prepare('SELECT length(hex(zeroblob(20000000)))').pluck().get()).toBe(40000000n);
+  });
 });

@@ -19,8 +19,10 @@ const hasPrlimit = hasProc && ['/usr/bin/prlimit', '/bin/prlimit', '/usr/sbin/pr
 let dir: string;
 const started: DatabaseProcess[] = [];
 
+/** Starts a DatabaseProcess and, unless told not to, waits until its database is open. */
 async function start(
   options: Partial<DatabaseProcessOptions> = {},
+  waitOpen = true,
 ): Promise<{ db: DatabaseProcess; ops: Record<string, unknown>[] }> {
   const ops: Record<string, unknown>[] = [];
   const db = await DatabaseProcess.start({
@@ -36,6 +38,7 @@ async function start(
     ...options,
   });
   started.push(db);
+  if (waitOpen) await db.opened();
   return { db, ops };
 }
 
@@ -66,9 +69,10 @@ afterEach(async () => {
 });
 
 describe('DatabaseProcess', () => {
-  it('is running once started and answers calls in order', async () => {
-    const { db } = await start();
+  it('is started at once, opens the database in the background and answers calls in order', async () => {
+    const { db } = await start({}, false);
     expect(db.pid).toBeTypeOf('number');
+    await db.opened();
     await db.execute('CREATE TABLE t (a)', undefined);
     const answers = await Promise.all([
       db.execute('INSERT INTO t VALUES (1)', undefined),
@@ -189,9 +193,14 @@ describe('DatabaseProcess', () => {
     expect(await db.query('SELECT 1 AS one', undefined)).toBe('[{"one":1}]');
   });
 
-  it('fails to start with the reason when the file is not a database', async () => {
+  it('reports a file that is not a database on every call, and in the ops log at once', async () => {
     await writeFile(join(dir, 'agent_a.db'), 'not a database, just text that is long enough to be read');
-    await expect(start()).rejects.toThrow(/file is not a database/);
+    const { db, ops } = await start({}, false);
+    await expect(db.opened()).rejects.toThrow(/file is not a database/);
+    await expect(db.query('SELECT 1', undefined)).rejects.toThrow(/file is not a database/);
+    expect(ops.find((r) => r.event === 'sqlite database could not be opened')?.error).toMatch(
+      /file is not a database/,
+    );
   });
 
   it('refuses a file already over max_db_bytes room to grow, with a warning, but lets it shrink', async () => {

@@ -42,6 +42,7 @@ interface Running {
 }
 
 const CANCELLED = 'The statement was cancelled';
+const STOPPED_UNEXPECTEDLY = 'The database process stopped unexpectedly; the next call starts a new one';
 const CLOSED = 'The database is shutting down';
 
 /**
@@ -71,7 +72,11 @@ export class DatabaseProcess {
     this.#log = options.log;
   }
 
-  /** Prepares the file, then starts the database process now, so that the first call does not wait for it. */
+  /**
+   * Prepares the file and starts the database process, without waiting for it to open the database: a
+   * process start (about 100 ms) would otherwise delay the agent's first tools/list. The first call waits
+   * for it if it is not ready yet; a database that cannot be opened is logged now and fails every call.
+   */
   static async start(options: DatabaseProcessOptions): Promise<DatabaseProcess> {
     const file = await prepareAgentFile(options.dbDir, options.agentId, options.log);
     const database = new DatabaseProcess(
@@ -85,8 +90,19 @@ export class DatabaseProcess {
       },
       options,
     );
-    await database.#ensureServer();
+    database.#ensureServer().catch((error: unknown) => {
+      if (database.#closed) return;
+      options.log.error(
+        { error: error instanceof Error ? error.message : String(error) },
+        'sqlite database could not be opened',
+      );
+    });
     return database;
+  }
+
+  /** Resolves once the database process has opened the database (rejects with why it could not). */
+  async opened(): Promise<void> {
+    await this.#ensureServer();
   }
 
   /** Process id of the database process while one runs (diagnostics and tests). */
@@ -122,7 +138,6 @@ export class DatabaseProcess {
     this.#closed = true;
     for (const pending of this.#queue.splice(0)) this.#settle(pending, new ToolFailure(CLOSED));
     if (this.#running !== undefined) this.#stop(this.#running, new ToolFailure(CLOSED));
-    await this.#server?.catch(() => undefined);
     await this.#last?.close();
   }
 
@@ -147,6 +162,8 @@ export class DatabaseProcess {
     this.#ensureServer().then(
       (server) => {
         if (this.#running !== running) return;
+        // Died between starting and this call (its exit found no statement to fail): this one fails instead.
+        if (server.pid === undefined) return this.#finish(running, new ToolFailure(STOPPED_UNEXPECTEDLY));
         running.server = server;
         // Timed from here: waiting in the queue or for a process to start does not count.
         running.timer = setTimeout(() => this.#stop(running, this.#timeoutError()), this.#statementTimeoutMs);
@@ -219,8 +236,8 @@ export class DatabaseProcess {
     // A stopped process may hold the file's locks for a moment after SIGKILL.
     const previous = this.#last;
     if (previous !== undefined) await Promise.race([previous.exited, delay(STOPPED_EXIT_WAIT_MS)]);
-    let server: ServerProcess | undefined;
-    const launching = ServerProcess.launch(this.#settings, {
+    if (this.#closed) throw new ToolFailure(CLOSED);
+    const server: ServerProcess = ServerProcess.spawn(this.#settings, {
       onReply: (message) => this.#onReply(server, message),
       onUnexpectedExit: (exit) => this.#onUnexpectedExit(server, exit),
       onMemoryUnlimited: (reason) => this.#noticeMemoryUnlimited(reason),
@@ -231,21 +248,21 @@ export class DatabaseProcess {
         ),
       onError: (error) => this.#log.warn({ error: error.message }, 'sqlite database process channel error'),
     });
-    server = await launching;
     this.#last = server;
+    await server.ready;
     return server;
   }
 
-  #onReply(server: ServerProcess | undefined, message: Extract<ToProxy, { type: 'reply' }>): void {
+  #onReply(server: ServerProcess, message: Extract<ToProxy, { type: 'reply' }>): void {
     const running = this.#running;
-    if (running === undefined || running.server !== server || running.id !== message.id) return;
+    if (running?.server !== server || running.id !== message.id) return;
     if (message.ok) this.#finish(running, message.value, true);
     else this.#finish(running, fromWireError(message.error));
   }
 
-  #onUnexpectedExit(server: ServerProcess | undefined, exit: ExitInfo): void {
-    const running = server !== undefined && this.#running?.server === server ? this.#running : undefined;
-    if (server !== undefined) this.#forget(server);
+  #onUnexpectedExit(server: ServerProcess, exit: ExitInfo): void {
+    const running = this.#running?.server === server ? this.#running : undefined;
+    this.#forget(server);
     this.#log.warn(
       {
         code: exit.code,
@@ -265,7 +282,7 @@ export class DatabaseProcess {
             `statement ran out of memory (max_memory_bytes ${this.#settings.maxMemoryBytes})`,
             { name: 'max_memory_bytes', value: this.#settings.maxMemoryBytes },
           )
-        : new ToolFailure('The database process stopped unexpectedly; the next call starts a new one'),
+        : new ToolFailure(STOPPED_UNEXPECTEDLY),
     );
   }
 

@@ -72,11 +72,14 @@ export interface ServerEvents {
 export class ServerProcess {
   readonly #child: ChildProcess;
   readonly exited: Promise<void>;
+  /** Settles once the database is open and the memory limit set; rejects (the process is killed) if not. */
+  readonly ready: Promise<void>;
+  #isReady = false;
   /** True once this side killed it: its exit is expected. */
   #killed = false;
   #stderr = '';
 
-  private constructor(child: ChildProcess, events: ServerEvents) {
+  private constructor(child: ChildProcess, settings: DatabaseSettings, events: ServerEvents) {
     this.#child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.stderr?.setEncoding('utf8');
@@ -91,10 +94,21 @@ export class ServerProcess {
     child.once('exit', (code, signal) => {
       if (!this.#killed) events.onUnexpectedExit({ code, signal, stderr: this.#stderr });
     });
+    this.ready = this.#open(settings).then(
+      async (opened) => {
+        await this.#limitMemory(opened.footprintBytes, settings.maxMemoryBytes, events);
+        if (opened.overLimitBytes !== undefined) events.onOverLimit(opened.overLimitBytes);
+        this.#isReady = true;
+      },
+      (error: unknown) => {
+        this.kill();
+        throw error;
+      },
+    );
   }
 
-  /** Starts a database process and opens the agent's database in it; rejects with why it could not. */
-  static async launch(settings: DatabaseSettings, events: ServerEvents): Promise<ServerProcess> {
+  /** Starts a database process and has it open the agent's database (see `ready`). */
+  static spawn(settings: DatabaseSettings, events: ServerEvents): ServerProcess {
     const nodeArgv = [
       ...SERVER_ENTRY.nodeArgv,
       // V8 collects garbage before reaching the memory limit instead of failing at it.
@@ -110,24 +124,11 @@ export class ServerProcess {
       serialization: 'json',
     });
     track(child);
-    const server = new ServerProcess(child, events);
-    try {
-      const ready = await server.#open(settings);
-      await server.#limitMemory(ready.footprintBytes, settings.maxMemoryBytes, events);
-      if (ready.overLimitBytes !== undefined) events.onOverLimit(ready.overLimitBytes);
-      return server;
-    } catch (error) {
-      server.kill();
-      throw error;
-    }
+    return new ServerProcess(child, settings, events);
   }
 
   get pid(): number | undefined {
     return this.#child.exitCode === null && this.#child.signalCode === null ? this.#child.pid : undefined;
-  }
-
-  get killed(): boolean {
-    return this.#killed;
   }
 
   send(id: number, request: DatabaseRequest): void {
@@ -141,9 +142,13 @@ export class ServerProcess {
     this.#child.kill('SIGKILL');
   }
 
-  /** Lets the process close its connections (checkpointing the WAL) and exit; kills it after a second. */
+  /**
+   * An idle, open process closes its connections (checkpointing the WAL) and exits, or is killed after a
+   * second; one still starting is killed.
+   */
   async close(): Promise<void> {
-    if (!this.#killed && this.#child.connected) this.#child.disconnect();
+    if (!this.#isReady) this.kill();
+    else if (!this.#killed && this.#child.connected) this.#child.disconnect();
     const timer = setTimeout(() => this.kill(), CLOSE_WAIT_MS);
     await this.exited;
     clearTimeout(timer);
