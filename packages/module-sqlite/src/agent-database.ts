@@ -53,7 +53,10 @@ export class AgentDatabase {
       },
     };
     this.#readGuard = new StatementGuard(reader, 'read');
-    this.#writeGuard = new StatementGuard(writer, 'write');
+    this.#writeGuard = new StatementGuard(writer, 'write', undefined, {
+      kinds: new Set(settings.refusedKinds),
+      tool: settings.executeTool,
+    });
     this.#listTables = reader
       .prepare(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",

@@ -525,6 +525,16 @@ afterAll(async () => {
   await removeDir(root);
 });
 
+/** Cleans up after a test through an instance whose manifest allows DROP (the attacked one refuses it). */
+async function dropAsOwner(sql: string): Promise<void> {
+  const owner = await openAgent(dbDir, { agentId: 'attacker', config: { allow_drop: true } });
+  try {
+    expect((await owner.call('execute', { sql })).isError).toBe(false);
+  } finally {
+    await owner.close();
+  }
+}
+
 const cases = attacks.flatMap((attack) => attack.tools.map((tool) => ({ ...attack, tool })));
 
 describe('SQL escape attempts', () => {
@@ -588,7 +598,7 @@ describe('SQL escape attempts', () => {
         expect(h.audit.at(-1)?.event).toBe('scope_violation');
       }
     } finally {
-      await writer.call('execute', { sql: 'DROP VIEW lv' });
+      await dropAsOwner('DROP VIEW lv');
     }
   });
 
@@ -599,7 +609,7 @@ describe('SQL escape attempts', () => {
       const r = await writer.call('execute', { sql: 'INSERT INTO t VALUES (3)' });
       expect(r.text).toBe('unsafe use of load_extension()');
     } finally {
-      await writer.call('execute', { sql: 'DROP TRIGGER lt' });
+      await dropAsOwner('DROP TRIGGER lt');
     }
     expect((await writer.call('query', { sql: 'SELECT count(*) AS n FROM t' })).json()).toEqual([{ n: 2 }]);
   });

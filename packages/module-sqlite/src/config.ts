@@ -47,6 +47,18 @@ export const sqliteConfig = z
       .max(600_000)
       .default(5000)
       .describe('How long a statement waits for a lock held by another connection (default 5000 ms).'),
+    allow_drop: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let execute run DROP TABLE / INDEX / VIEW / TRIGGER on the agent's own database (default false: refused, as in the reference implementation).",
+      ),
+    allow_vacuum: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let execute run plain VACUUM on the agent's own database (default false: refused). VACUUM INTO is refused regardless.",
+      ),
     statement_timeout_ms: z
       .number()
       .int()

@@ -34,6 +34,8 @@ async function start(
     statementTimeoutMs: 30_000,
     maxDbBytes: 256 * MIB,
     maxMemoryBytes: 256 * MIB,
+    refusedKinds: ['DROP', 'VACUUM'],
+    executeTool: 'sqlite_execute',
     log: captureLogger('ops', ops),
     ...options,
   });

@@ -5,6 +5,7 @@ import {
   fromWireError,
   type ToProxy,
 } from './database-protocol.js';
+import type { StatementKind } from './guard/program-check.js';
 import type { SqlParameters } from './params.js';
 import type { ResultLimits } from './rows.js';
 import { type ExitInfo, ServerProcess } from './server-process.js';
@@ -20,6 +21,9 @@ export interface DatabaseProcessOptions {
   readonly statementTimeoutMs: number;
   readonly maxDbBytes: number;
   readonly maxMemoryBytes: number;
+  /** What execute refuses unless the manifest allows it, and execute's exposed name for the message. */
+  readonly refusedKinds: readonly StatementKind[];
+  readonly executeTool: string;
   readonly log: ModuleLogger;
 }
 
@@ -87,6 +91,8 @@ export class DatabaseProcess {
         journalMode: options.journalMode,
         maxDbBytes: options.maxDbBytes,
         maxMemoryBytes: options.maxMemoryBytes,
+        refusedKinds: options.refusedKinds,
+        executeTool: options.executeTool,
       },
       options,
     );

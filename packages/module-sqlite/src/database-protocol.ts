@@ -5,6 +5,7 @@ import {
   isScopedMcpError,
   ScopedMcpError,
 } from '@scoped-mcp/core';
+import type { StatementKind } from './guard/program-check.js';
 import type { SqlParameters } from './params.js';
 import type { ResultLimits } from './rows.js';
 
@@ -27,6 +28,9 @@ export interface DatabaseSettings {
   readonly journalMode: 'wal' | 'delete';
   readonly maxDbBytes: number;
   readonly maxMemoryBytes: number;
+  /** What execute refuses (DROP, VACUUM) unless the manifest allows it, and execute's exposed name. */
+  readonly refusedKinds: readonly StatementKind[];
+  readonly executeTool: string;
 }
 
 export type DatabaseRequest =

@@ -126,8 +126,8 @@ describe('query and execute', () => {
     expect(select.json()).toEqual({ changes: 0, last_insert_rowid: 2, rows: [{ n: 2 }] });
   });
 
-  it('allows plain VACUUM, DROP and ALTER in execute', async () => {
-    const h = await agent();
+  it('allows plain VACUUM, DROP and ALTER in execute when the manifest allows DROP and VACUUM', async () => {
+    const h = await agent({ config: { allow_drop: true, allow_vacuum: true } });
     await h.call('execute', { sql: 'CREATE TABLE d (a)' });
     expect((await h.call('execute', { sql: 'ALTER TABLE d ADD COLUMN b TEXT' })).isError).toBe(false);
     const vacuum = await h.call('execute', { sql: 'VACUUM' });
@@ -182,7 +182,7 @@ describe('query and execute', () => {
   });
 
   it('serves a repeated statement from its cache and re-checks it after a schema change', async () => {
-    const h = await agent();
+    const h = await agent({ config: { allow_drop: true } });
     await h.call('execute', { sql: 'CREATE TABLE c (a)' });
     const sql = 'SELECT count(*) AS n FROM c';
     expect((await h.call('query', { sql })).json()).toEqual([{ n: 0 }]);
@@ -324,6 +324,8 @@ describe('config', () => {
       max_result_bytes: 1024 * 1024,
       journal_mode: 'wal',
       busy_timeout_ms: 5000,
+      allow_drop: false,
+      allow_vacuum: false,
       statement_timeout_ms: 30_000,
       max_db_bytes: 256 * 1024 * 1024,
       max_memory_bytes: 256 * 1024 * 1024,

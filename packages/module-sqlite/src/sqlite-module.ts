@@ -22,6 +22,12 @@ export default defineModule({
       statementTimeoutMs: ctx.config.statement_timeout_ms,
       maxDbBytes: ctx.config.max_db_bytes,
       maxMemoryBytes: ctx.config.max_memory_bytes,
+      refusedKinds: [
+        ...(ctx.config.allow_drop ? [] : (['DROP'] as const)),
+        ...(ctx.config.allow_vacuum ? [] : (['VACUUM'] as const)),
+      ],
+      // The exposed name, `<instance>_<tool>`, which the agent knows the tool by.
+      executeTool: `${ctx.instance}_execute`,
       log: ctx.log,
     }),
   teardown: (database) => database.close(),

@@ -21,6 +21,8 @@ if (how === 'database-process') {
     statementTimeoutMs: 3_600_000,
     maxDbBytes: 256 * MIB,
     maxMemoryBytes: 256 * MIB,
+    refusedKinds: ['DROP', 'VACUUM'],
+    executeTool: 'sqlite_execute',
     log: silent,
   });
   void database.query(RUNAWAY, undefined);
@@ -43,6 +45,8 @@ if (how === 'database-process') {
       journalMode: 'wal',
       maxDbBytes: 256 * MIB,
       maxMemoryBytes: 256 * MIB,
+      refusedKinds: ['DROP', 'VACUUM'],
+      executeTool: 'sqlite_execute',
     },
   });
   child.once('message', () => {

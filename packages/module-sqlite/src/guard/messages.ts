@@ -15,6 +15,11 @@ export const REFUSED = {
   unverifiable: 'Statement could not be verified and was not run',
 } as const;
 
+/** A statement kind execute refuses unless the manifest allows it; `tool` is its exposed name. */
+export function statementNotAllowed(kind: string, tool: string): string {
+  return `${kind} statements are not allowed in ${tool}`;
+}
+
 export function pragmaNotAllowed(name: string, allowed: readonly string[]): string {
   return `PRAGMA ${shorten(name)} is not allowed; allowed are the read-only pragmas ${allowed.join(', ')}`;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../driver.js';
 import { REFUSED } from './messages.js';
-import { checkProgram } from './program-check.js';
+import { checkProgram, statementKind } from './program-check.js';
 
 /** The compiled-program check alone, on the engine's real EXPLAIN output (BigInt operands, as in production). */
 let db: SqliteDatabase;
@@ -59,5 +59,36 @@ describe('checkProgram', () => {
       db.prepare('DROP TRIGGER temp.tg').run();
     }
     expect(check('INSERT INTO t VALUES (1)')).not.toThrow();
+  });
+});
+
+describe('statementKind', () => {
+  beforeAll(() => {
+    db.prepare('CREATE INDEX t_a ON t (a)').run();
+    db.prepare('CREATE VIEW v AS SELECT 1').run();
+    db.prepare('CREATE TRIGGER g AFTER INSERT ON t BEGIN SELECT 1; END').run();
+  });
+
+  it.each([
+    ['DROP TABLE t', 'DROP'],
+    ['DROP INDEX t_a', 'DROP'],
+    ['DROP VIEW v', 'DROP'],
+    ['DROP TRIGGER g', 'DROP'],
+    ['VACUUM', 'VACUUM'],
+    ['VACUUM main', 'VACUUM'],
+    // Not a VACUUM statement for this purpose: checkProgram refuses it as VACUUM INTO.
+    ["VACUUM INTO 'x'", undefined],
+    // Compile to nothing: nothing would be dropped or rewritten.
+    ['DROP TABLE IF EXISTS nowhere', undefined],
+    ['VACUUM temp', undefined],
+    ['ALTER TABLE t ADD COLUMN b', undefined],
+    ['DELETE FROM t', undefined],
+  ])('%j is %s', (sql, kind) => {
+    expect(statementKind(db.explain(sql))).toBe(kind);
+  });
+
+  it('does not take ALTER TABLE ... DROP COLUMN for a DROP statement', () => {
+    db.prepare('CREATE TABLE w (a, b)').run();
+    expect(statementKind(db.explain('ALTER TABLE w DROP COLUMN b'))).toBeUndefined();
   });
 });

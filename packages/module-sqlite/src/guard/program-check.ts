@@ -69,3 +69,21 @@ function functionName(p4: unknown): string {
   const paren = p4.indexOf('(');
   return (paren === -1 ? p4 : p4.slice(0, paren)).toLowerCase();
 }
+
+/** Statements execute refuses unless the manifest allows them (the reference implementation refuses both). */
+export type StatementKind = 'DROP' | 'VACUUM';
+
+/**
+ * DROP TABLE, INDEX, VIEW or TRIGGER compile to these instructions, and plain VACUUM to a `Vacuum` without
+ * a filename; ALTER TABLE ... DROP COLUMN compiles to none of them. A DROP ... IF EXISTS of nothing and
+ * `VACUUM temp` compile to no such instruction: they do nothing, and are let through.
+ */
+const DROP_OPCODES = new Set(['DropTable', 'DropIndex', 'DropTrigger']);
+
+export function statementKind(program: readonly ExplainRow[]): StatementKind | undefined {
+  for (const op of program) {
+    if (DROP_OPCODES.has(op.opcode)) return 'DROP';
+    if (op.opcode === 'Vacuum' && Number(op.p2) === 0) return 'VACUUM';
+  }
+  return undefined;
+}

@@ -1,8 +1,8 @@
 import { ScopeViolation, ToolInputError } from '@scoped-mcp/core';
 import type { SqliteDatabase, SqliteStatement } from '../driver.js';
 import { checkLexically } from './lexical-gate.js';
-import { REFUSED } from './messages.js';
-import { checkProgram } from './program-check.js';
+import { REFUSED, statementNotAllowed } from './messages.js';
+import { checkProgram, type StatementKind, statementKind } from './program-check.js';
 
 /** Which connection the guard serves: `read` is opened read-only and runs only row-returning reads. */
 export type ConnectionRole = 'read' | 'write';
@@ -14,6 +14,14 @@ export interface CheckedStatement {
   /** `PRAGMA schema_version` when it was checked: a schema change re-checks it (triggers may have changed). */
   readonly schemaVersion: unknown;
 }
+
+/** Statement kinds the write connection refuses, and the exposed name of the tool its message names. */
+export interface KindRefusals {
+  readonly kinds: ReadonlySet<StatementKind>;
+  readonly tool: string;
+}
+
+const NONE: KindRefusals = { kinds: new Set(), tool: '' };
 
 const EXPLAIN_COLUMNS = 'addr,opcode,p1,p2,p3,p4,p5,comment';
 const QUERY_PLAN_COLUMNS = 'id,parent,notused,detail';
@@ -30,11 +38,13 @@ export class StatementGuard {
   readonly #capacity: number;
   readonly #cache = new Map<string, CheckedStatement>();
   readonly #schemaVersion: SqliteStatement;
+  readonly #refusals: KindRefusals;
 
-  constructor(db: SqliteDatabase, role: ConnectionRole, capacity = 64) {
+  constructor(db: SqliteDatabase, role: ConnectionRole, capacity = 64, refusals: KindRefusals = NONE) {
     this.#db = db;
     this.#role = role;
     this.#capacity = capacity;
+    this.#refusals = refusals;
     this.#schemaVersion = db.prepare('PRAGMA schema_version').pluck();
   }
 
@@ -70,7 +80,12 @@ export class StatementGuard {
       if (names !== EXPLAIN_COLUMNS && names !== QUERY_PLAN_COLUMNS)
         throw new ScopeViolation(REFUSED.unverifiable);
     } else {
-      checkProgram(this.#db.explain(start === 0 ? sql : sql.slice(start)));
+      const program = this.#db.explain(start === 0 ? sql : sql.slice(start));
+      checkProgram(program);
+      const kind = statementKind(program);
+      if (kind !== undefined && this.#refusals.kinds.has(kind)) {
+        throw new ScopeViolation(statementNotAllowed(kind, this.#refusals.tool));
+      }
     }
     if (this.#role === 'read') {
       if (!statement.readonly) throw new ScopeViolation(REFUSED.readOnly);

@@ -6,7 +6,7 @@ export const execute = sqliteTool({
   mode: 'write',
   title: 'Change your database',
   description:
-    'Run one statement that changes your own SQLite database (INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, VACUUM...) and return {"changes", "last_insert_rowid"}; a statement with RETURNING also returns "rows". Each call commits on its own: BEGIN/COMMIT, TEMP objects, ATTACH, VACUUM INTO and setting pragmas are refused.',
+    'Run one statement that changes your own SQLite database (INSERT, UPDATE, DELETE, CREATE, ALTER...) and return {"changes", "last_insert_rowid"}; a statement with RETURNING also returns "rows". Each call commits on its own: BEGIN/COMMIT, TEMP objects, ATTACH, VACUUM INTO and setting pragmas are refused, and DROP and VACUUM unless the operator allows them.',
   input: z.strictObject({ sql: sqlText, params: sqlParameters }),
   output: executeOutput,
   annotations: { destructiveHint: true, openWorldHint: false },
