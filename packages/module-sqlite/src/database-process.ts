@@ -243,7 +243,7 @@ export class DatabaseProcess {
     const previous = this.#last;
     if (previous !== undefined) await Promise.race([previous.exited, delay(STOPPED_EXIT_WAIT_MS)]);
     if (this.#closed) throw new ToolFailure(CLOSED);
-    const server: ServerProcess = ServerProcess.spawn(this.#settings, {
+    const server: ServerProcess = await ServerProcess.spawn(this.#settings, {
       onReply: (message) => this.#onReply(server, message),
       onUnexpectedExit: (exit) => this.#onUnexpectedExit(server, exit),
       onMemoryUnlimited: (reason) => this.#noticeMemoryUnlimited(reason),
@@ -255,6 +255,7 @@ export class DatabaseProcess {
       onError: (error) => this.#log.warn({ error: error.message }, 'sqlite database process channel error'),
     });
     this.#last = server;
+    if (this.#closed) server.kill();
     await server.ready;
     return server;
   }

@@ -1,6 +1,6 @@
 // The database process: it owns the agent's connections so that the proxy process can stop any statement,
-// however long it runs or however much it allocates, by killing this process. Started by DatabaseProcess
-// (database-process.ts) with an IPC channel and no stdout; every guard runs here exactly as it would
+// however long it runs or however much it allocates, by killing this process. Started by ServerProcess
+// (server-process.ts) with an IPC channel and no stdout; every guard runs here exactly as it would
 // in-process, because it is the same AgentDatabase.
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -15,7 +15,7 @@ import {
 
 /**
  * Where the kernel cannot be asked to kill this process with its parent (Linux's parent-death signal,
- * which DatabaseProcess sets through setpriv), a worker thread watches instead: the IPC channel's
+ * which server-process.ts sets through setpriv), a worker thread watches instead: the IPC channel's
  * 'disconnect' only ends this process once the main thread is free, and a statement running when the
  * proxy was killed would keep it busy. The worker is not blocked by the statement; it notices the new
  * parent (the proxy's death re-parents this process) and kills the whole process. It costs a second V8

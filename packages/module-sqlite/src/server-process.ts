@@ -23,10 +23,25 @@ function utilLinux(name: string): string | undefined {
   if (process.platform !== 'linux') return undefined;
   return [`/usr/bin/${name}`, `/bin/${name}`, `/usr/sbin/${name}`].find((path) => existsSync(path));
 }
-/** Starts the database process with the parent-death signal set, so that the kernel kills it with us. */
-const SETPRIV = utilLinux('setpriv');
 /** Sets the database process's memory limit once it has started. */
 const PRLIMIT = utilLinux('prlimit');
+
+let setprivProbe: Promise<string | undefined> | undefined;
+
+/**
+ * setpriv, when it can start the database process with the parent-death signal set, so that the kernel
+ * kills it with the proxy (`--pdeathsig` came with util-linux 2.33); asked once per process.
+ */
+function parentDeathLauncher(): Promise<string | undefined> {
+  setprivProbe ??= new Promise((resolve) => {
+    const setpriv = utilLinux('setpriv');
+    if (setpriv === undefined) return resolve(undefined);
+    execFile(setpriv, ['--help'], (error, stdout) =>
+      resolve(error === null && stdout.includes('--pdeathsig') ? setpriv : undefined),
+    );
+  });
+  return setprivProbe;
+}
 
 /**
  * Every database process still alive, killed by the last-chance `exit` hook: core exits the process when
@@ -108,17 +123,19 @@ export class ServerProcess {
   }
 
   /** Starts a database process and has it open the agent's database (see `ready`). */
-  static spawn(settings: DatabaseSettings, events: ServerEvents): ServerProcess {
+  static async spawn(settings: DatabaseSettings, events: ServerEvents): Promise<ServerProcess> {
+    const setpriv = await parentDeathLauncher();
     const nodeArgv = [
       ...SERVER_ENTRY.nodeArgv,
       // V8 collects garbage before reaching the memory limit instead of failing at it.
       `--max-old-space-size=${Math.ceil(settings.maxMemoryBytes / MIB)}`,
       '--max-semi-space-size=1',
     ];
-    const child = fork(SERVER_ENTRY.path, SETPRIV === undefined ? ['--watch-parent'] : [], {
-      ...(SETPRIV === undefined
+    // Without setpriv the database process watches for its parent's death itself (database-server.ts).
+    const child = fork(SERVER_ENTRY.path, setpriv === undefined ? ['--watch-parent'] : [], {
+      ...(setpriv === undefined
         ? { execArgv: nodeArgv }
-        : { execPath: SETPRIV, execArgv: ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgv] }),
+        : { execPath: setpriv, execArgv: ['--pdeathsig', 'KILL', '--', process.execPath, ...nodeArgv] }),
       env: childEnvironment(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',

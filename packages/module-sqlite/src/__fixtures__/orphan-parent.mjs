@@ -25,6 +25,7 @@ if (how === 'database-process') {
     executeTool: 'sqlite_execute',
     log: silent,
   });
+  await database.opened();
   void database.query(RUNAWAY, undefined);
   process.stdout.write(`${database.pid}\n`);
 } else {
