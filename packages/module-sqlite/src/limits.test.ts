@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readErrorMeta } from '@scoped-mcp/core';
 import type { ModuleHarness } from '@scoped-mcp/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, openAgent, removeDir } from './__fixtures__/harness.js';
@@ -62,6 +63,11 @@ describe('statement_timeout_ms', () => {
     expect(lag.stop()).toBeLessThan(200);
     expect(result.isError).toBe(true);
     expect(result.text).toBe('statement stopped after 500 ms (statement_timeout_ms)');
+    // The limit reaches the agent's program too, across the database process's channel.
+    expect(readErrorMeta(result.raw)).toEqual({
+      code: 'SMCP_LIMIT_EXCEEDED',
+      limit: { name: 'statement_timeout_ms', value: 500 },
+    });
     expect(elapsed).toBeGreaterThanOrEqual(490);
     expect(elapsed).toBeLessThan(2500);
     expect(h.audit.at(-1)).toMatchObject({
@@ -126,6 +132,7 @@ describe('memory and disk', () => {
     expect(result.text).toMatch(
       /^(statement ran out of memory \(max_memory_bytes 268435456\)|query result is larger than 1048576 bytes)/,
     );
+    expect(readErrorMeta(result.raw)?.limit?.name).toMatch(/^(max_memory_bytes|max_result_bytes)$/);
     expect(elapsed).toBeLessThan(3000);
     expect(process.resourceUsage().maxRSS * 1024 - peakBefore).toBeLessThan(16 * MIB);
     expect((await h.call('query', { sql: 'SELECT 1 AS one' })).json()).toEqual([{ one: 1 }]);
@@ -140,7 +147,10 @@ describe('memory and disk', () => {
     }
     const refused = results.filter((r) => r.isError);
     expect(refused.length).toBeGreaterThanOrEqual(4);
-    for (const r of refused) expect(r.text).toBe('database is full (max_db_bytes 268435456)');
+    for (const r of refused) {
+      expect(r.text).toBe('database is full (max_db_bytes 268435456)');
+      expect(readErrorMeta(r.raw)?.limit).toEqual({ name: 'max_db_bytes', value: 268435456 });
+    }
     expect((await stat(join(dbDir, 'agent_agent-a.db'))).size).toBeLessThanOrEqual(256 * MIB);
     // Still usable: reads work and a small write fits.
     expect((await h.call('query', { sql: 'SELECT count(*) AS n FROM big' })).json()).toEqual([
