@@ -266,15 +266,20 @@ describe.runIf(hasProc)('the database process (Linux)', () => {
       const parent = spawn(process.execPath, [...SERVER_ENTRY.nodeArgv, fixture, dir, how], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      const pid = await new Promise<number>((resolve, reject) => {
-        parent.stdout.setEncoding('utf8');
-        parent.stdout.once('data', (line: string) => resolve(Number(line.trim())));
-        parent.once('exit', () => reject(new Error('the fixture exited early')));
-      });
-      await sleep(200);
-      expect(isRunning(pid)).toBe(true);
-      parent.kill('SIGKILL');
-      expect(await gone(pid, 1500)).toBe(true);
+      try {
+        const pid = await new Promise<number>((resolve, reject) => {
+          parent.stdout.setEncoding('utf8');
+          parent.stdout.once('data', (line: string) => resolve(Number(line.trim())));
+          parent.once('exit', () => reject(new Error('the fixture exited early')));
+        });
+        expect(Number.isInteger(pid)).toBe(true);
+        await sleep(200);
+        expect(isRunning(pid)).toBe(true);
+        parent.kill('SIGKILL');
+        expect(await gone(pid, 1500)).toBe(true);
+      } finally {
+        parent.kill('SIGKILL');
+      }
     },
   );
 });
