@@ -17,7 +17,9 @@ export {
   defineTool,
   isRawResult,
   isScopedMcpModule,
+  MODULE_NAME_PATTERN,
   rawResult,
+  TOOL_KEY_PATTERN,
   toolFactory,
 } from './module/define.js';
 export type {
@@ -35,14 +37,17 @@ export type {
   ModuleCommandContext,
   ModuleContext,
   ModuleDefinition,
+  ModuleInput,
   ModuleLogger,
   RawToolResult,
   ScopedMcpModule,
   ToolAnnotationHints,
+  ToolBuilder,
   ToolContext,
   ToolDefinition,
   ToolMode,
   ToolOutput,
+  ToolSet,
 } from './module/types.js';
 export { type CanonicalJsonOptions, canonicalJson } from './shared/canonical-json.js';
 export { type NamespaceScope, namespaceScope, renderAgentTemplate } from './scope/namespace-scope.js';
