@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createModuleHarness, type HarnessOptions, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type HarnessOptions, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import filesystem from './index.js';
 

@@ -7,7 +7,7 @@ import { createSecretRedactor } from '../redact/secrets.js';
 import type { Middleware } from '../middleware/compose.js';
 import { defineTool } from '../module/define.js';
 import type { AnyToolDefinition, ToolContext } from '../module/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import { exposedToolName, type PipelineDeps, prepareTool } from './tool-pipeline.js';
 
 function deps(overrides: Partial<PipelineDeps> = {}) {
