@@ -249,7 +249,7 @@ describe('filesystem module', () => {
     });
 
     it('declares no credentials', () => {
-      expect(filesystem.credentials).toEqual({ required: [], optional: [] });
+      expect(filesystem.credentials).toBeUndefined();
     });
   });
 });
