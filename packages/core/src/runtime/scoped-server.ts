@@ -98,7 +98,11 @@ export function createScopedServer(options: RuntimeServerOptions): ScopedServer 
 export async function openScopedServer(options: ScopedServerOptions): Promise<ScopedServer> {
   const env = options.env ?? process.env;
   const agent = resolveIdentity(env);
-  const loggers = createLoggers({ auditLog: options.auditLog, opsLog: options.opsLog }, agent);
+  // The level comes from the environment given, like everything else a run reads from it.
+  const loggers = createLoggers(
+    { auditLog: options.auditLog, opsLog: options.opsLog, opsLevel: env.SCOPED_MCP_LOG_LEVEL ?? 'info' },
+    agent,
+  );
   const { ops, audit } = loggers;
   ops.info({ manifest: options.manifestPath, version: options.version, pid: process.pid }, 'startup');
   let assembly: Awaited<ReturnType<typeof assemble>>;
