@@ -94,7 +94,12 @@ describe.skipIf(!available)(
           agent_type: 'build',
           modules: { ops: { type: GATED_MODULE, config: { calls: callsFile } } },
           state_backend: stateBackend,
-          hitl: { approval_required: ['ops_write_*'], timeout_seconds: 300, notify: { type: 'log' }, ...hitl },
+          hitl: {
+            approval_required: ['ops_write_*'],
+            timeout_seconds: 300,
+            notify: { type: 'log' },
+            ...hitl,
+          },
         }),
       );
       const harness = await connectInMemory(

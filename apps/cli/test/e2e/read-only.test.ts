@@ -13,7 +13,12 @@ describe('read-only research agent', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir('read-only');
-    agent = await startInMemoryAgent({ manifest: researchManifest, dir, agentId: 'gamma', agentType: 'research' });
+    agent = await startInMemoryAgent({
+      manifest: researchManifest,
+      dir,
+      agentId: 'gamma',
+      agentType: 'research',
+    });
   });
   afterAll(async () => {
     await agent?.close();
