@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv } from '../helpers/env.js';
+import { captureOutput } from '../../src/__fixtures__/capture-output.js';
+import { main } from '../../src/main.js';
 import { duplicateKeys, type JsonRecord, parseJsonl, readJsonl } from '../helpers/jsonl.js';
 import { buildManifest } from '../helpers/paths.js';
 import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
-import { runCli } from '../helpers/run-cli.js';
 import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -27,6 +27,11 @@ const SESSION: [string, Record<string, unknown>, Expect][] = [
   ['filesystem_read_file', { path: 'missing.txt' }, 'error'],
   ['filesystem_read_file', { path: 'notes/a.txt', password: 'hunter2-in-args' }, 'error'],
 ];
+
+/** `scoped-mcp audit verify FILE`: the CLI's main in this process, output captured. */
+function verify(file: string) {
+  return captureOutput(async () => (await main(['audit', 'verify', file])) ?? 0);
+}
 
 const EVENT: Record<Expect, string> = { ok: 'tool_call', blocked: 'scope_violation', error: 'tool_error' };
 const LEVEL: Record<Expect, string> = { ok: 'info', blocked: 'warn', error: 'error' };
@@ -112,7 +117,7 @@ describe('audit and ops logs of a session', () => {
   });
 
   it('`audit verify` accepts the untouched log', async () => {
-    const run = await runCli(['audit', 'verify', agent.auditLog], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(agent.auditLog);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^OK: ${SESSION.length} lines`));
@@ -126,7 +131,7 @@ describe('audit and ops logs of a session', () => {
     lines[target] = lines[target]!.replace('"tool":"filesystem_list_dir"', '"tool":"filesystem_list_dis"');
     const tampered = join(dir, 'tampered.jsonl');
     await writeFile(tampered, lines.join('\n'));
-    const run = await runCli(['audit', 'verify', tampered], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(tampered);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/line 4\b/);
@@ -137,7 +142,7 @@ describe('audit and ops logs of a session', () => {
     lines.splice(4, 1);
     const tampered = join(dir, 'deleted.jsonl');
     await writeFile(tampered, lines.join('\n'));
-    const run = await runCli(['audit', 'verify', tampered], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(tampered);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/line 5\b/);
   });
@@ -183,7 +188,7 @@ describe('audit and ops logs of a session', () => {
     expect(lines).toHaveLength(SESSION.length + 1);
     expect(lines.at(-1)?.session_id).toMatch(UUID);
     expect(lines.at(-1)?.session_id).not.toBe(audit[0]?.session_id);
-    const run = await runCli(['audit', 'verify', agent.auditLog], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(agent.auditLog);
     expect(run.code).toBe(0);
   });
 });

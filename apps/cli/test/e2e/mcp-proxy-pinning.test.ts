@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput } from '../../src/__fixtures__/capture-output.js';
+import { main } from '../../src/main.js';
 import {
   eventually,
   fixtureConfig,
@@ -12,7 +14,6 @@ import {
   writeManifest,
 } from '../fixtures/upstreams/proxy-support.js';
 import { childEnv } from '../helpers/env.js';
-import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const V1 = 'Returns the weather for a city.';
@@ -52,12 +53,19 @@ describe('mcp_proxy tool-definition pinning (rug-pull defence)', () => {
 
   const lockPath = () => join(dir, 'proxy-agent.pins.json');
 
-  function pinsUpdate(manifestPath: string) {
-    return runCli(['pins', 'update', '--manifest', manifestPath], {
-      cwd: dir,
-      env: childEnv(dir, { AGENT_ID: 'pins-admin', AGENT_TYPE: 'proxy', SCOPED_MCP_DATA_DIR: dir }),
-      timeoutMs: 30_000,
-    });
+  /** `scoped-mcp pins update` in this process: its main, output captured, the operator's environment. */
+  async function pinsUpdate(manifestPath: string) {
+    for (const [name, value] of Object.entries(
+      childEnv(dir, { AGENT_ID: 'pins-admin', AGENT_TYPE: 'proxy', SCOPED_MCP_DATA_DIR: dir }),
+    )) {
+      vi.stubEnv(name, value);
+    }
+    try {
+      const args = ['pins', 'update', '--manifest', manifestPath, '--ops-log', join(dir, 'pins-ops.jsonl')];
+      return await captureOutput(async () => (await main(args)) ?? 0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   }
 
   async function start(manifestPath: string): Promise<AgentSession> {
