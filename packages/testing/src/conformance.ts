@@ -189,7 +189,8 @@ function served(opened: Opened): { key: string; name: string }[] {
 
 function writes(tool: AnyToolDefinition): boolean {
   return (
-    tool.mode !== 'read' || tool.annotations?.readOnlyHint === false || tool.annotations?.destructiveHint === true
+    tool.mode !== 'read' ||
+    tool.annotations?.readOnlyHint === false ||
+    tool.annotations?.destructiveHint === true
   );
 }
-

@@ -36,13 +36,14 @@ const notes = defineModule({
       mode: 'read',
       description: 'Lists the notes.',
       input: z.strictObject({}),
-      handler: (_args, ctx) => rawResult({
-        content: [
-          { type: 'text', text: 'notes:' },
-          { type: 'text', text: ctx.state.notes.join('\n') },
-        ],
-        structuredContent: { notes: ctx.state.notes, unset: undefined },
-      }),
+      handler: (_args, ctx) =>
+        rawResult({
+          content: [
+            { type: 'text', text: 'notes:' },
+            { type: 'text', text: ctx.state.notes.join('\n') },
+          ],
+          structuredContent: { notes: ctx.state.notes, unset: undefined },
+        }),
     }),
     roots: tool({
       mode: 'read',
@@ -67,7 +68,9 @@ describe('connectInMemory: a module', () => {
       ['tool_call', 'notes_add', 'mem-1'],
       ['tool_call', 'notes_list', 'mem-1'],
     ]);
-    expect(conn.sent.every((text) => (JSON.parse(text) as { jsonrpc?: string }).jsonrpc === '2.0')).toBe(true);
+    expect(conn.sent.every((text) => (JSON.parse(text) as { jsonrpc?: string }).jsonrpc === '2.0')).toBe(
+      true,
+    );
     expect(conn.sent.some((text) => text.includes('"#a"'))).toBe(true);
     expect(conn.ops.map((line) => line.event)).toContain('server_ready');
     await conn.close();

@@ -16,7 +16,13 @@ import {
   type ScopedServer,
   type StatusReport,
 } from '@scoped-mcp/core/runtime';
-import { type HarnessOptions, type HarnessResult, harnessResult, moduleSpec, runtimeParts } from './harness.js';
+import {
+  type HarnessOptions,
+  type HarnessResult,
+  harnessResult,
+  moduleSpec,
+  runtimeParts,
+} from './harness.js';
 
 /** A manifest file, loaded as `scoped-mcp run --manifest` would load it. */
 export interface ManifestTarget {
@@ -151,11 +157,15 @@ export async function connectInMemory(
   };
 }
 
-function isInstanceList(target: ScopedMcpModule | readonly InstanceSpec[]): target is readonly InstanceSpec[] {
+function isInstanceList(
+  target: ScopedMcpModule | readonly InstanceSpec[],
+): target is readonly InstanceSpec[] {
   return Array.isArray(target);
 }
 
-async function logFiles(options: ConnectOptions): Promise<{ auditLog: string; opsLog: string; temporary?: string }> {
+async function logFiles(
+  options: ConnectOptions,
+): Promise<{ auditLog: string; opsLog: string; temporary?: string }> {
   if (options.auditLog && options.opsLog) return { auditLog: options.auditLog, opsLog: options.opsLog };
   const temporary = await mkdtemp(join(tmpdir(), 'scoped-mcp-in-memory-'));
   return {

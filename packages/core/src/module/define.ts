@@ -26,9 +26,7 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
     throw new Error(`module name '${definition.name}' must be snake_case (${MODULE_NAME_PATTERN})`);
   }
   const tools =
-    typeof definition.tools === 'function'
-      ? definition.tools(defineTool)
-      : (definition.tools ?? {});
+    typeof definition.tools === 'function' ? definition.tools(defineTool) : (definition.tools ?? {});
   for (const [key, tool] of Object.entries(tools)) {
     if (!TOOL_KEY_PATTERN.test(key)) {
       throw new Error(`module '${definition.name}': tool key '${key}' must be snake_case`);

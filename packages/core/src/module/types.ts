@@ -106,7 +106,9 @@ export interface ToolDefinition<Input extends z.ZodType, Config, State> {
 export type AnyToolDefinition<Config = unknown, State = unknown> = ToolDefinition<z.ZodType, Config, State>;
 
 /** A module's tools by key (the key is the tool's name after the instance prefix). */
-export type ToolSet<Config = unknown, State = unknown> = Readonly<Record<string, AnyToolDefinition<Config, State>>>;
+export type ToolSet<Config = unknown, State = unknown> = Readonly<
+  Record<string, AnyToolDefinition<Config, State>>
+>;
 
 /**
  * `defineTool` with a module's config and state types bound: `defineModule` hands it to `tools: (tool) => …`,

@@ -70,7 +70,10 @@ interface Served {
 
 /** The runtime behind the SDK's server and stdio transport, spoken to in raw JSON-RPC lines. */
 async function serve(options: { start?: boolean } = {}): Promise<Served> {
-  const { runtime } = createHarness([moduleInstance('echo', echoModule), moduleInstance('slow', slowModule)], RUNTIME);
+  const { runtime } = createHarness(
+    [moduleInstance('echo', echoModule), moduleInstance('slow', slowModule)],
+    RUNTIME,
+  );
   if (options.start !== false) await runtime.start();
   const bridge = new ClientBridge();
   const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: '0.0.0' });

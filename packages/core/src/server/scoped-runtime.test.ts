@@ -37,7 +37,9 @@ function throwing(error: unknown) {
 describe('ScopedRuntime: startup', () => {
   it('finishes onStarted (the health file) before a request waiting for startup goes on', async () => {
     const order: string[] = [];
-    const { runtime } = createHarness([moduleInstance('echo', echoModule)], { ...RUNTIME, onStarted: async (report) => {
+    const { runtime } = createHarness([moduleInstance('echo', echoModule)], {
+      ...RUNTIME,
+      onStarted: async (report) => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         order.push(`onStarted healthy=${report.healthy}`);
       },
@@ -51,7 +53,10 @@ describe('ScopedRuntime: startup', () => {
 
 describe('ScopedRuntime: tool table', () => {
   it('exposes <key>_<tool> for every instance plus the status tool', async () => {
-    const { runtime } = createHarness([moduleInstance('echo', echoModule), moduleInstance('second', echoModule)], RUNTIME);
+    const { runtime } = createHarness(
+      [moduleInstance('echo', echoModule), moduleInstance('second', echoModule)],
+      RUNTIME,
+    );
     await runtime.start();
     expect(runtime.toolNames()).toEqual([
       'echo_say',
@@ -293,9 +298,10 @@ describe('ScopedRuntime: calls', () => {
   });
 
   it('maps ScopeViolation to an audited scope_violation with status blocked', async () => {
-    const { runtime, audit, call } = createHarness([
-      moduleInstance('t', throwing(new ScopeViolation("Path 'x/../..' is outside your directory"))),
-    ], RUNTIME);
+    const { runtime, audit, call } = createHarness(
+      [moduleInstance('t', throwing(new ScopeViolation("Path 'x/../..' is outside your directory")))],
+      RUNTIME,
+    );
     await runtime.start();
     const result = await call('t_run', { note: 'n' });
     expect(result.raw).toEqual({
@@ -376,7 +382,9 @@ describe('ScopedRuntime: calls', () => {
 
   it('leaves arguments out of every audit line with log_args false', async () => {
     const { runtime, audit, call } = createHarness(
-      [moduleInstance('echo', echoModule), moduleInstance('t', throwing(new ScopeViolation('no')))], { ...RUNTIME, logArgs: false });
+      [moduleInstance('echo', echoModule), moduleInstance('t', throwing(new ScopeViolation('no')))],
+      { ...RUNTIME, logArgs: false },
+    );
     await runtime.start();
     await call('echo_say', { text: 'private words' });
     await call('echo_say', { text: 5 });
@@ -430,7 +438,14 @@ describe('ScopedRuntime: calls', () => {
       },
     });
     const { runtime } = createHarness(
-      [moduleInstance('mine', module, { config: { dir: 'data' }, credentials: { KEY: 'credential-value-1' } })], { ...RUNTIME, manifestDir: '/srv/manifests/research' });
+      [
+        moduleInstance('mine', module, {
+          config: { dir: 'data' },
+          credentials: { KEY: 'credential-value-1' },
+        }),
+      ],
+      { ...RUNTIME, manifestDir: '/srv/manifests/research' },
+    );
     await runtime.start();
     const controller = new AbortController();
     await runtime.call('mine_look', {}, { signal: controller.signal });
@@ -452,7 +467,9 @@ describe('ScopedRuntime: calls', () => {
       calls.push(call);
       return next();
     };
-    const { runtime, call } = createHarness([moduleInstance('echo', echoModule, { mode: 'read' })], { ...RUNTIME, middleware: [record],
+    const { runtime, call } = createHarness([moduleInstance('echo', echoModule, { mode: 'read' })], {
+      ...RUNTIME,
+      middleware: [record],
     });
     await runtime.start();
     await call('echo_say', { text: 'x' });
@@ -488,7 +505,10 @@ describe('ScopedRuntime: calls', () => {
     const deny: Middleware = async () => {
       throw new ScopeViolation('blocked by argument filter');
     };
-    const { runtime, audit, call } = createHarness([moduleInstance('m', module)], { ...RUNTIME, middleware: [deny] });
+    const { runtime, audit, call } = createHarness([moduleInstance('m', module)], {
+      ...RUNTIME,
+      middleware: [deny],
+    });
     await runtime.start();
     const result = await call('m_go');
     expect(result.raw).toMatchObject({ isError: true, content: [{ text: 'blocked by argument filter' }] });
@@ -552,7 +572,9 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
   });
 
   async function leakyRuntime() {
-    const fixture = createHarness([moduleInstance('leaky', leaky, { credentials: { API_TOKEN: SECRET } })], { ...RUNTIME, secrets: [SECRET],
+    const fixture = createHarness([moduleInstance('leaky', leaky, { credentials: { API_TOKEN: SECRET } })], {
+      ...RUNTIME,
+      secrets: [SECRET],
     });
     await fixture.runtime.start();
     return fixture;
@@ -605,8 +627,9 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
       },
     });
     const { runtime, call } = createHarness(
-      [moduleInstance('proxy', module, { credentials: { UPSTREAM_TOKEN: SECRET } })], { ...RUNTIME, secrets: [SECRET],
-      });
+      [moduleInstance('proxy', module, { credentials: { UPSTREAM_TOKEN: SECRET } })],
+      { ...RUNTIME, secrets: [SECRET] },
+    );
     await runtime.start();
     expect(JSON.stringify(await call('proxy_fetch'))).not.toContain(SECRET);
   });
@@ -673,10 +696,10 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
         throw new Error('cannot connect');
       },
     });
-    const { runtime, ops, call } = createHarness([
-      moduleInstance('ok', lifecycleModule('ok', log)),
-      moduleInstance('broken', broken),
-    ], RUNTIME);
+    const { runtime, ops, call } = createHarness(
+      [moduleInstance('ok', lifecycleModule('ok', log)), moduleInstance('broken', broken)],
+      RUNTIME,
+    );
     const report = await runtime.start();
     expect(report).toEqual({
       modules: {
@@ -707,7 +730,10 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
     });
     const waiter = lifecycleModule('waiter', [], { setup: () => gate });
     const opener = lifecycleModule('opener', [], { setup: () => release() });
-    const { runtime } = createHarness([moduleInstance('waiter', waiter), moduleInstance('opener', opener)], RUNTIME);
+    const { runtime } = createHarness(
+      [moduleInstance('waiter', waiter), moduleInstance('opener', opener)],
+      RUNTIME,
+    );
     const report = await Promise.race([
       runtime.start(),
       new Promise<never>((_, reject) =>
@@ -718,16 +744,19 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
   });
 
   it('reports import and init failures from assembly without running setup', async () => {
-    const { runtime } = createHarness([
-      moduleInstance('gone', undefined, {
-        type: 'gone',
-        failure: { status: 'failed_import', error: 'Error: import failed' },
-      }),
-      moduleInstance('cfg', echoModule, {
-        failure: { status: 'failed_init', error: 'modules.cfg.config.x: required' },
-      }),
-      moduleInstance('echo', echoModule),
-    ], RUNTIME);
+    const { runtime } = createHarness(
+      [
+        moduleInstance('gone', undefined, {
+          type: 'gone',
+          failure: { status: 'failed_import', error: 'Error: import failed' },
+        }),
+        moduleInstance('cfg', echoModule, {
+          failure: { status: 'failed_init', error: 'modules.cfg.config.x: required' },
+        }),
+        moduleInstance('echo', echoModule),
+      ],
+      RUNTIME,
+    );
     const report = await runtime.start();
     expect(report.modules.gone).toEqual({
       status: 'failed_import',
@@ -746,11 +775,17 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
         throw new Error('offline');
       },
     });
-    const { runtime, call } = createHarness([
-      moduleInstance('echo', echoModule),
-      moduleInstance('opt', broken, { optional: true }),
-      moduleInstance('opt2', undefined, { optional: true, failure: { status: 'failed_import', error: 'x: y' } }),
-    ], RUNTIME);
+    const { runtime, call } = createHarness(
+      [
+        moduleInstance('echo', echoModule),
+        moduleInstance('opt', broken, { optional: true }),
+        moduleInstance('opt2', undefined, {
+          optional: true,
+          failure: { status: 'failed_import', error: 'x: y' },
+        }),
+      ],
+      RUNTIME,
+    );
     const report = await runtime.start();
     expect(report).toMatchObject({
       failed_count: 0,
@@ -764,7 +799,10 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
 
   it('tears modules down in reverse order with their state, once', async () => {
     const log: string[] = [];
-    const { runtime } = createHarness(['a', 'b', 'c'].map((k) => moduleInstance(k, lifecycleModule(k, log))), RUNTIME);
+    const { runtime } = createHarness(
+      ['a', 'b', 'c'].map((k) => moduleInstance(k, lifecycleModule(k, log))),
+      RUNTIME,
+    );
     await runtime.start();
     log.length = 0;
     await Promise.all([runtime.stop(), runtime.stop()]);
@@ -775,11 +813,17 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
 
   it('skips teardown of a module whose setup failed and survives a throwing teardown', async () => {
     const log: string[] = [];
-    const { runtime, ops } = createHarness([
-      moduleInstance('a', lifecycleModule('a', log)),
-      moduleInstance('b', lifecycleModule('b', log, { setup: () => Promise.reject(new Error('no')) })),
-      moduleInstance('c', lifecycleModule('c', log, { teardown: () => Promise.reject(new Error('close failed')) })),
-    ], RUNTIME);
+    const { runtime, ops } = createHarness(
+      [
+        moduleInstance('a', lifecycleModule('a', log)),
+        moduleInstance('b', lifecycleModule('b', log, { setup: () => Promise.reject(new Error('no')) })),
+        moduleInstance(
+          'c',
+          lifecycleModule('c', log, { teardown: () => Promise.reject(new Error('close failed')) }),
+        ),
+      ],
+      RUNTIME,
+    );
     await runtime.start();
     await runtime.stop();
     expect(log.filter((l) => l.startsWith('teardown'))).toEqual([
@@ -794,7 +838,9 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
 
   it('bounds teardown by the timeout', async () => {
     const { runtime, ops } = createHarness(
-      [moduleInstance('hang', lifecycleModule('hang', [], { teardown: () => new Promise(() => undefined) }))], { ...RUNTIME, teardownTimeoutMs: 50 });
+      [moduleInstance('hang', lifecycleModule('hang', [], { teardown: () => new Promise(() => undefined) }))],
+      { ...RUNTIME, teardownTimeoutMs: 50 },
+    );
     await runtime.start();
     const started = performance.now();
     await runtime.stop();

@@ -19,12 +19,15 @@ function failingSetup(thrown: unknown) {
 
 describe('statusReport', () => {
   it('counts failures of required modules only and lists offline optional ones', async () => {
-    const { runtime } = createHarness([
-      moduleInstance('ok', echoModule),
-      moduleInstance('req', failingSetup(new Error('down'))),
-      moduleInstance('opt', failingSetup(new TypeError('down')), { optional: true }),
-      moduleInstance('opt_ok', echoModule, { optional: true }),
-    ], RUNTIME);
+    const { runtime } = createHarness(
+      [
+        moduleInstance('ok', echoModule),
+        moduleInstance('req', failingSetup(new Error('down'))),
+        moduleInstance('opt', failingSetup(new TypeError('down')), { optional: true }),
+        moduleInstance('opt_ok', echoModule, { optional: true }),
+      ],
+      RUNTIME,
+    );
     await runtime.start();
     const report = statusReport(runtime.instances);
     expect(report).toEqual({

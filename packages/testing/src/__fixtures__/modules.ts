@@ -4,7 +4,13 @@ import { type AnyToolDefinition, defineModule, defineTool, type ToolSet, z } fro
 const none = z.strictObject({});
 
 function tool(mode: 'read' | 'write', extra: Partial<AnyToolDefinition> = {}): AnyToolDefinition {
-  return defineTool({ mode, description: `A ${mode} tool of the fixture.`, input: none, handler: () => mode, ...extra });
+  return defineTool({
+    mode,
+    description: `A ${mode} tool of the fixture.`,
+    input: none,
+    handler: () => mode,
+    ...extra,
+  });
 }
 
 function withDynamicTools(name: string, dynamicTools: () => ToolSet) {
