@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
 
 // Core's tests use the test kit of @scoped-mcp/testing, which imports core. Both are read from source
 // here, so core's tests need no build of core or of any other package.
@@ -13,5 +14,5 @@ export default defineProject({
       { find: /^@scoped-mcp\/testing$/, replacement: path('../testing/src/index.ts') },
     ],
   },
-  test: { name: 'core', include: ['src/**/*.test.ts'] },
+  test: { name: 'core', maxWorkers, include: ['src/**/*.test.ts'] },
 });
