@@ -1,3 +1,6 @@
 import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
 
-export default defineProject({ test: { name: 'module-filesystem', include: ['src/**/*.test.ts'] } });
+export default defineProject({
+  test: { name: 'module-filesystem', maxWorkers, include: ['src/**/*.test.ts'] },
+});

@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
 
-export default defineProject({ test: { name: 'module-sqlite', include: ['src/**/*.test.ts'] } });
+export default defineProject({ test: { name: 'module-sqlite', maxWorkers, include: ['src/**/*.test.ts'] } });

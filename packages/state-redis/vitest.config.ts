@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
 
-export default defineProject({ test: { name: 'state-redis', include: ['src/**/*.test.ts'] } });
+export default defineProject({ test: { name: 'state-redis', maxWorkers, include: ['src/**/*.test.ts'] } });

@@ -34,8 +34,10 @@ export {
   isRawResult,
   isScopedMcpModule,
   isStructuredResult,
+  MODULE_NAME_PATTERN,
   rawResult,
   structuredResult,
+  TOOL_KEY_PATTERN,
   toolFactory,
 } from './module/define.js';
 export type {
@@ -53,15 +55,18 @@ export type {
   ModuleCommandContext,
   ModuleContext,
   ModuleDefinition,
+  ModuleInput,
   ModuleLogger,
   RawToolResult,
   ScopedMcpModule,
   StructuredResult,
   ToolAnnotationHints,
+  ToolBuilder,
   ToolContext,
   ToolDefinition,
   ToolMode,
   ToolOutput,
+  ToolSet,
 } from './module/types.js';
 export { type CanonicalJsonOptions, canonicalJson } from './shared/canonical-json.js';
 export { type NamespaceScope, namespaceScope, renderAgentTemplate } from './scope/namespace-scope.js';

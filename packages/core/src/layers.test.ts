@@ -19,7 +19,6 @@ const LAYERS: readonly (readonly string[])[] = [
   ['middleware'],
   ['server'],
   ['runtime'],
-  ['testing'],
 ];
 
 /** The package's entry points (`.` and `./runtime`): they re-export from every layer. */

@@ -21,14 +21,21 @@ export { MODULE_KEYWORD } from './loader/load-modules.js';
 export { composeMiddleware, type CallHandler, type Middleware, type ToolCall } from './middleware/compose.js';
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';
-export { openScopedServer, type ScopedServer, type ScopedServerOptions } from './runtime/scoped-server.js';
+export {
+  createScopedServer,
+  openScopedServer,
+  type RuntimeServerOptions,
+  type ScopedServer,
+  type ScopedServerOptions,
+} from './runtime/scoped-server.js';
 export { type ModuleCommandOptions, runModuleCommand } from './runtime/module-command.js';
 export {
   type OpenStateBackendOptions,
   openStateBackend,
   REDIS_STATE_PACKAGE,
 } from './runtime/open-state-backend.js';
-export { STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
+export { type RuntimeOptions, STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
+export type { InstanceSpec, ModuleStatus } from './server/module-instance.js';
 export type { StatusReport } from './server/status-report.js';
 export { type InstalledModule, listInstalledModules } from './loader/list-installed.js';
 export {

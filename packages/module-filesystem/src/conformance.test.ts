@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeModuleConformance } from '@scoped-mcp/core/testing';
+import { describeModuleConformance } from '@scoped-mcp/testing';
 import { afterAll } from 'vitest';
 import filesystem from './index.js';
 
@@ -14,4 +14,5 @@ afterAll(() => rm(base, { recursive: true, force: true }));
 describeModuleConformance(filesystem, {
   config: { base_path: base },
   packageDir: join(dirname(fileURLToPath(import.meta.url)), '..'),
+  readme: true,
 });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readErrorMeta } from '@scoped-mcp/core';
-import { createModuleHarness, type HarnessOptions, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type HarnessOptions, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import filesystem from './index.js';
 
@@ -258,7 +258,7 @@ describe('filesystem module', () => {
     });
 
     it('declares no credentials', () => {
-      expect(filesystem.credentials).toEqual({ required: [], optional: [] });
+      expect(filesystem.credentials).toBeUndefined();
     });
   });
 });

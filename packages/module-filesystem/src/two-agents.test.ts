@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWorld, snapshot, type World } from './__fixtures__/world.js';
 import filesystem from './index.js';

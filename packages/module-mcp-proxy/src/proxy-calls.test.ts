@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FIXTURE_UPSTREAM,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness } from '@scoped-mcp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVERYTHING, FIXTURE_UPSTREAM, fakeSession } from './__fixtures__/test-helpers.js';
 import { SAFE_ENV_NAMES } from './child-env.js';

@@ -5,7 +5,7 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EVERYTHING,

@@ -1,4 +1,4 @@
-import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type HttpUpstream, startHttpUpstream } from './__fixtures__/http-upstream.js';
 import { waitFor } from './__fixtures__/test-helpers.js';

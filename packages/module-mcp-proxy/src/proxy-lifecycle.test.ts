@@ -1,7 +1,7 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScopedRuntime } from '@scoped-mcp/core/runtime';
-import { captureLogger, createModuleHarness } from '@scoped-mcp/core/testing';
+import { captureLogger, createModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendants, FIXTURE_UPSTREAM, isAlive, tempDir, waitFor } from './__fixtures__/test-helpers.js';
 import mcpProxy from './index.js';

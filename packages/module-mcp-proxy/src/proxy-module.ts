@@ -13,7 +13,6 @@ export default defineModule({
   credentials: (config) => ({ required: config.credential_env }),
   setup: (ctx) => startProxy(ctx),
   teardown: (state) => state.upstream.stop(),
-  tools: {},
   dynamicTools: (state) => state.catalog.tools,
   commands: { pins: pinsCommand },
 });

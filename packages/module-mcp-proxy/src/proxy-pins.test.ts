@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModuleCommandContext } from '@scoped-mcp/core';
-import { captureLogger, createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { captureLogger, createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURE_UPSTREAM, isAlive, tempDir, waitFor } from './__fixtures__/test-helpers.js';
 import type { McpProxyConfig } from './config.js';

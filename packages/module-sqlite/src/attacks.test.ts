@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModuleHarness } from '@scoped-mcp/core/testing';
+import type { ModuleHarness } from '@scoped-mcp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ESCAPE_PREFIX,

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { describeModuleConformance } from '@scoped-mcp/core/testing';
+import { describeModuleConformance } from '@scoped-mcp/testing';
 import { afterAll } from 'vitest';
 import { makeTempDir, removeDir } from './__fixtures__/harness.js';
 import sqlite from './index.js';
@@ -10,4 +10,5 @@ afterAll(() => removeDir(dir));
 describeModuleConformance(sqlite, {
   config: { db_dir: dir },
   packageDir: fileURLToPath(new URL('..', import.meta.url)),
+  readme: true,
 });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { captureLogger } from '@scoped-mcp/core/testing';
+import { captureLogger } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeDir } from './__fixtures__/harness.js';
 import { hasProc, isRunning } from './__fixtures__/process-probes.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ModuleHarness } from '@scoped-mcp/core/testing';
+import type { ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, openAgent, removeDir } from './__fixtures__/harness.js';
 
@@ -72,7 +72,7 @@ describe('execute refuses DROP and VACUUM by default', () => {
   });
 
   it('names the tool of the instance in the message', async () => {
-    const { createModuleHarness } = await import('@scoped-mcp/core/testing');
+    const { createModuleHarness } = await import('@scoped-mcp/testing');
     const { default: sqlite } = await import('./index.js');
     const notes = await createModuleHarness(sqlite, { config: { db_dir: dbDir }, instance: 'notes' });
     open.push(notes);

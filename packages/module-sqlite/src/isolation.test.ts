@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModuleHarness } from '@scoped-mcp/core/testing';
+import type { ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, modeOf, openAgent, removeDir } from './__fixtures__/harness.js';
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readErrorMeta } from '@scoped-mcp/core';
-import type { ModuleHarness } from '@scoped-mcp/core/testing';
+import type { ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, openAgent, removeDir } from './__fixtures__/harness.js';
 import { childPids, cpuMs, hasProc, loopLagProbe } from './__fixtures__/process-probes.js';

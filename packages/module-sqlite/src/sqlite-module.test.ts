@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModuleHarness } from '@scoped-mcp/core/testing';
+import type { ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, openAgent, removeDir } from './__fixtures__/harness.js';
 import { REFUSED } from './guard/messages.js';
@@ -333,7 +333,7 @@ describe('config', () => {
   });
 
   it('resolves a relative db_dir against the manifest directory, not the cwd', async () => {
-    const { createModuleHarness } = await import('@scoped-mcp/core/testing');
+    const { createModuleHarness } = await import('@scoped-mcp/testing');
     const { default: sqlite } = await import('./index.js');
     const h = await createModuleHarness(sqlite, {
       config: { db_dir: 'data' },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StateBackend } from '@scoped-mcp/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeStateBackendContract } from '@scoped-mcp/core/testing';
+import { describeStateBackendContract } from '@scoped-mcp/testing';
 import {
   type RedisServerHandle,
   redisServerAvailable,

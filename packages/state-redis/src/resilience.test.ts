@@ -1,7 +1,7 @@
 // Redis going away must refuse calls fast (fail closed) and heal by itself; the URL's password must
 // never surface in an error or a log line.
 import { createRateLimitMiddleware } from '@scoped-mcp/core/runtime';
-import { captureLogger } from '@scoped-mcp/core/testing';
+import { captureLogger } from '@scoped-mcp/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentState } from '@scoped-mcp/core/runtime';
 import {

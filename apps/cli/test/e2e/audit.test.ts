@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv } from '../helpers/env.js';
+import { captureOutput } from '../../src/__fixtures__/capture-output.js';
+import { main } from '../../src/main.js';
 import { duplicateKeys, type JsonRecord, parseJsonl, readJsonl } from '../helpers/jsonl.js';
 import { buildManifest } from '../helpers/paths.js';
-import { runCli } from '../helpers/run-cli.js';
+import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
@@ -27,25 +28,35 @@ const SESSION: [string, Record<string, unknown>, Expect][] = [
   ['filesystem_read_file', { path: 'notes/a.txt', password: 'hunter2-in-args' }, 'error'],
 ];
 
+/** `scoped-mcp audit verify FILE`: the CLI's main in this process, output captured. */
+function verify(file: string) {
+  return captureOutput(async () => (await main(['audit', 'verify', file])) ?? 0);
+}
+
 const EVENT: Record<Expect, string> = { ok: 'tool_call', blocked: 'scope_violation', error: 'tool_error' };
 const LEVEL: Record<Expect, string> = { ok: 'info', blocked: 'warn', error: 'error' };
 
 describe('audit and ops logs of a session', () => {
   let dir: string;
-  let agent: SpawnedAgent;
+  let agent: InMemoryAgent;
   let audit: JsonRecord[];
   let auditText: string;
   const started = Date.now();
 
   beforeAll(async () => {
     dir = await makeTempDir('audit');
-    agent = await spawnAgent({ manifest: buildManifest, dir, agentId: 'auditor-7', agentType: 'build' });
+    agent = await startInMemoryAgent({
+      manifest: buildManifest,
+      dir,
+      agentId: 'auditor-7',
+      agentType: 'build',
+    });
     for (const [tool, args, expected] of SESSION) {
       const result = await agent.call(tool, args);
       expect(result.isError, `${tool}: ${result.text}`).toBe(expected !== 'ok');
     }
     await agent.close();
-    auditText = await readFile(agent.auditLog!, 'utf8');
+    auditText = await readFile(agent.auditLog, 'utf8');
     audit = parseJsonl(auditText);
   });
   afterAll(async () => {
@@ -106,7 +117,7 @@ describe('audit and ops logs of a session', () => {
   });
 
   it('`audit verify` accepts the untouched log', async () => {
-    const run = await runCli(['audit', 'verify', agent.auditLog!], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(agent.auditLog);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^OK: ${SESSION.length} lines`));
@@ -120,7 +131,7 @@ describe('audit and ops logs of a session', () => {
     lines[target] = lines[target]!.replace('"tool":"filesystem_list_dir"', '"tool":"filesystem_list_dis"');
     const tampered = join(dir, 'tampered.jsonl');
     await writeFile(tampered, lines.join('\n'));
-    const run = await runCli(['audit', 'verify', tampered], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(tampered);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/line 4\b/);
@@ -131,9 +142,75 @@ describe('audit and ops logs of a session', () => {
     lines.splice(4, 1);
     const tampered = join(dir, 'deleted.jsonl');
     await writeFile(tampered, lines.join('\n'));
-    const run = await runCli(['audit', 'verify', tampered], { cwd: dir, env: childEnv(dir) });
+    const run = await verify(tampered);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/line 5\b/);
+  });
+
+  it('the ops log holds the server events, not the tool calls', async () => {
+    const ops = await readJsonl(agent.opsLog);
+    const events = ops.map((l) => l.event);
+    expect(events).toEqual(expect.arrayContaining(['startup', 'server_ready']));
+    for (const line of ops) {
+      expect(line.logger).toBe('ops');
+      expect(['tool_call', 'scope_violation']).not.toContain(line.event);
+    }
+  });
+
+  it('no audit or ops line repeats a key', async () => {
+    const opsText = await readFile(agent.opsLog, 'utf8');
+    for (const [name, text] of [
+      ['audit', auditText],
+      ['ops', opsText],
+    ] as const) {
+      const repeated = text
+        .split('\n')
+        .filter((line) => line.length > 0)
+        .flatMap((line) => duplicateKeys(line).map((key) => `${JSON.parse(line).event}: ${key}`));
+      expect(repeated, name).toEqual([]);
+    }
+  });
+
+  it('a second session appending to the same log continues the chain under a new session id', async () => {
+    const second = await startInMemoryAgent({
+      manifest: buildManifest,
+      dir,
+      agentId: 'auditor-7',
+      agentType: 'build',
+      auditLogPath: agent.auditLog,
+    });
+    try {
+      expect((await second.call('filesystem_read_file', { path: 'notes/a.txt' })).isError).toBe(false);
+    } finally {
+      await second.close();
+    }
+    const lines = await readJsonl(agent.auditLog);
+    expect(lines).toHaveLength(SESSION.length + 1);
+    expect(lines.at(-1)?.session_id).toMatch(UUID);
+    expect(lines.at(-1)?.session_id).not.toBe(audit[0]?.session_id);
+    const run = await verify(agent.auditLog);
+    expect(run.code).toBe(0);
+  });
+});
+
+// What only a process shows: its stdout carries MCP frames and nothing else, and with both log files given
+// it writes nothing to stderr.
+describe('a session over stdio', () => {
+  let dir: string;
+  let agent: SpawnedAgent;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('audit-stdio');
+    agent = await spawnAgent({ manifest: buildManifest, dir, agentId: 'auditor-8', agentType: 'build' });
+    for (const [tool, args, expected] of SESSION) {
+      const result = await agent.call(tool, args);
+      expect(result.isError, `${tool}: ${result.text}`).toBe(expected !== 'ok');
+    }
+    await agent.close();
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await removeTempDir(dir);
   });
 
   it('stdout carried only MCP frames; stderr got nothing when both log files are given', () => {
@@ -150,48 +227,9 @@ describe('audit and ops logs of a session', () => {
     expect(agent.stderr()).toBe('');
   });
 
-  it('the ops log holds the server events, not the tool calls', async () => {
-    const ops = await readJsonl(agent.opsLog!);
-    const events = ops.map((l) => l.event);
-    expect(events).toEqual(expect.arrayContaining(['startup', 'server_ready']));
-    for (const line of ops) {
-      expect(line.logger).toBe('ops');
-      expect(['tool_call', 'scope_violation']).not.toContain(line.event);
-    }
-  });
-
-  it('no audit or ops line repeats a key', async () => {
-    const opsText = await readFile(agent.opsLog!, 'utf8');
-    for (const [name, text] of [
-      ['audit', auditText],
-      ['ops', opsText],
-    ] as const) {
-      const repeated = text
-        .split('\n')
-        .filter((line) => line.length > 0)
-        .flatMap((line) => duplicateKeys(line).map((key) => `${JSON.parse(line).event}: ${key}`));
-      expect(repeated, name).toEqual([]);
-    }
-  });
-
-  it('a second session appending to the same log continues the chain under a new session id', async () => {
-    const second = await spawnAgent({
-      manifest: buildManifest,
-      dir,
-      agentId: 'auditor-7',
-      agentType: 'build',
-      auditLogPath: agent.auditLog!,
-    });
-    try {
-      expect((await second.call('filesystem_read_file', { path: 'notes/a.txt' })).isError).toBe(false);
-    } finally {
-      await second.close();
-    }
-    const lines = await readJsonl(agent.auditLog!);
-    expect(lines).toHaveLength(SESSION.length + 1);
-    expect(lines.at(-1)?.session_id).toMatch(UUID);
-    expect(lines.at(-1)?.session_id).not.toBe(audit[0]?.session_id);
-    const run = await runCli(['audit', 'verify', agent.auditLog!], { cwd: dir, env: childEnv(dir) });
-    expect(run.code).toBe(0);
+  it('its audit log is the same session as in memory', async () => {
+    expect((await readJsonl(agent.auditLog!)).map((l) => [l.tool, l.event, l.status])).toEqual(
+      SESSION.map(([tool, , expected]) => [tool, EVENT[expected], expected]),
+    );
   });
 });

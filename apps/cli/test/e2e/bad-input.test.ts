@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput } from '../../src/__fixtures__/capture-output.js';
+import { main } from '../../src/main.js';
 import { childEnv } from '../helpers/env.js';
 import { buildManifest } from '../helpers/paths.js';
 import { type CliRun, runCli } from '../helpers/run-cli.js';
@@ -19,7 +21,10 @@ interface BadInput {
   readonly manifestAbsolute?: string;
   readonly commands?: readonly Command[];
   readonly env?: Readonly<Record<string, string>>;
-  /** Working directory relative to the test directory (default: the test directory). */
+  /**
+   * Working directory relative to the test directory. Such a case runs the CLI as its own process (the
+   * working directory is the point); the others run its main in this process, output captured.
+   */
   readonly cwd?: string;
   /** Drop these variables from the environment. */
   readonly unset?: readonly string[];
@@ -190,8 +195,34 @@ const RUNS = CASES.flatMap((testCase) =>
   (testCase.commands ?? (['run', 'validate'] as const)).map((command) => ({ ...testCase, command })),
 );
 
-// Each case is its own short-lived process in its own directory, so they can run side by side.
-describe.concurrent('bad input', () => {
+/**
+ * `scoped-mcp <command> …` in this process: main with the test's environment (every variable the case
+ * sets or unsets; the rest of this process's environment cannot matter to a failing start), output
+ * captured. Not one of these starts serving: each fails before it could touch stdin or stdout.
+ */
+async function runInProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  unset: readonly string[],
+) {
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  for (const name of unset) vi.stubEnv(name, undefined);
+  // The ops log of a failed `run` goes to a file: written to this process's stderr it would be noise.
+  const opsLog = args[0] === 'run' ? ['--ops-log', join(env.HOME ?? '.', 'ops.jsonl')] : [];
+  const outcome = await captureOutput(async () => (await main([...args, ...opsLog])) ?? 0);
+  return {
+    code: outcome.code,
+    signal: null,
+    stdout: outcome.stdout,
+    stderr: outcome.stderr,
+  } satisfies CliRun;
+}
+
+describe('bad input', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it.each(RUNS)('$name: `$command` prints one clear message on stderr and exits 1', async (testCase) => {
     const dir = await makeTempDir('bad-input');
     try {
@@ -209,9 +240,10 @@ describe.concurrent('bad input', () => {
         ...testCase.env,
       });
       for (const name of testCase.unset ?? []) delete env[name];
-      const cwd = join(dir, testCase.cwd ?? '.');
       const args = [testCase.command, ...(manifest ? ['--manifest', manifest] : [])];
-      const run: CliRun = await runCli(args, { cwd, env });
+      const run: CliRun = testCase.cwd
+        ? await runCli(args, { cwd: join(dir, testCase.cwd), env })
+        : await runInProcess(args, env, testCase.unset ?? []);
 
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toBe('');
@@ -219,9 +251,12 @@ describe.concurrent('bad input', () => {
       expect(matches, run.stderr).toHaveLength(1);
       for (const pattern of testCase.also ?? []) expect(run.stderr).toMatch(pattern);
       if (testCase.namesFile) expect(humanLines(run).join('\n')).toContain(manifest);
+      // In this process a failed `run` writes its ops log to a file rather than stderr: checked alike.
+      const opsLog = await readFile(join(dir, 'ops.jsonl'), 'utf8').catch(() => '');
       for (const text of testCase.absent ?? []) {
         expect(run.stderr).not.toContain(text);
         expect(run.stdout).not.toContain(text);
+        expect(opsLog).not.toContain(text);
       }
       expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       for (const file of testCase.neverCreated ?? []) await expect(access(join(dir, file))).rejects.toThrow();

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonl } from '../helpers/jsonl.js';
 import { findLeaks } from '../helpers/leaks.js';
+import { startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { type SpawnedAgent, spawnAgent, type ToolOutcome } from '../helpers/spawn-agent.js';
+import { spawnAgent, type ToolOutcome } from '../helpers/spawn-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const manifest = join(fixturesDir, 'canary-agent.yml');
@@ -46,6 +47,8 @@ const SESSION: [string, Record<string, unknown>][] = [
   ['no_such_tool', {}],
 ];
 
+// With log files the server runs in memory: its channels are the results, every message it sent and the
+// two logs. With logs on stderr it is the CLI process: stdout and stderr are what it wrote.
 describe.each([
   ['audit and ops log files', true],
   ['logs on stderr', false],
@@ -53,20 +56,21 @@ describe.each([
   const canary = `canary-${randomUUID()}-p/q+r&s"t`;
   const undeclared = `undeclared-${randomUUID()}`;
   let dir: string;
-  let agent: SpawnedAgent;
+  let close: (() => Promise<void>) | undefined;
   const results = new Map<string, ToolOutcome>();
   let channels: Record<string, string>;
 
   beforeAll(async () => {
     dir = await makeTempDir('canary');
-    agent = await spawnAgent({
+    const options = {
       manifest,
       dir,
       agentId: 'canary-01',
       agentType: 'canary',
-      logFiles,
       env: { CANARY_TOKEN: canary, CANARY_UNDECLARED: undeclared, SCOPED_MCP_LOG_LEVEL: 'debug' },
-    });
+    };
+    const agent = logFiles ? await startInMemoryAgent(options) : await spawnAgent({ ...options, logFiles });
+    close = () => agent.close();
     const texts: string[] = [];
     for (const [tool, args] of SESSION) {
       const result = await agent.call(tool, args);
@@ -74,20 +78,22 @@ describe.each([
       texts.push(JSON.stringify(result.raw));
     }
     await agent.close();
-    channels = {
-      'tool results': texts.join('\n'),
-      'client stdout (every MCP frame)': agent.stdout(),
-      stderr: agent.stderr(),
-      ...(logFiles
+    channels =
+      'connection' in agent
         ? {
-            'audit log': await readFile(agent.auditLog!, 'utf8'),
-            'ops log': await readFile(agent.opsLog!, 'utf8'),
+            'tool results': texts.join('\n'),
+            'every MCP message the server sent': agent.connection.sent.join('\n'),
+            'audit log': await readFile(agent.auditLog, 'utf8'),
+            'ops log': await readFile(agent.opsLog, 'utf8'),
           }
-        : {}),
-    };
+        : {
+            'tool results': texts.join('\n'),
+            'client stdout (every MCP frame)': agent.stdout(),
+            stderr: agent.stderr(),
+          };
   });
   afterAll(async () => {
-    await agent?.close();
+    await close?.();
     await removeTempDir(dir);
   });
 
@@ -107,9 +113,10 @@ describe.each([
     const logs = logFiles ? `${channels['audit log']}\n${channels['ops log']}` : channels.stderr!;
     const events = parseJsonl(logs).map((line) => String(line.event));
     expect(events).toEqual(expect.arrayContaining(['leak attempt: field', 'tool_call', 'scope_violation']));
+    // Logged at debug level: SCOPED_MCP_LOG_LEVEL reached the server, so every leak attempt was written.
+    expect(events).toContain('leak attempt: debug');
     expect(events.some((e) => e.startsWith('setup'))).toBe(true);
     expect(events.some((e) => e.startsWith('teardown'))).toBe(true);
-    if (logFiles) expect(channels.stderr).toBe('');
   });
 
   const leakTools = [...new Set(SESSION.map(([tool]) => tool).filter((tool) => tool.startsWith('canary_')))];
@@ -119,12 +126,9 @@ describe.each([
     expect(findLeaks(JSON.stringify(result.raw), canary)).toEqual([]);
   });
 
-  const channelNames = [
-    'tool results',
-    'client stdout (every MCP frame)',
-    'stderr',
-    ...(logFiles ? ['audit log', 'ops log'] : []),
-  ];
+  const channelNames = logFiles
+    ? ['tool results', 'every MCP message the server sent', 'audit log', 'ops log']
+    : ['tool results', 'client stdout (every MCP frame)', 'stderr'];
 
   it.each(channelNames)('the credential is nowhere in the %s, in any encoding', (channel) => {
     expect(channels[channel]).toBeDefined();

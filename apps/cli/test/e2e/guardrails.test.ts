@@ -7,12 +7,13 @@ import { approvalIdOf, guardedEnv, guardedManifest, runHitl } from '../helpers/g
 import { loadRedisFixture, type RedisServerHandle } from '../helpers/guardrails-redis.js';
 import { duplicateKeys, type JsonRecord, readJsonl } from '../helpers/jsonl.js';
 import { findLeaks } from '../helpers/leaks.js';
+import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { type CliRun, runCli } from '../helpers/run-cli.js';
-import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
-// manifests/guarded-agent.yml, end to end: the built CLI over stdio with the SDK client, a real Redis with a
-// password (which must never reach a log line), and the operator's `scoped-mcp hitl` in separate processes.
+// manifests/guarded-agent.yml, end to end: agents built from it as `scoped-mcp run` builds them, each with
+// its own connection to a real Redis with a password (which must never reach a log line), connected to
+// the SDK client in memory; the operator's `scoped-mcp hitl` and `validate` in separate processes.
 
 const fixture = await loadRedisFixture();
 const PASSWORD = 'e2e-Redis-Pw-4f9c2a71';
@@ -20,15 +21,15 @@ const POLICY = (tool: string) => `tool call to '${tool}' blocked by argument fil
 const FAIL_CLOSED = 'state backend unavailable; the call was refused (fail closed)';
 const AWS_KEY = 'AKIAABCDEFGHIJKLMNOP';
 
-describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI over stdio, real Redis)', () => {
+describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (in memory, real Redis)', () => {
   let dir: string;
   let redis: RedisServerHandle;
   let redisUrl: string;
-  const agents: SpawnedAgent[] = [];
+  const agents: InMemoryAgent[] = [];
   const cliRuns: CliRun[] = [];
 
-  const spawn = async (agentId: string): Promise<SpawnedAgent> => {
-    const agent = await spawnAgent({
+  const spawn = async (agentId: string): Promise<InMemoryAgent> => {
+    const agent = await startInMemoryAgent({
       manifest: guardedManifest,
       dir,
       agentId,
@@ -43,7 +44,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
     cliRuns.push(run);
     return run;
   };
-  const auditOf = async (agent: SpawnedAgent, event: string): Promise<JsonRecord[]> =>
+  const auditOf = async (agent: InMemoryAgent, event: string): Promise<JsonRecord[]> =>
     (await readJsonl(agent.auditLog!)).filter((line) => line.event === event);
   const agentFile = (agentId: string, name: string) => join(dir, 'files', 'agents', agentId, name);
 
@@ -69,12 +70,12 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
     expect(run.stderr).toBe('');
   });
 
-  it('a per-tool limit is shared by two processes of one AGENT_ID; other agents have their own window', async () => {
+  it('a per-tool limit is shared by two servers of one AGENT_ID; other agents have their own window', async () => {
     const a = await spawn('rate-shared');
     const b = await spawn('rate-shared');
     const outcomes = [];
     for (let i = 0; i < 8; i++) outcomes.push(await (i % 2 === 0 ? a : b).call('filesystem_list_dir', {}));
-    // filesystem_list_*: 5/minute, counted across both processes.
+    // filesystem_list_*: 5/minute, counted across both servers (each with its own Redis connection).
     expect(outcomes.map((o) => o.isError)).toEqual([false, false, false, false, false, true, true, true]);
     for (const refused of outcomes.slice(5)) {
       expect(refused.text).toMatch(
@@ -367,7 +368,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
 
   it('Redis unreachable at startup: the server starts and every call fails closed', async () => {
     const deadUrl = `redis://:${PASSWORD}@127.0.0.1:${await fixture.freePort()}/0`;
-    const agent = await spawnAgent({
+    const agent = await startInMemoryAgent({
       manifest: guardedManifest,
       dir,
       agentId: 'no-redis',
@@ -408,7 +409,7 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (CLI ove
     }
     expect(lines).toBeGreaterThan(100);
     expect([...duplicated].sort()).toEqual([]);
-    for (const agent of agents) expect(findLeaks(agent.stderr() + agent.stdout(), PASSWORD)).toEqual([]);
+    for (const agent of agents) expect(findLeaks(agent.connection.sent.join('\n'), PASSWORD)).toEqual([]);
     for (const run of cliRuns) expect(findLeaks(run.stdout + run.stderr, PASSWORD)).toEqual([]);
   });
 });

@@ -4,20 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../helpers/jsonl.js';
 import { buildManifest } from '../helpers/paths.js';
 import { pick, snapshotTree } from '../helpers/snapshot.js';
-import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
+import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 /** Two agents of one type, one manifest, one data directory: each must only ever reach its own data. */
 describe('two agents on the same manifest and data directory', () => {
   let dir: string;
-  let alpha: SpawnedAgent;
-  let beta: SpawnedAgent;
+  let alpha: InMemoryAgent;
+  let beta: InMemoryAgent;
   let betaRoot: string;
   let betaDb: string;
   let outsideAlpha: () => Promise<Record<string, string>>;
   let before: Record<string, string>;
 
-  async function ok(agent: SpawnedAgent, tool: string, args: Record<string, unknown>): Promise<string> {
+  async function ok(agent: InMemoryAgent, tool: string, args: Record<string, unknown>): Promise<string> {
     const result = await agent.call(tool, args);
     expect(result.isError, `${tool} ${JSON.stringify(args)}: ${result.text}`).toBe(false);
     return result.text;
@@ -28,8 +28,8 @@ describe('two agents on the same manifest and data directory', () => {
     betaRoot = join(dir, 'files', 'agents', 'beta');
     betaDb = join(dir, 'sqlite', 'agent_beta.db');
     [alpha, beta] = await Promise.all([
-      spawnAgent({ manifest: buildManifest, dir, agentId: 'alpha' }),
-      spawnAgent({ manifest: buildManifest, dir, agentId: 'beta' }),
+      startInMemoryAgent({ manifest: buildManifest, dir, agentId: 'alpha' }),
+      startInMemoryAgent({ manifest: buildManifest, dir, agentId: 'beta' }),
     ]);
     await ok(alpha, 'filesystem_write_file', { path: 'notes/plan.txt', content: 'alpha private plan' });
     await ok(beta, 'filesystem_write_file', { path: 'notes/plan.txt', content: 'beta private plan' });

@@ -1,7 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are manifest text with ${VAR} placeholders.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureOutput } from '../../src/__fixtures__/capture-output.js';
+import { main } from '../../src/main.js';
 import {
   environOf,
   type ProcessEntry,
@@ -11,22 +13,28 @@ import {
   startAgent,
   waitForTreeGone,
 } from '../fixtures/upstreams/proxy-support.js';
-import { childEnv } from '../helpers/env.js';
 import { manifestsDir } from '../helpers/paths.js';
-import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const exampleManifest = join(manifestsDir, 'proxy-agent.yml');
 
+// `scoped-mcp validate` run in this process (its main, output captured): these checks need no process.
 describe('mcp_proxy config is checked when the manifest loads', () => {
   let dir: string;
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-config');
   });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
   afterAll(async () => {
     await removeTempDir(dir);
   });
+
+  function validateManifest(path: string) {
+    return captureOutput(async () => (await main(['validate', '--manifest', path])) ?? 0);
+  }
 
   async function validate(config: Record<string, unknown>) {
     const path = join(dir, 'm.yml');
@@ -34,10 +42,7 @@ describe('mcp_proxy config is checked when the manifest loads', () => {
       path,
       JSON.stringify({ agent_type: 'proxy', modules: { up: { type: 'mcp_proxy', config } } }, null, 2),
     );
-    const run = await runCli(['validate', '--manifest', path], {
-      cwd: dir,
-      env: childEnv(dir, { AGENT_ID: 'cfg', AGENT_TYPE: 'proxy' }),
-    });
+    const run = await validateManifest(path);
     return { code: run.code, output: `${run.stdout}${run.stderr}` };
   }
 
@@ -102,10 +107,8 @@ describe('mcp_proxy config is checked when the manifest loads', () => {
         },
       }),
     );
-    const run = await runCli(['validate', '--manifest', path], {
-      cwd: dir,
-      env: childEnv(dir, { AGENT_ID: 'cfg', AGENT_TYPE: 'proxy', HDR_SECRET: 'hdr-secret-x81' }),
-    });
+    vi.stubEnv('HDR_SECRET', 'hdr-secret-x81');
+    const run = await validateManifest(path);
     expect(run.code).toBe(0);
     expect(`${run.stdout}${run.stderr}`).not.toContain('hdr-secret-x81');
   });
@@ -185,10 +188,9 @@ describe('manifests/proxy-agent.yml (the example)', () => {
   });
 
   it('validates', async () => {
-    const run = await runCli(['validate', '--manifest', exampleManifest], {
-      cwd: dir,
-      env: childEnv(dir, { AGENT_ID: 'example', AGENT_TYPE: 'proxy' }),
-    });
+    const run = await captureOutput(
+      async () => (await main(['validate', '--manifest', exampleManifest])) ?? 0,
+    );
     expect(run.code, run.stderr).toBe(0);
   });
 

@@ -7,9 +7,9 @@ import {
   everythingConfig,
   eventually,
   progressAfterResult,
-  type ProxyAgent,
+  type AgentSession,
   SERVER_EVERYTHING,
-  startAgent,
+  connectAgent,
   writeManifest,
 } from '../fixtures/upstreams/proxy-support.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -43,14 +43,14 @@ function withoutTimestamps(result: CallToolResult): unknown {
 
 describe('mcp_proxy → @modelcontextprotocol/server-everything over stdio', () => {
   let dir: string;
-  let agent: ProxyAgent;
+  let agent: AgentSession;
   let reference: { client: Client; tools: Tool[] };
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-everything');
     const manifest = await writeManifest(dir, { ev: { config: everythingConfig() } });
     [agent, reference] = await Promise.all([
-      startAgent({
+      connectAgent({
         manifest,
         dir,
         capabilities: FULL_CAPS,
@@ -208,14 +208,14 @@ describe('mcp_proxy → @modelcontextprotocol/server-everything over stdio', () 
   });
 
   it('no progress notification came after its result; the client saw no protocol errors', () => {
-    expect(progressAfterResult(agent.stdout())).toEqual([]);
+    expect(progressAfterResult(agent.wire())).toEqual([]);
     expect(clientErrorsBesidesProgressRace(agent.clientErrors)).toEqual([]);
   });
 });
 
 describe('mcp_proxy advertises upstream only the capabilities the agent client has', () => {
   let dir: string;
-  let agent: ProxyAgent | undefined;
+  let agent: AgentSession | undefined;
   let reference: { client: Client; tools: Tool[] } | undefined;
 
   beforeAll(async () => {
@@ -229,7 +229,7 @@ describe('mcp_proxy advertises upstream only the capabilities the agent client h
 
   it('a client without sampling/elicitation/roots gets exactly the tools server-everything offers such a client', async () => {
     const manifest = await writeManifest(dir, { ev: { config: everythingConfig() } });
-    [agent, reference] = await Promise.all([startAgent({ manifest, dir, capabilities: {} }), direct({})]);
+    [agent, reference] = await Promise.all([connectAgent({ manifest, dir, capabilities: {} }), direct({})]);
     // Give conditional registration (if the proxy wrongly advertised capabilities) time to show up.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const names = (await agent.toolNames()).filter((n) => n.startsWith('ev_'));

@@ -8,9 +8,9 @@ import {
   eventually,
   fixtureConfig,
   progressAfterResult,
-  type ProxyAgent,
+  type AgentSession,
   readEvents,
-  startAgent,
+  connectAgent,
   writeManifest,
 } from '../fixtures/upstreams/proxy-support.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -18,7 +18,7 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 describe('mcp_proxy forwards what a per-agent proxy can (fixture upstream over stdio)', () => {
   let dir: string;
   let events: string;
-  let agent: ProxyAgent;
+  let agent: AgentSession;
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-fwd');
@@ -26,7 +26,7 @@ describe('mcp_proxy forwards what a per-agent proxy can (fixture upstream over s
     const manifest = await writeManifest(dir, {
       fx: { config: fixtureConfig({ FIXTURE_NAME: 'fx', FIXTURE_EVENTS: events }) },
     });
-    agent = await startAgent({
+    agent = await connectAgent({
       manifest,
       dir,
       capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
@@ -155,19 +155,19 @@ describe('mcp_proxy forwards what a per-agent proxy can (fixture upstream over s
   });
 
   it('no progress notification was sent after the result of its call, and the client saw no other errors', () => {
-    expect(progressAfterResult(agent.stdout())).toEqual([]);
+    expect(progressAfterResult(agent.wire())).toEqual([]);
     expect(clientErrorsBesidesProgressRace(agent.clientErrors)).toEqual([]);
   });
 });
 
 describe('mcp_proxy with an agent client that has no sampling, elicitation or roots', () => {
   let dir: string;
-  let agent: ProxyAgent;
+  let agent: AgentSession;
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-fwd-bare');
     const manifest = await writeManifest(dir, { fx: { config: fixtureConfig({}) } });
-    agent = await startAgent({ manifest, dir, capabilities: {} });
+    agent = await connectAgent({ manifest, dir, capabilities: {} });
   });
   afterAll(async () => {
     await agent?.close();
@@ -190,7 +190,7 @@ describe('mcp_proxy with an agent client that has no sampling, elicitation or ro
 
 describe('mcp_proxy roots: scoped and none', () => {
   let dir: string;
-  let agent: ProxyAgent | undefined;
+  let agent: AgentSession | undefined;
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-roots');
@@ -210,7 +210,7 @@ describe('mcp_proxy roots: scoped and none', () => {
       { fx: { config: fixtureConfig({}, { roots: 'scoped', roots_path: './data/agents/{agent_id}' }) } },
       'scoped.yml',
     );
-    agent = await startAgent({
+    agent = await connectAgent({
       manifest,
       dir,
       agentId: 'scoped-7',
@@ -233,7 +233,7 @@ describe('mcp_proxy roots: scoped and none', () => {
       { fx: { config: fixtureConfig({}, { roots: 'none' }) } },
       'none.yml',
     );
-    agent = await startAgent({ manifest, dir, capabilities: { roots: {} }, roots: [{ uri: 'file:///x' }] });
+    agent = await connectAgent({ manifest, dir, capabilities: { roots: {} }, roots: [{ uri: 'file:///x' }] });
     const info = (await agent.call('fx_client_info')).json<{ capabilities: Record<string, unknown> }>();
     expect(info.capabilities).not.toHaveProperty('roots');
     expect((await agent.call('fx_roots')).isError).toBe(true);
@@ -243,7 +243,7 @@ describe('mcp_proxy roots: scoped and none', () => {
 
 describe('mcp_proxy per-call timeout', () => {
   let dir: string;
-  let agent: ProxyAgent;
+  let agent: AgentSession;
   let events: string;
 
   beforeAll(async () => {
@@ -252,7 +252,7 @@ describe('mcp_proxy per-call timeout', () => {
     const manifest = await writeManifest(dir, {
       fx: { config: fixtureConfig({ FIXTURE_EVENTS: events }, { call_timeout_seconds: 0.5 }) },
     });
-    agent = await startAgent({ manifest, dir });
+    agent = await connectAgent({ manifest, dir });
   });
   afterAll(async () => {
     await agent?.close();

@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AgentSession,
+  connectAgent,
   eventually,
   type HttpUpstream,
-  type ProxyAgent,
   readEvents,
   STDIO_UPSTREAM,
   startAgent,
@@ -20,7 +21,7 @@ const TOKEN = 'http-upstream-token-7f3a9c1e5b';
 describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
   let dir: string;
   let upstream: HttpUpstream;
-  let agent: ProxyAgent | undefined;
+  let agent: AgentSession | undefined;
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-http');
@@ -35,8 +36,8 @@ describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
     await removeTempDir(dir);
   });
 
-  async function start(config: Record<string, unknown> = {}, env: Record<string, string> = {}) {
-    const manifest = await writeManifest(dir, {
+  async function manifestFor(config: Record<string, unknown>) {
+    return writeManifest(dir, {
       web: {
         config: {
           url: upstream.url,
@@ -45,8 +46,31 @@ describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
         },
       },
     });
-    agent = await startAgent({ manifest, dir, agentId: 'web-agent', env: { UPSTREAM_TOKEN: TOKEN, ...env } });
+  }
+
+  /** The manifest's server in memory: what the proxy does over HTTP needs no process of its own. */
+  async function start(config: Record<string, unknown> = {}, env: Record<string, string> = {}) {
+    const manifest = await manifestFor(config);
+    agent = await connectAgent({
+      manifest,
+      dir,
+      agentId: 'web-agent',
+      env: { UPSTREAM_TOKEN: TOKEN, ...env },
+    });
     return agent;
+  }
+
+  /** The CLI process, for what only a process shows: its stderr, and its end on stdin EOF. */
+  async function startProcess(config: Record<string, unknown> = {}, env: Record<string, string> = {}) {
+    const manifest = await manifestFor(config);
+    const running = await startAgent({
+      manifest,
+      dir,
+      agentId: 'web-agent',
+      env: { UPSTREAM_TOKEN: TOKEN, ...env },
+    });
+    agent = running;
+    return running;
   }
 
   it('lists and calls the upstream tools under the instance prefix', async () => {
@@ -74,7 +98,7 @@ describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
   });
 
   it('sends the manifest headers with ${VAR} expanded on every request, and never logs the token', async () => {
-    const running = await start();
+    const running = await startProcess();
     await running.call('web_echo', { message: 'h' });
     const requests = (await readEvents(upstream.eventsFile)).filter((e) => e.event === 'http_request');
     expect(requests.length).toBeGreaterThan(0);
@@ -94,7 +118,7 @@ describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
   });
 
   it('ends its HTTP session with DELETE (terminateSession) when the agent goes away', async () => {
-    const running = await start();
+    const running = await startProcess();
     await running.call('web_echo', { message: 'session' });
     const session = (await readEvents(upstream.eventsFile))
       .filter((e) => e.event === 'http_session_start')
@@ -118,7 +142,10 @@ describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
 
   it('a credential in the URL query (${VAR}) reaches the upstream but no log line and no agent-visible text', async () => {
     const secret = 'url-query-secret-4b1d7e';
-    const running = await start({ url: `${upstream.url}?api_key=\${URL_TOKEN}` }, { URL_TOKEN: secret });
+    const running = await startProcess(
+      { url: `${upstream.url}?api_key=\${URL_TOKEN}` },
+      { URL_TOKEN: secret },
+    );
     const texts = [
       JSON.stringify((await running.call('web_echo', { message: 'q' })).raw),
       JSON.stringify((await running.call('web_throw')).raw),
@@ -185,7 +212,7 @@ describe('mcp_proxy → streamable-HTTP upstream on 127.0.0.1', () => {
 describe('mcp_proxy → HTTP upstream variants', () => {
   let dir: string;
   let upstream: HttpUpstream | undefined;
-  let agent: ProxyAgent | undefined;
+  let agent: AgentSession | undefined;
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-http-variants');

@@ -13,6 +13,8 @@ import {
   processesMentioning,
   processTree,
   type ProxyAgent,
+  type AgentSession,
+  connectAgent,
   readEvents,
   STDIO_UPSTREAM,
   startAgent,
@@ -34,7 +36,7 @@ type Status = { modules: Record<string, { status: string; tool_count: number }>;
 
 describe('mcp_proxy lifecycle', () => {
   let dir: string;
-  let agent: ProxyAgent | undefined;
+  let agent: AgentSession | undefined;
   let tree: ProcessEntry[] = [];
   let http: HttpUpstream | undefined;
 
@@ -56,14 +58,22 @@ describe('mcp_proxy lifecycle', () => {
 
   async function start(modules: Parameters<typeof writeManifest>[1], env: Record<string, string> = {}) {
     const manifest = await writeManifest(dir, modules);
-    agent = await startAgent({ manifest, dir, env });
+    const running = await startAgent({ manifest, dir, env });
+    agent = running;
+    return running;
+  }
+
+  /** The manifest's server in memory, for how the proxy handles its upstreams (not how its process ends). */
+  async function connect(modules: Parameters<typeof writeManifest>[1]) {
+    const manifest = await writeManifest(dir, modules);
+    agent = await connectAgent({ manifest, dir });
     return agent;
   }
 
   describe('a crashed stdio upstream', () => {
     it('kill -9 mid-call: the pending call fails (no hang), the next calls work after the restart', async () => {
       const events = join(dir, 'events.jsonl');
-      const running = await start({
+      const running = await connect({
         fx: { config: fixtureConfig({ FIXTURE_EVENTS: events }, { restart: { max_backoff_seconds: 1 } }) },
       });
       const call = running.call('fx_slow', { ms: 20_000 });
@@ -86,7 +96,7 @@ describe('mcp_proxy lifecycle', () => {
 
     it('calls during the restart gap fail with a clear, retryable error; service resumes when the upstream can start', async () => {
       const blocker = join(dir, 'no-start');
-      const running = await start({
+      const running = await connect({
         fx: {
           config: fixtureConfig(
             { FIXTURE_FAIL_START_FILE: blocker },
@@ -118,7 +128,7 @@ describe('mcp_proxy lifecycle', () => {
     });
 
     it('an upstream that exits in the middle of a call: error for that call, then restart', async () => {
-      const running = await start({
+      const running = await connect({
         fx: { config: fixtureConfig({}, { restart: { max_backoff_seconds: 1 } }) },
       });
       const crashed = await running.call('fx_crash');
@@ -170,7 +180,7 @@ describe('mcp_proxy lifecycle', () => {
     }, 90_000);
 
     it('one upstream failing to start leaves the others serving and shows in scoped_mcp_status', async () => {
-      const running = await start({
+      const running = await connect({
         good: { config: fixtureConfig({ FIXTURE_TOOLSET: 'echo' }) },
         bad: { config: fixtureConfig({ FIXTURE_FAIL_START: '1' }, { discovery_timeout_seconds: 3 }) },
         missing: { config: { command: join(dir, 'no-such-program'), discovery_timeout_seconds: 3 } },

@@ -8,10 +8,10 @@ import {
   eventually,
   fixtureConfig,
   opsLines,
-  type ProxyAgent,
+  type AgentSession,
   readEvents,
   STDIO_UPSTREAM,
-  startAgent,
+  connectAgent,
   writeManifest,
 } from '../fixtures/upstreams/proxy-support.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -31,7 +31,7 @@ async function directTools(fixtureEnv: Record<string, string>): Promise<{ client
 
 describe('mcp_proxy passes definitions and results through unchanged (fixture upstream)', () => {
   let dir: string;
-  let agent: ProxyAgent;
+  let agent: AgentSession;
   let reference: { client: Client; tools: Tool[] };
   let events: string;
   let refServer: Server;
@@ -56,7 +56,7 @@ describe('mcp_proxy passes definitions and results through unchanged (fixture up
       fx: { config: fixtureConfig(fixtureEnv, { max_response_bytes: 64 * 1024 }) },
     });
     [agent, reference] = await Promise.all([
-      startAgent({ manifest, dir }),
+      connectAgent({ manifest, dir }),
       directTools({ ...fixtureEnv, FIXTURE_EVENTS: join(dir, 'direct-events.jsonl') }),
     ]);
   });
@@ -229,7 +229,7 @@ describe('mcp_proxy passes definitions and results through unchanged (fixture up
 
 describe('mcp_proxy tool names and filters', () => {
   let dir: string;
-  const agents: ProxyAgent[] = [];
+  const agents: AgentSession[] = [];
 
   beforeAll(async () => {
     dir = await makeTempDir('proxy-names');
@@ -239,9 +239,9 @@ describe('mcp_proxy tool names and filters', () => {
     await removeTempDir(dir);
   });
 
-  async function start(modules: Parameters<typeof writeManifest>[1], name: string): Promise<ProxyAgent> {
+  async function start(modules: Parameters<typeof writeManifest>[1], name: string): Promise<AgentSession> {
     const manifest = await writeManifest(dir, modules, name);
-    const agent = await startAgent({ manifest, dir });
+    const agent = await connectAgent({ manifest, dir });
     agents.push(agent);
     return agent;
   }

@@ -3,17 +3,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl } from '../helpers/jsonl.js';
 import { researchManifest } from '../helpers/paths.js';
-import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
+import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 /** A `mode: read` agent has no write tools at all: calling one is an unknown tool, and audited as such. */
 describe('read-only research agent', () => {
   let dir: string;
-  let agent: SpawnedAgent;
+  let agent: InMemoryAgent;
 
   beforeAll(async () => {
     dir = await makeTempDir('read-only');
-    agent = await spawnAgent({ manifest: researchManifest, dir, agentId: 'gamma', agentType: 'research' });
+    agent = await startInMemoryAgent({
+      manifest: researchManifest,
+      dir,
+      agentId: 'gamma',
+      agentType: 'research',
+    });
   });
   afterAll(async () => {
     await agent?.close();

@@ -9,7 +9,7 @@ import {
 } from '../helpers/expected-tools.js';
 import { cliVersion } from '../helpers/cli-version.js';
 import { buildManifest, researchManifest } from '../helpers/paths.js';
-import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
+import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const READ_TOOLS = new Set<string>([...RESEARCH_READ_TOOLS, STATUS_TOOL]);
@@ -18,14 +18,14 @@ const WRITE_TOOLS = new Set<string>(BUILD_WRITE_TOOLS);
 describe.each([
   ['build-agent.yml', buildManifest, 'build', BUILD_TOOLS],
   ['research-agent.yml', researchManifest, 'research', RESEARCH_READ_TOOLS],
-])('serving %s over stdio', (_name, manifest, agentType, expected) => {
+])('serving %s', (_name, manifest, agentType, expected) => {
   let dir: string;
-  let agent: SpawnedAgent;
+  let agent: InMemoryAgent;
   let tools: Tool[];
 
   beforeAll(async () => {
     dir = await makeTempDir(`serve-${agentType}`);
-    agent = await spawnAgent({ manifest, dir, agentId: `${agentType}-01`, agentType });
+    agent = await startInMemoryAgent({ manifest, dir, agentId: `${agentType}-01`, agentType });
     tools = (await agent.client.listTools()).tools;
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildManifest, fixturesDir } from '../helpers/paths.js';
-import { type SpawnedAgent, spawnAgent } from '../helpers/spawn-agent.js';
+import { type InMemoryAgent, startInMemoryAgent } from '../helpers/in-memory-agent.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 interface Status {
@@ -27,12 +27,12 @@ function expectRecentIso(value: string, since: number): void {
 
 describe('scoped_mcp_status on a healthy agent', () => {
   let dir: string;
-  let agent: SpawnedAgent;
+  let agent: InMemoryAgent;
   const started = Date.now();
 
   beforeAll(async () => {
     dir = await makeTempDir('status-ok');
-    agent = await spawnAgent({
+    agent = await startInMemoryAgent({
       manifest: buildManifest,
       dir,
       env: { SCOPED_MCP_HEALTH_FILE: join(dir, 'health.json') },
@@ -68,14 +68,14 @@ describe('scoped_mcp_status on a healthy agent', () => {
 
 describe('scoped_mcp_status with a module failing setup and one failing import', () => {
   let dir: string;
-  let agent: SpawnedAgent;
+  let agent: InMemoryAgent;
   let healthPath: string;
   const started = Date.now();
 
   beforeAll(async () => {
     dir = await makeTempDir('status-degraded');
     healthPath = join(dir, 'health.json');
-    agent = await spawnAgent({
+    agent = await startInMemoryAgent({
       manifest: join(fixturesDir, 'degraded-agent.yml'),
       dir,
       agentId: 'degraded-1',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { DEFAULT_INHERITED_ENV_VARS, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type HarnessResult, harnessResult } from '@scoped-mcp/testing';
 import { childEnv } from './env.js';
 import { cliBin, requireBuiltCli } from './paths.js';
 import { isAlive, waitForExit } from './process-state.js';
@@ -31,13 +32,8 @@ export interface ExitInfo {
   readonly signal: NodeJS.Signals | null;
 }
 
-export interface ToolOutcome {
-  readonly isError: boolean;
-  /** Text of every text block, joined by newlines. */
-  readonly text: string;
-  readonly raw: CallToolResult;
-  json<T = unknown>(): T;
-}
+/** A tool's answer, read as everywhere in the test kit (`text`: every text block, joined by newlines). */
+export type ToolOutcome = HarnessResult;
 
 export interface SpawnedAgent {
   readonly client: Client;
@@ -155,12 +151,7 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<SpawnedAge
     async call(name, callArgs = {}) {
       const result = await client.callTool({ name, arguments: callArgs });
       if (!('content' in result)) throw new Error(`tool ${name} returned no content array`);
-      const raw = result as CallToolResult;
-      const text = raw.content
-        .filter((block) => block.type === 'text')
-        .map((block) => (block as { text: string }).text)
-        .join('\n');
-      return { isError: raw.isError === true, text, raw, json: <T>() => JSON.parse(text) as T };
+      return harnessResult(result as CallToolResult);
     },
     endStdin() {
       proc.stdin?.end();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import { type NotifyServer, startNotifyServer } from './__fixtures__/notify-server.js';
 import { createNotifier, formatApprovalMessage, type HitlNotification, type NotifierDeps } from './notify.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ErrorCode } from '../errors/codes.js';
 import type { ArgumentFilterRule } from '../manifest/schema.js';
 import { defineModule, defineTool } from '../module/define.js';
-import { createModuleHarness } from '../testing/harness.js';
+import { createModuleHarness } from '@scoped-mcp/testing';
 import {
   argRule,
   auditSink,

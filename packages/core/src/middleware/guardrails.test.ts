@@ -5,7 +5,7 @@ import { parseManifest } from '../manifest/load.js';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import { AGENT, fakeCall } from './__fixtures__/filter-test-kit.js';
 import { composeMiddleware, type Middleware } from './compose.js';
 import { buildGuardrails, type GuardrailOptions } from './guardrails.js';

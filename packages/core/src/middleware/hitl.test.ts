@@ -12,8 +12,7 @@ import { createSanitizer } from '../redact/sanitize.js';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
-import { createModuleHarness, type ModuleHarness } from '../testing/harness.js';
+import { captureLogger, createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { createHitlMiddleware, SHADOW_RESULT } from './hitl.js';
 
 const PASSWORD = 'hunter2-Correct-Horse';

@@ -8,8 +8,7 @@ import { defineModule, defineTool } from '../module/define.js';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
-import { createModuleHarness } from '../testing/harness.js';
+import { captureLogger, createModuleHarness } from '@scoped-mcp/testing';
 import type { ToolCall } from './compose.js';
 import { createRateLimitMiddleware, parseRateSpec } from './rate-limit.js';
 

@@ -65,6 +65,54 @@ describe('defineModule', () => {
     expect(Object.keys(defineModule(moduleWith({ tools: {} })).tools)).toEqual([]);
   });
 
+  it('reads omitted tools as none, and keeps a plain tools object', () => {
+    const module = defineModule(moduleWith({ tools: undefined }));
+    expect(module.tools).toEqual({});
+    expect(isScopedMcpModule(module)).toBe(true);
+  });
+
+  it('builds tools from `tools: (tool) => …`, typed by config and setup, a plain object at run time', () => {
+    const module = defineModule({
+      name: 'demo',
+      description: 'demo',
+      config: z.strictObject({ dir: z.string().default('data') }),
+      setup: (ctx) => ({ opened: ctx.config.dir, count: 1 }),
+      tools: (tool) => ({
+        look: tool({
+          mode: 'read',
+          description: 'look',
+          input: z.strictObject({ path: z.string(), depth: z.number().optional() }),
+          handler(args, ctx) {
+            expectTypeOf(args).toEqualTypeOf<{ path: string; depth?: number | undefined }>();
+            expectTypeOf(ctx.config.dir).toBeString();
+            expectTypeOf(ctx.state.opened).toBeString();
+            expectTypeOf(ctx.state.count).toBeNumber();
+            return `${ctx.state.opened}/${args.path}`;
+          },
+        }),
+        put: tool({
+          mode: 'write',
+          description: 'put',
+          input: z.strictObject({}),
+          handler: (_args, ctx) => ctx.state.count,
+        }),
+      }),
+    });
+    expect(typeof module.tools).toBe('object');
+    expect(Object.keys(module.tools)).toEqual(['look', 'put']);
+    expect(module.tools.look?.mode).toBe('read');
+    expect(isScopedMcpModule(module)).toBe(true);
+  });
+
+  it('checks the names and modes of built tools as of listed ones', () => {
+    expect(() => defineModule(moduleWith({ tools: () => ({ 'Bad-Key': ping }) }))).toThrow(
+      "tool key 'Bad-Key' must be snake_case",
+    );
+    expect(() => defineModule(moduleWith({ tools: () => ({ ping: { ...ping, mode: 'admin' } }) }))).toThrow(
+      "tool 'ping' needs mode 'read' or 'write'",
+    );
+  });
+
   it('keeps the CLI commands a module contributes, with their config type', () => {
     const module = defineModule({
       name: 'demo',

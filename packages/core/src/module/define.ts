@@ -3,13 +3,14 @@ import { ModuleDefinitionError } from '../errors/errors.js';
 import {
   type AnyToolDefinition,
   MODULE_BRAND,
-  type ModuleDefinition,
+  type ModuleInput,
   RAW_RESULT,
   type RawToolResult,
   type JsonValue,
   STRUCTURED_RESULT,
   type StructuredResult,
   type ScopedMcpModule,
+  type ToolBuilder,
   type ToolDefinition,
 } from './types.js';
 
@@ -17,16 +18,22 @@ export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 export const TOOL_KEY_PATTERN = /^[a-z][a-z0-9_]*$/;
 export const COMMAND_WORD_PATTERN = /^[a-z][a-z0-9-]*$/;
 
-/** Declares a module package's default export. Validates names eagerly so mistakes fail at import. */
+/**
+ * Declares a module package's default export. Validates names eagerly so mistakes fail at import.
+ * `tools` may be a function of the module's tool builder (types `ctx.config` and `ctx.state`); it is called
+ * here, once, so the module's `tools` is a plain object at run time either way.
+ */
 export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
-  definition: ModuleDefinition<ConfigSchema, State>,
+  definition: ModuleInput<ConfigSchema, State>,
 ): ScopedMcpModule<ConfigSchema, State> {
   if (!MODULE_NAME_PATTERN.test(definition.name)) {
     throw new ModuleDefinitionError(
       `module name '${definition.name}' must be snake_case (${MODULE_NAME_PATTERN})`,
     );
   }
-  for (const [key, tool] of Object.entries(definition.tools)) {
+  const tools =
+    typeof definition.tools === 'function' ? definition.tools(defineTool) : (definition.tools ?? {});
+  for (const [key, tool] of Object.entries(tools)) {
     if (!TOOL_KEY_PATTERN.test(key)) {
       throw new ModuleDefinitionError(`module '${definition.name}': tool key '${key}' must be snake_case`);
     }
@@ -46,21 +53,25 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
       throw new ModuleDefinitionError(`module '${definition.name}': command '${word}' needs run()`);
     }
   }
-  return Object.freeze({ ...definition, [MODULE_BRAND]: 1 as const });
+  return Object.freeze({ ...definition, tools, [MODULE_BRAND]: 1 as const });
 }
 
-/** Declares one tool. Use `toolFactory<Config, State>()` when the handler needs typed config or state. */
+/**
+ * Declares one tool. Inside `defineModule`, `tools: (tool) => ({ … })` gives a `tool` with the module's
+ * config and state types bound; a tool defined on its own types them by its handler's `ctx` annotation.
+ */
 export function defineTool<Input extends z.ZodType, Config = unknown, State = unknown>(
   definition: ToolDefinition<Input, Config, State>,
 ): ToolDefinition<Input, Config, State> {
   return definition;
 }
 
-/** Binds a module's config and state types once, so each tool's argument type is still inferred. */
-export function toolFactory<Config, State>(): <Input extends z.ZodType>(
-  definition: ToolDefinition<Input, Config, State>,
-) => ToolDefinition<Input, Config, State> {
-  return (definition) => definition;
+/**
+ * Binds a module's config and state types once, in a file of its own.
+ * @deprecated Write `tools: (tool) => ({ … })` in `defineModule`; kept so existing modules still build.
+ */
+export function toolFactory<Config, State>(): ToolBuilder<Config, State> {
+  return defineTool;
 }
 
 export function isScopedMcpModule(value: unknown): value is ScopedMcpModule {

@@ -38,7 +38,10 @@ export interface ModuleContext<Config> {
   readonly session: SessionChannel;
 }
 
-/** What a tool handler receives besides its parsed arguments. */
+/**
+ * What a tool handler receives besides its parsed arguments: a plain object of its own properties, fresh
+ * for each call, so `{ ...ctx }` keeps everything (agent, config, state, signal, client…).
+ */
 export interface ToolContext<Config, State> extends ModuleContext<Config> {
   readonly state: State;
   /** Aborted when the client cancels the call or the server shuts down. */
@@ -122,6 +125,20 @@ export interface ToolDefinition<Input extends z.ZodType, Config, State> {
 
 export type AnyToolDefinition<Config = unknown, State = unknown> = ToolDefinition<z.ZodType, Config, State>;
 
+/** A module's tools by key (the key is the tool's name after the instance prefix). */
+export type ToolSet<Config = unknown, State = unknown> = Readonly<
+  Record<string, AnyToolDefinition<Config, State>>
+>;
+
+/**
+ * `defineTool` with a module's config and state types bound: `defineModule` hands it to `tools: (tool) => …`,
+ * so `ctx.config` and `ctx.state` are typed in every handler while each tool's arguments are still
+ * inferred from its own `input`.
+ */
+export type ToolBuilder<Config, State> = <Input extends z.ZodType>(
+  definition: ToolDefinition<Input, Config, State>,
+) => ToolDefinition<Input, Config, State>;
+
 export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
   /** snake_case; equals the package suffix with `-` → `_` (`module-slack-webhook` → `slack_webhook`). */
   readonly name: string;
@@ -136,18 +153,31 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
    * half-way must release what it already acquired before it throws.
    */
   teardown?(state: State, ctx: ModuleContext<z.output<ConfigSchema>>): Promise<void> | void;
-  readonly tools: Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
+  readonly tools: ToolSet<z.output<ConfigSchema>, State>;
   /**
    * Tools known only at run time (a proxy's upstream tools), read after `setup` and again after each
    * `ctx.session.toolsChanged()`. Keys follow `[A-Za-z_][A-Za-z0-9_]*`; exposed as `<instance>_<key>`.
    */
-  dynamicTools?(state: State): Readonly<Record<string, AnyToolDefinition<z.output<ConfigSchema>, State>>>;
+  dynamicTools?(state: State): ToolSet<z.output<ConfigSchema>, State>;
   /**
    * CLI subcommands this module adds: `commands: { pins: … }` makes `scoped-mcp pins … --manifest PATH`
    * run with this module's instances in that manifest. Words are lower-case (`[a-z][a-z0-9-]*`); a word
    * the CLI has built in is never given to a module.
    */
   readonly commands?: Readonly<Record<string, ModuleCommand<z.output<ConfigSchema>>>>;
+}
+
+/**
+ * What `defineModule` accepts: a module definition whose `tools` may also be a function of the module's
+ * tool builder, `tools: (tool) => ({ read_file: tool({ … }) })`, which types `ctx.config` and `ctx.state`
+ * in each handler from `config` and `setup`. Omitted `tools` means none (a module may have only
+ * `dynamicTools` or `commands`); omitted `credentials` means none.
+ */
+export interface ModuleInput<ConfigSchema extends z.ZodType, State>
+  extends Omit<ModuleDefinition<ConfigSchema, State>, 'tools'> {
+  readonly tools?:
+    | ToolSet<z.output<ConfigSchema>, State>
+    | ((tool: ToolBuilder<z.output<ConfigSchema>, State>) => ToolSet<z.output<ConfigSchema>, State>);
 }
 
 /** A CLI subcommand contributed by a module (see `ModuleDefinition.commands`). */

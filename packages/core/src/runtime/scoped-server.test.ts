@@ -17,6 +17,25 @@ beforeAll(async () => {
     files: { 'index.mjs': coreModuleSource({ name: 'hello' }) },
   });
   await writeFile(join(root, 'agent.yml'), 'agent_type: research\nmodules:\n  hello:\n    config: {}\n');
+  // Logs one line at each level when it starts.
+  await writePackage(root, {
+    name: '@scoped-mcp/module-chatty',
+    files: {
+      'index.mjs': coreModuleSource({
+        name: 'chatty',
+        body: `{
+  name: 'chatty',
+  description: 'fixture',
+  config: z.strictObject({}),
+  setup(ctx) {
+    ctx.log.debug({}, 'chatty_debug');
+    ctx.log.info({}, 'chatty_info');
+  },
+}`,
+      }),
+    },
+  });
+  await writeFile(join(root, 'chatty.yml'), 'agent_type: research\nmodules:\n  chatty:\n    config: {}\n');
 });
 
 afterAll(async () => {
@@ -65,5 +84,35 @@ describe('openScopedServer', () => {
       tools: 2,
       healthy: true,
     });
+  });
+
+  it('takes the ops log level from the environment it is given', async () => {
+    const events = async (level: string | undefined) => {
+      const opsLog = join(root, `ops-${level ?? 'default'}.jsonl`);
+      const scoped = await openScopedServer({
+        manifestPath: join(root, 'chatty.yml'),
+        env: {
+          AGENT_ID: 'levels-1',
+          AGENT_TYPE: 'research',
+          ...(level ? { SCOPED_MCP_LOG_LEVEL: level } : {}),
+        },
+        auditLog: join(root, `audit-${level ?? 'default'}.jsonl`),
+        opsLog,
+        version: '1.0.0',
+      });
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      const client = new Client({ name: 'levels', version: '1.0.0' });
+      const started = scoped.connect(serverSide);
+      await client.connect(clientSide);
+      await started;
+      await client.close();
+      await scoped.close();
+      return (await records(opsLog)).map((r) => r.event);
+    };
+    expect(await events('debug')).toEqual(expect.arrayContaining(['chatty_debug', 'chatty_info']));
+    expect(await events('warn')).not.toContain('chatty_info');
+    const info = await events(undefined);
+    expect(info).toContain('chatty_info');
+    expect(info).not.toContain('chatty_debug');
   });
 });

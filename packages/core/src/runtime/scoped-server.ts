@@ -7,7 +7,7 @@ import { buildGuardrails } from '../middleware/guardrails.js';
 import type { Middleware } from '../middleware/compose.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { ClientBridge, createMcpServer, type Server } from '../server/mcp-server.js';
-import { ScopedRuntime } from '../server/scoped-runtime.js';
+import { type RuntimeOptions, ScopedRuntime } from '../server/scoped-runtime.js';
 import type { StatusReport } from '../server/status-report.js';
 import { agentState } from '../state/agent-state.js';
 import { openStateBackend } from './open-state-backend.js';
@@ -47,11 +47,63 @@ export interface ScopedServer {
   close(): Promise<void>;
 }
 
+/** What `createScopedServer` builds a server from: module instances made ready by the caller, and loggers. */
+export interface RuntimeServerOptions extends Omit<RuntimeOptions, 'session' | 'audit' | 'ops'> {
+  readonly loggers: Loggers;
+  /** Reported to clients as serverInfo.version. */
+  readonly version: string;
+  /** Runs once every module has started, before `server_ready` is logged. */
+  readonly onReady?: (runtime: ScopedRuntime) => void;
+  /** Runs after the modules were torn down (a state backend is closed here). */
+  readonly onClose?: () => Promise<void>;
+}
+
+/**
+ * The server over module instances already loaded, configured and given their credentials, without a
+ * transport: what `openScopedServer` builds once it has read the manifest, and what a test or an embedder
+ * builds from module objects it holds.
+ */
+export function createScopedServer(options: RuntimeServerOptions): ScopedServer {
+  const { loggers, version, onReady, onClose, ...runtimeOptions } = options;
+  const { ops } = loggers;
+  const bridge = new ClientBridge();
+  const runtime = new ScopedRuntime({ ...runtimeOptions, session: bridge, audit: loggers.audit, ops });
+  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version });
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    runtime,
+    loggers,
+    async connect(transport, transportName = 'custom') {
+      await server.connect(transport);
+      const report = await runtime.start();
+      onReady?.(runtime);
+      ops.info(
+        { transport: transportName, tools: runtime.toolNames().length, healthy: report.healthy },
+        'server_ready',
+      );
+      return report;
+    },
+    close() {
+      closing ??= (async () => {
+        await server.close().catch(() => undefined);
+        await runtime.stop();
+        await onClose?.().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
 /** Startup order: identity → logs → manifest → modules → credentials → state → guardrails → runtime → server. */
 export async function openScopedServer(options: ScopedServerOptions): Promise<ScopedServer> {
   const env = options.env ?? process.env;
   const agent = resolveIdentity(env);
-  const loggers = createLoggers({ auditLog: options.auditLog, opsLog: options.opsLog }, agent);
+  // The level comes from the environment given, like everything else a run reads from it.
+  const loggers = createLoggers(
+    { auditLog: options.auditLog, opsLog: options.opsLog, opsLevel: env.SCOPED_MCP_LOG_LEVEL ?? 'info' },
+    agent,
+  );
   const { ops, audit } = loggers;
   ops.info({ manifest: options.manifestPath, version: options.version, pid: process.pid }, 'startup');
   let assembly: Awaited<ReturnType<typeof assemble>>;
@@ -107,22 +159,20 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     agent,
     audit,
     state: agentScopedState,
-    sanitize: (value: unknown) => runtime.sanitizer.sanitize(value),
+    sanitize: (value: unknown) => scoped.runtime.sanitizer.sanitize(value),
     extra: options.middleware ?? [],
   };
   // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
   const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
 
   const healthFile = env.SCOPED_MCP_HEALTH_FILE;
-  const bridge = new ClientBridge();
-  const runtime: ScopedRuntime = new ScopedRuntime({
-    session: bridge,
+  const scoped: ScopedServer = createScopedServer({
+    loggers,
+    version: options.version,
     agent,
     instances: assembly.instances,
     manifestDir: assembly.manifest.dir,
     manifestPath: assembly.manifest.path,
-    audit,
-    ops,
     secrets: assembly.secrets,
     middleware: guardrails.middleware,
     shadowed: guardrails.shadowed,
@@ -130,34 +180,13 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     onStarted: async (report) => {
       if (healthFile) await writeHealthFile(healthFile, report, ops);
     },
-  });
-  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: options.version });
-  let closing: Promise<void> | undefined;
-
-  return {
-    server,
-    runtime,
-    loggers,
-    async connect(transport, transportName = 'custom') {
-      await server.connect(transport);
-      const report = await runtime.start();
+    onReady: (runtime) => {
       for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() })
         .warnings) {
         ops.warn({ detail: warning }, 'guardrail_warning');
       }
-      ops.info(
-        { transport: transportName, tools: runtime.toolNames().length, healthy: report.healthy },
-        'server_ready',
-      );
-      return report;
     },
-    close() {
-      closing ??= (async () => {
-        await server.close().catch(() => undefined);
-        await runtime.stop();
-        await state.close().catch(() => undefined);
-      })();
-      return closing;
-    },
-  };
+    onClose: () => state.close(),
+  });
+  return scoped;
 }

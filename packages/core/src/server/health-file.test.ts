@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import { writeHealthFile } from './health-file.js';
 import type { StatusReport } from './status-report.js';
 

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import { type Closable, installShutdown, type ShutdownHooks } from './lifecycle.js';
 
 const EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'uncaughtException', 'unhandledRejection'] as const;

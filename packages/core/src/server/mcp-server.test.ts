@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { echoModule, instance, makeRuntime } from '../__fixtures__/runtime-fixtures.js';
+import { echoModule, RUNTIME } from '../__fixtures__/runtime-fixtures.js';
+import { createHarness, moduleInstance } from '@scoped-mcp/testing';
 import { defineModule, defineTool, rawResult } from '../module/define.js';
 import type { OversizeLine } from '../shared/line-framer.js';
 import { ClientBridge, createMcpServer, stdioServerTransport } from './mcp-server.js';
@@ -69,7 +70,10 @@ interface Served {
 
 /** The runtime behind the SDK's server and stdio transport, spoken to in raw JSON-RPC lines. */
 async function serve(options: { start?: boolean } = {}): Promise<Served> {
-  const { runtime } = makeRuntime([instance('echo', echoModule), instance('slow', slowModule)]);
+  const { runtime } = createHarness(
+    [moduleInstance('echo', echoModule), moduleInstance('slow', slowModule)],
+    RUNTIME,
+  );
   if (options.start !== false) await runtime.start();
   const bridge = new ClientBridge();
   const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: '0.0.0' });

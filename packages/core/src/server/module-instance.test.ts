@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AGENT, echoModule, instance } from '../__fixtures__/runtime-fixtures.js';
+import { AGENT, echoModule } from '../__fixtures__/runtime-fixtures.js';
 import { createSanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor } from '../redact/secrets.js';
 import { defineModule, defineTool } from '../module/define.js';
 import type { ModuleContext } from '../module/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger, moduleInstance } from '@scoped-mcp/testing';
 import { ModuleInstance, selectToolKeys } from './module-instance.js';
 import type { PipelineDeps } from './tool-pipeline.js';
 
@@ -42,7 +42,7 @@ describe('ModuleInstance', () => {
       tools: {},
     });
     const inst = new ModuleInstance(
-      instance('k', module, { config: { a: 1 }, credentials: { T: 'v' } }),
+      moduleInstance('k', module, { config: { a: 1 }, credentials: { T: 'v' } }),
       AGENT,
       '/etc/scoped-mcp/manifests',
       captureLogger('ops', ops),
@@ -69,13 +69,13 @@ describe('ModuleInstance', () => {
         t: defineTool({ mode: 'read', description: '', input: z.strictObject({}), handler: () => '' }),
       },
     });
-    const ok = new ModuleInstance(instance('ok', module), AGENT, '/m', captureLogger('ops', ops));
+    const ok = new ModuleInstance(moduleInstance('ok', module), AGENT, '/m', captureLogger('ops', ops));
     await ok.start(deps);
     await ok.start(deps);
     expect(setups).toBe(1);
     expect(ok.tools.map((t) => t.name)).toEqual(['ok_t']);
     const failed = new ModuleInstance(
-      instance('f', module, { failure: { status: 'failed_init', error: 'Error: x' } }),
+      moduleInstance('f', module, { failure: { status: 'failed_init', error: 'Error: x' } }),
       AGENT,
       '/m',
       captureLogger('ops', ops),
@@ -99,7 +99,7 @@ describe('ModuleInstance', () => {
       },
       tools: {},
     });
-    const inst = new ModuleInstance(instance('td', module), AGENT, '/m', captureLogger('ops', ops));
+    const inst = new ModuleInstance(moduleInstance('td', module), AGENT, '/m', captureLogger('ops', ops));
     await inst.stop();
     expect(teardowns).toBe(0);
     await inst.start(deps);

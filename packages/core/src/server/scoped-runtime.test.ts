@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AGENT, echoModule, instance, makeRuntime, textOf } from '../__fixtures__/runtime-fixtures.js';
+import { AGENT, echoModule, RUNTIME } from '../__fixtures__/runtime-fixtures.js';
+import { createHarness, harnessResult, moduleInstance } from '@scoped-mcp/testing';
 import { ErrorCode } from '../errors/codes.js';
 import { LimitExceededError, ScopeViolation, ToolFailure, ToolInputError } from '../errors/errors.js';
 import type { Middleware, ToolCall } from '../middleware/compose.js';
@@ -31,7 +32,8 @@ function throwing(error: unknown) {
 describe('ScopedRuntime: startup', () => {
   it('finishes onStarted (the health file) before a request waiting for startup goes on', async () => {
     const order: string[] = [];
-    const { runtime } = makeRuntime([instance('echo', echoModule)], {
+    const { runtime } = createHarness([moduleInstance('echo', echoModule)], {
+      ...RUNTIME,
       onStarted: async (report) => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         order.push(`onStarted healthy=${report.healthy}`);
@@ -46,7 +48,10 @@ describe('ScopedRuntime: startup', () => {
 
 describe('ScopedRuntime: tool table', () => {
   it('exposes <key>_<tool> for every instance plus the status tool', async () => {
-    const { runtime } = makeRuntime([instance('echo', echoModule), instance('second', echoModule)]);
+    const { runtime } = createHarness(
+      [moduleInstance('echo', echoModule), moduleInstance('second', echoModule)],
+      RUNTIME,
+    );
     await runtime.start();
     expect(runtime.toolNames()).toEqual([
       'echo_say',
@@ -63,7 +68,7 @@ describe('ScopedRuntime: tool table', () => {
     ['write', ['r_say', 'r_store']],
     [null, ['r_say', 'r_store']],
   ] as const)('mode %s registers %j', async (mode, tools) => {
-    const { runtime } = makeRuntime([instance('r', echoModule, { mode })]);
+    const { runtime } = createHarness([moduleInstance('r', echoModule, { mode })], RUNTIME);
     await runtime.start();
     expect(runtime.toolNames()).toEqual([...tools, STATUS_TOOL]);
   });
@@ -87,11 +92,11 @@ describe('ScopedRuntime: tool table', () => {
         }),
       },
     });
-    const { runtime, audit, call } = makeRuntime([instance('g', module, { mode: 'read' })]);
+    const { runtime, audit, call } = createHarness([moduleInstance('g', module, { mode: 'read' })], RUNTIME);
     await runtime.start();
     const result = await call('g_wipe');
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("Unknown tool 'g_wipe'");
+    expect(result.text).toContain("Unknown tool 'g_wipe'");
     expect(ran).toBe(false);
     expect(audit.at(-1)).toMatchObject({
       event: 'tool_error',
@@ -124,7 +129,7 @@ describe('ScopedRuntime: tool table', () => {
         }),
       },
     });
-    const { runtime } = makeRuntime([instance('m', module)]);
+    const { runtime } = createHarness([moduleInstance('m', module)], RUNTIME);
     await runtime.start();
     const byName = Object.fromEntries(runtime.list().map((t) => [t.name, t]));
     expect(byName.m_look).toMatchObject({ title: 'Look', description: 'Looks.' });
@@ -143,7 +148,7 @@ describe('ScopedRuntime: tool table', () => {
   });
 
   it('advertises the input JSON Schema without $schema', async () => {
-    const { runtime } = makeRuntime([instance('echo', echoModule)]);
+    const { runtime } = createHarness([moduleInstance('echo', echoModule)], RUNTIME);
     await runtime.start();
     const say = runtime.list().find((t) => t.name === 'echo_say');
     expect(say?.inputSchema).toMatchObject({
@@ -161,10 +166,10 @@ describe('ScopedRuntime: tool table', () => {
 
 describe('ScopedRuntime: calls', () => {
   it('runs a tool and audits tool_call with status ok and the arguments', async () => {
-    const { runtime, audit, call } = makeRuntime([instance('echo', echoModule)]);
+    const { runtime, audit, call } = createHarness([moduleInstance('echo', echoModule)], RUNTIME);
     await runtime.start();
     const result = await call('echo_say', { text: 'ab', times: 2 });
-    expect(result).toEqual({ content: [{ type: 'text', text: 'abab' }] });
+    expect(result.raw).toEqual({ content: [{ type: 'text', text: 'abab' }] });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       event: 'tool_call',
@@ -180,9 +185,9 @@ describe('ScopedRuntime: calls', () => {
   });
 
   it('sends non-string results as JSON text', async () => {
-    const { runtime, call } = makeRuntime([instance('echo', echoModule)]);
+    const { runtime, call } = createHarness([moduleInstance('echo', echoModule)], RUNTIME);
     await runtime.start();
-    expect(textOf(await call('echo_store', { key: 'k', value: 1 }))).toBe('{"stored":"k"}');
+    expect((await call('echo_store', { key: 'k', value: 1 })).text).toBe('{"stored":"k"}');
   });
 
   it('passes a raw result through unchanged', async () => {
@@ -204,9 +209,9 @@ describe('ScopedRuntime: calls', () => {
         }),
       },
     });
-    const { runtime, call } = makeRuntime([instance('raw', module)]);
+    const { runtime, call } = createHarness([moduleInstance('raw', module)], RUNTIME);
     await runtime.start();
-    expect(await call('raw_get')).toEqual(passthrough);
+    expect((await call('raw_get')).raw).toEqual(passthrough);
   });
 
   it.each([
@@ -216,11 +221,11 @@ describe('ScopedRuntime: calls', () => {
     [{ text: 'x'.repeat(101) }, 'text'],
     [{ text: 'x', extra: true }, 'extra'],
   ])('refuses bad arguments %j in one line naming %s, audited', async (args, argument) => {
-    const { runtime, audit, call } = makeRuntime([instance('echo', echoModule)]);
+    const { runtime, audit, call } = createHarness([moduleInstance('echo', echoModule)], RUNTIME);
     await runtime.start();
     const result = await call('echo_say', args);
     expect(result.isError).toBe(true);
-    const text = textOf(result);
+    const text = result.text;
     expect(text).toMatch(/^Invalid arguments for 'echo_say': /);
     expect(text).toContain(argument);
     expect(text).not.toContain('\n');
@@ -247,9 +252,9 @@ describe('ScopedRuntime: calls', () => {
         }),
       },
     });
-    const { runtime, call } = makeRuntime([instance('p', module)]);
+    const { runtime, call } = createHarness([moduleInstance('p', module)], RUNTIME);
     await runtime.start();
-    const text = textOf(await call('p_pick', { colour: 'VALUE-FROM-AGENT', n: 'ANOTHER-VALUE' }));
+    const text = (await call('p_pick', { colour: 'VALUE-FROM-AGENT', n: 'ANOTHER-VALUE' })).text;
     expect(text).toContain('colour');
     expect(text).not.toContain('VALUE-FROM-AGENT');
     expect(text).not.toContain('ANOTHER-VALUE');
@@ -271,29 +276,30 @@ describe('ScopedRuntime: calls', () => {
         }),
       },
     });
-    const { runtime, call } = makeRuntime([instance('m', module)]);
+    const { runtime, call } = createHarness([moduleInstance('m', module)], RUNTIME);
     await runtime.start();
-    expect(textOf(await call('m_go', {}))).toMatch(/\(\+2 more\)$/);
+    expect((await call('m_go', {})).text).toMatch(/\(\+2 more\)$/);
   });
 
   it('treats missing arguments as {} and refuses non-object arguments', async () => {
-    const { runtime } = makeRuntime([instance('echo', echoModule)]);
+    const { runtime } = createHarness([moduleInstance('echo', echoModule)], RUNTIME);
     await runtime.start();
     const signal = new AbortController().signal;
     const store = await runtime.call(STATUS_TOOL, undefined, { signal });
     expect(store.isError).toBeUndefined();
     const bad = await runtime.call('echo_say', 'just a string', { signal });
     expect(bad.isError).toBe(true);
-    expect(textOf(bad)).toMatch(/^Invalid arguments for 'echo_say'/);
+    expect(harnessResult(bad).text).toMatch(/^Invalid arguments for 'echo_say'/);
   });
 
   it('maps ScopeViolation to an audited scope_violation with status blocked', async () => {
-    const { runtime, audit, call } = makeRuntime([
-      instance('t', throwing(new ScopeViolation("Path 'x/../..' is outside your directory"))),
-    ]);
+    const { runtime, audit, call } = createHarness(
+      [moduleInstance('t', throwing(new ScopeViolation("Path 'x/../..' is outside your directory")))],
+      RUNTIME,
+    );
     await runtime.start();
     const result = await call('t_run', { note: 'n' });
-    expect(result).toEqual({
+    expect(result.raw).toEqual({
       content: [{ type: 'text', text: "Path 'x/../..' is outside your directory" }],
       isError: true,
       _meta: { 'scoped-mcp/error': { code: 'SMCP_SCOPE_VIOLATION' } },
@@ -314,10 +320,10 @@ describe('ScopedRuntime: calls', () => {
     [new LimitExceededError('too many rows (max 100)'), ErrorCode.limitExceeded],
     [new ToolFailure('backend said no'), ErrorCode.toolFailed],
   ])('shows the message of a deliberate %s and audits its code', async (error, code) => {
-    const { runtime, audit, call } = makeRuntime([instance('t', throwing(error))]);
+    const { runtime, audit, call } = createHarness([moduleInstance('t', throwing(error))], RUNTIME);
     await runtime.start();
     const result = await call('t_run');
-    expect(result).toEqual({
+    expect(result.raw).toEqual({
       content: [{ type: 'text', text: error.message }],
       isError: true,
       _meta: { 'scoped-mcp/error': { code } },
@@ -340,11 +346,11 @@ describe('ScopedRuntime: calls', () => {
       }),
     ],
   ])('hides the detail of an unexpected error (%s) behind a reference id', async (_label, error) => {
-    const { runtime, audit, ops, call } = makeRuntime([instance('t', throwing(error))]);
+    const { runtime, audit, ops, call } = createHarness([moduleInstance('t', throwing(error))], RUNTIME);
     await runtime.start();
     const result = await call('t_run');
     expect(result.isError).toBe(true);
-    const text = textOf(result);
+    const text = result.text;
     const ref =
       /^Tool 't_run' failed unexpectedly \(ref ([0-9a-f]{8})\); the operator's log has the details\.$/.exec(
         text,
@@ -366,20 +372,20 @@ describe('ScopedRuntime: calls', () => {
       error_code: ErrorCode.toolFailedUnexpectedly,
       ref,
     });
-    expect(result._meta).toEqual({ 'scoped-mcp/error': { code: 'SMCP_TOOL_FAILED_UNEXPECTEDLY', ref } });
+    expect(result.raw._meta).toEqual({ 'scoped-mcp/error': { code: 'SMCP_TOOL_FAILED_UNEXPECTEDLY', ref } });
     expect(JSON.stringify(audit[0])).not.toContain('/srv/agents');
   });
 
   it('uses a fresh reference id per failure', async () => {
-    const { runtime, call } = makeRuntime([instance('t', throwing(new Error('x')))]);
+    const { runtime, call } = createHarness([moduleInstance('t', throwing(new Error('x')))], RUNTIME);
     await runtime.start();
-    expect(textOf(await call('t_run'))).not.toBe(textOf(await call('t_run')));
+    expect((await call('t_run')).text).not.toBe((await call('t_run')).text);
   });
 
   it('leaves arguments out of every audit line with log_args false', async () => {
-    const { runtime, audit, call } = makeRuntime(
-      [instance('echo', echoModule), instance('t', throwing(new ScopeViolation('no')))],
-      { logArgs: false },
+    const { runtime, audit, call } = createHarness(
+      [moduleInstance('echo', echoModule), moduleInstance('t', throwing(new ScopeViolation('no')))],
+      { ...RUNTIME, logArgs: false },
     );
     await runtime.start();
     await call('echo_say', { text: 'private words' });
@@ -391,10 +397,10 @@ describe('ScopedRuntime: calls', () => {
   });
 
   it('answers an unknown tool with isError and an audit line', async () => {
-    const { runtime, audit, call } = makeRuntime([instance('echo', echoModule)]);
+    const { runtime, audit, call } = createHarness([moduleInstance('echo', echoModule)], RUNTIME);
     await runtime.start();
     const result = await call('nope_tool', { a: 1 });
-    expect(result).toEqual({
+    expect(result.raw).toEqual({
       content: [
         { type: 'text', text: "Unknown tool 'nope_tool'. Call tools/list for the tools this agent may use." },
       ],
@@ -410,7 +416,7 @@ describe('ScopedRuntime: calls', () => {
       }),
     ]);
     const long = await call('x'.repeat(5000));
-    expect(textOf(long).length).toBeLessThan(300);
+    expect(long.text.length).toBeLessThan(300);
     expect(String(audit.at(-1)?.tool).length).toBe(200);
   });
 
@@ -434,9 +440,14 @@ describe('ScopedRuntime: calls', () => {
         }),
       },
     });
-    const { runtime } = makeRuntime(
-      [instance('mine', module, { config: { dir: 'data' }, credentials: { KEY: 'credential-value-1' } })],
-      { manifestDir: '/srv/manifests/research' },
+    const { runtime } = createHarness(
+      [
+        moduleInstance('mine', module, {
+          config: { dir: 'data' },
+          credentials: { KEY: 'credential-value-1' },
+        }),
+      ],
+      { ...RUNTIME, manifestDir: '/srv/manifests/research' },
     );
     await runtime.start();
     const controller = new AbortController();
@@ -459,7 +470,8 @@ describe('ScopedRuntime: calls', () => {
       calls.push(call);
       return next();
     };
-    const { runtime, call } = makeRuntime([instance('echo', echoModule, { mode: 'read' })], {
+    const { runtime, call } = createHarness([moduleInstance('echo', echoModule, { mode: 'read' })], {
+      ...RUNTIME,
       middleware: [record],
     });
     await runtime.start();
@@ -496,10 +508,13 @@ describe('ScopedRuntime: calls', () => {
     const deny: Middleware = async () => {
       throw new ScopeViolation('blocked by argument filter');
     };
-    const { runtime, audit, call } = makeRuntime([instance('m', module)], { middleware: [deny] });
+    const { runtime, audit, call } = createHarness([moduleInstance('m', module)], {
+      ...RUNTIME,
+      middleware: [deny],
+    });
     await runtime.start();
     const result = await call('m_go');
-    expect(result).toMatchObject({ isError: true, content: [{ text: 'blocked by argument filter' }] });
+    expect(result.raw).toMatchObject({ isError: true, content: [{ text: 'blocked by argument filter' }] });
     expect(ran).toBe(false);
     expect(audit[0]).toMatchObject({ event: 'scope_violation', status: 'blocked' });
   });
@@ -560,7 +575,8 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
   });
 
   async function leakyRuntime() {
-    const fixture = makeRuntime([instance('leaky', leaky, { credentials: { API_TOKEN: SECRET } })], {
+    const fixture = createHarness([moduleInstance('leaky', leaky, { credentials: { API_TOKEN: SECRET } })], {
+      ...RUNTIME,
       secrets: [SECRET],
     });
     await fixture.runtime.start();
@@ -613,11 +629,9 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
         }),
       },
     });
-    const { runtime, call } = makeRuntime(
-      [instance('proxy', module, { credentials: { UPSTREAM_TOKEN: SECRET } })],
-      {
-        secrets: [SECRET],
-      },
+    const { runtime, call } = createHarness(
+      [moduleInstance('proxy', module, { credentials: { UPSTREAM_TOKEN: SECRET } })],
+      { ...RUNTIME, secrets: [SECRET] },
     );
     await runtime.start();
     expect(JSON.stringify(await call('proxy_fetch'))).not.toContain(SECRET);
@@ -645,9 +659,9 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
       },
       tools: {},
     });
-    const { runtime, call } = makeRuntime([instance('b', module)], { secrets: [SECRET] });
+    const { runtime, call } = createHarness([moduleInstance('b', module)], { ...RUNTIME, secrets: [SECRET] });
     await runtime.start();
-    const text = textOf(await call(STATUS_TOOL));
+    const text = (await call(STATUS_TOOL)).text;
     expect(text).not.toContain(SECRET);
     expect(JSON.parse(text).modules.b).toMatchObject({ status: 'failed_startup', error_type: 'Error' });
     expect(text).not.toContain('auth rejected');
@@ -685,10 +699,10 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
         throw new Error('cannot connect');
       },
     });
-    const { runtime, ops, call } = makeRuntime([
-      instance('ok', lifecycleModule('ok', log)),
-      instance('broken', broken),
-    ]);
+    const { runtime, ops, call } = createHarness(
+      [moduleInstance('ok', lifecycleModule('ok', log)), moduleInstance('broken', broken)],
+      RUNTIME,
+    );
     const report = await runtime.start();
     expect(report).toEqual({
       modules: {
@@ -700,7 +714,7 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
       healthy: false,
     });
     expect(runtime.toolNames()).toEqual(['ok_ping', STATUS_TOOL]);
-    expect(textOf(await call('ok_ping'))).toBe('ok');
+    expect((await call('ok_ping')).text).toBe('ok');
     expect((await call('broken_ping')).isError).toBe(true);
     expect(ops.find((r) => r.event === 'module_startup_failed')).toMatchObject({
       module: 'broken',
@@ -719,7 +733,10 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
     });
     const waiter = lifecycleModule('waiter', [], { setup: () => gate });
     const opener = lifecycleModule('opener', [], { setup: () => release() });
-    const { runtime } = makeRuntime([instance('waiter', waiter), instance('opener', opener)]);
+    const { runtime } = createHarness(
+      [moduleInstance('waiter', waiter), moduleInstance('opener', opener)],
+      RUNTIME,
+    );
     const report = await Promise.race([
       runtime.start(),
       new Promise<never>((_, reject) =>
@@ -730,16 +747,19 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
   });
 
   it('reports import and init failures from assembly without running setup', async () => {
-    const { runtime } = makeRuntime([
-      instance('gone', undefined, {
-        type: 'gone',
-        failure: { status: 'failed_import', error: 'Error: import failed' },
-      }),
-      instance('cfg', echoModule, {
-        failure: { status: 'failed_init', error: 'modules.cfg.config.x: required' },
-      }),
-      instance('echo', echoModule),
-    ]);
+    const { runtime } = createHarness(
+      [
+        moduleInstance('gone', undefined, {
+          type: 'gone',
+          failure: { status: 'failed_import', error: 'Error: import failed' },
+        }),
+        moduleInstance('cfg', echoModule, {
+          failure: { status: 'failed_init', error: 'modules.cfg.config.x: required' },
+        }),
+        moduleInstance('echo', echoModule),
+      ],
+      RUNTIME,
+    );
     const report = await runtime.start();
     expect(report.modules.gone).toEqual({
       status: 'failed_import',
@@ -758,11 +778,17 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
         throw new Error('offline');
       },
     });
-    const { runtime, call } = makeRuntime([
-      instance('echo', echoModule),
-      instance('opt', broken, { optional: true }),
-      instance('opt2', undefined, { optional: true, failure: { status: 'failed_import', error: 'x: y' } }),
-    ]);
+    const { runtime, call } = createHarness(
+      [
+        moduleInstance('echo', echoModule),
+        moduleInstance('opt', broken, { optional: true }),
+        moduleInstance('opt2', undefined, {
+          optional: true,
+          failure: { status: 'failed_import', error: 'x: y' },
+        }),
+      ],
+      RUNTIME,
+    );
     const report = await runtime.start();
     expect(report).toMatchObject({
       failed_count: 0,
@@ -771,12 +797,15 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
       offline_optional_modules: ['opt', 'opt2'],
     });
     expect(report.modules.opt).toMatchObject({ status: 'failed_startup', optional: true });
-    expect(JSON.parse(textOf(await call(STATUS_TOOL)))).toEqual(runtime.status());
+    expect(JSON.parse((await call(STATUS_TOOL)).text)).toEqual(runtime.status());
   });
 
   it('tears modules down in reverse order with their state, once', async () => {
     const log: string[] = [];
-    const { runtime } = makeRuntime(['a', 'b', 'c'].map((k) => instance(k, lifecycleModule(k, log))));
+    const { runtime } = createHarness(
+      ['a', 'b', 'c'].map((k) => moduleInstance(k, lifecycleModule(k, log))),
+      RUNTIME,
+    );
     await runtime.start();
     log.length = 0;
     await Promise.all([runtime.stop(), runtime.stop()]);
@@ -787,11 +816,17 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
 
   it('skips teardown of a module whose setup failed and survives a throwing teardown', async () => {
     const log: string[] = [];
-    const { runtime, ops } = makeRuntime([
-      instance('a', lifecycleModule('a', log)),
-      instance('b', lifecycleModule('b', log, { setup: () => Promise.reject(new Error('no')) })),
-      instance('c', lifecycleModule('c', log, { teardown: () => Promise.reject(new Error('close failed')) })),
-    ]);
+    const { runtime, ops } = createHarness(
+      [
+        moduleInstance('a', lifecycleModule('a', log)),
+        moduleInstance('b', lifecycleModule('b', log, { setup: () => Promise.reject(new Error('no')) })),
+        moduleInstance(
+          'c',
+          lifecycleModule('c', log, { teardown: () => Promise.reject(new Error('close failed')) }),
+        ),
+      ],
+      RUNTIME,
+    );
     await runtime.start();
     await runtime.stop();
     expect(log.filter((l) => l.startsWith('teardown'))).toEqual([
@@ -805,9 +840,9 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
   });
 
   it('bounds teardown by the timeout', async () => {
-    const { runtime, ops } = makeRuntime(
-      [instance('hang', lifecycleModule('hang', [], { teardown: () => new Promise(() => undefined) }))],
-      { teardownTimeoutMs: 50 },
+    const { runtime, ops } = createHarness(
+      [moduleInstance('hang', lifecycleModule('hang', [], { teardown: () => new Promise(() => undefined) }))],
+      { ...RUNTIME, teardownTimeoutMs: 50 },
     );
     await runtime.start();
     const started = performance.now();
@@ -832,7 +867,7 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
         }),
       },
     });
-    const { runtime, ops } = makeRuntime([instance('n', writeOnly, { mode: 'read' })]);
+    const { runtime, ops } = createHarness([moduleInstance('n', writeOnly, { mode: 'read' })], RUNTIME);
     const report = await runtime.start();
     expect(report.modules.n).toEqual({ status: 'running', type: 'notify', tool_count: 0 });
     expect(ops.find((r) => r.event === 'no_tools_registered')).toMatchObject({ module: 'n' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { echoModule, instance, makeRuntime } from '../__fixtures__/runtime-fixtures.js';
+import { echoModule, RUNTIME } from '../__fixtures__/runtime-fixtures.js';
+import { createHarness, moduleInstance } from '@scoped-mcp/testing';
 import { defineModule } from '../module/define.js';
 import { healthFileContent, type StatusReport, statusReport } from './status-report.js';
 
@@ -18,12 +19,15 @@ function failingSetup(thrown: unknown) {
 
 describe('statusReport', () => {
   it('counts failures of required modules only and lists offline optional ones', async () => {
-    const { runtime } = makeRuntime([
-      instance('ok', echoModule),
-      instance('req', failingSetup(new Error('down'))),
-      instance('opt', failingSetup(new TypeError('down')), { optional: true }),
-      instance('opt_ok', echoModule, { optional: true }),
-    ]);
+    const { runtime } = createHarness(
+      [
+        moduleInstance('ok', echoModule),
+        moduleInstance('req', failingSetup(new Error('down'))),
+        moduleInstance('opt', failingSetup(new TypeError('down')), { optional: true }),
+        moduleInstance('opt_ok', echoModule, { optional: true }),
+      ],
+      RUNTIME,
+    );
     await runtime.start();
     const report = statusReport(runtime.instances);
     expect(report).toEqual({
@@ -53,7 +57,7 @@ describe('statusReport', () => {
     'connection refused by /srv/private/socket',
     'token abc123 rejected, see /home/op/.config',
   ])('never shows the message of %j', async (thrown) => {
-    const { runtime } = makeRuntime([instance('req', failingSetup(thrown))]);
+    const { runtime } = createHarness([moduleInstance('req', failingSetup(thrown))], RUNTIME);
     await runtime.start();
     const text = JSON.stringify(statusReport(runtime.instances));
     expect(text).toContain('"error_type"');
@@ -62,7 +66,7 @@ describe('statusReport', () => {
   });
 
   it('is healthy with no offline list when nothing failed', async () => {
-    const { runtime } = makeRuntime([instance('ok', echoModule)]);
+    const { runtime } = createHarness([moduleInstance('ok', echoModule)], RUNTIME);
     await runtime.start();
     const report = statusReport(runtime.instances);
     expect(report).toMatchObject({ failed_count: 0, healthy: true });

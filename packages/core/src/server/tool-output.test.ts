@@ -3,13 +3,13 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AGENT, instance, textOf } from '../__fixtures__/runtime-fixtures.js';
+import { captureLogger, moduleInstance as instance } from '@scoped-mcp/testing';
+import { AGENT } from '../__fixtures__/runtime-fixtures.js';
 import { readErrorMeta } from '../errors/error-meta.js';
 import { ToolInputError } from '../errors/errors.js';
 import { responseRule } from '../middleware/__fixtures__/filter-test-kit.js';
 import { createResponseFilterMiddleware } from '../middleware/response-filter.js';
 import { defineModule, defineTool, rawResult, structuredResult } from '../module/define.js';
-import { captureLogger } from '../testing/capture-logger.js';
 import { ClientBridge, createMcpServer } from './mcp-server.js';
 import { type RuntimeOptions, ScopedRuntime, STATUS_TOOL } from './scoped-runtime.js';
 
@@ -168,7 +168,7 @@ describe('tools with an output schema', () => {
       code: 'SMCP_TOOL_FAILED_UNEXPECTEDLY',
       ref: expect.stringMatching(/^[0-9a-f]{8}$/),
     });
-    expect(textOf(result)).toBe(
+    expect(firstText(result)).toBe(
       `Tool 'out_wrong' failed unexpectedly (ref ${meta?.ref}); the operator's log has the details.`,
     );
     expect(JSON.stringify(result)).not.toContain('/srv/private');
@@ -216,7 +216,7 @@ describe('tools with an output schema', () => {
     expect(result.structuredContent).toEqual({ result: expect.any(String) });
     const own = await call('out_names');
     expect(own.isError).toBeUndefined();
-    expect(textOf(own)).not.toContain('y');
+    expect(firstText(own)).not.toContain('y');
     expect(own.structuredContent).toEqual({ result: ['x', expect.not.stringContaining('y')] });
   });
 
@@ -231,7 +231,7 @@ describe('tools with an output schema', () => {
     const { call, tool } = await start();
     expect(tool(STATUS_TOOL).outputSchema).toMatchObject({ type: 'object', required: expect.any(Array) });
     const result = await call(STATUS_TOOL);
-    expect(result.structuredContent).toEqual(JSON.parse(textOf(result)));
+    expect(result.structuredContent).toEqual(JSON.parse(firstText(result)));
     expect(result.structuredContent).toMatchObject({ healthy: true, total_count: 1 });
   });
 });
@@ -294,3 +294,9 @@ describe('an SDK client', () => {
     expect(readErrorMeta(badArgs)?.code).toBe('SMCP_TOOL_INPUT');
   });
 });
+
+/** The first content block's text, as the agent's client shows it. */
+function firstText(result: CallToolResult): string {
+  const first = result.content[0];
+  return first?.type === 'text' ? first.text : '';
+}

@@ -7,7 +7,7 @@ import { createSecretRedactor } from '../redact/secrets.js';
 import type { Middleware } from '../middleware/compose.js';
 import { defineTool } from '../module/define.js';
 import type { AnyToolDefinition, ToolContext } from '../module/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import { exposedToolName, type PipelineDeps, prepareTool } from './tool-pipeline.js';
 
 function deps(overrides: Partial<PipelineDeps> = {}) {
@@ -96,6 +96,32 @@ describe('prepareTool', () => {
     expect(seen[0]?.state).toEqual({ s: 1 });
     expect(seen[0]?.config).toEqual({ c: 1 });
     expect(context).not.toHaveProperty('signal');
+  });
+
+  it('gives the handler a context that a spread copies whole', async () => {
+    let copied: Partial<ToolContext<unknown, unknown>> = {};
+    const tool = defineTool({
+      mode: 'read',
+      description: 'd',
+      input: z.strictObject({}),
+      handler: (_a: unknown, ctx: ToolContext<unknown, unknown>) => {
+        copied = { ...ctx };
+        return 'ok';
+      },
+    });
+    const { deps: d } = deps();
+    const prepared = prepareTool(
+      { instance: 'inst', key: 'look', tool: tool as AnyToolDefinition, context },
+      d,
+    );
+    const controller = new AbortController();
+    await prepared.invoke({}, env(controller.signal));
+    expect(copied.agent).toBe(AGENT);
+    expect(copied.config).toEqual({ c: 1 });
+    expect(copied.state).toEqual({ s: 1 });
+    expect(copied.signal).toBe(controller.signal);
+    expect(copied.client).toBeDefined();
+    expect(Object.keys(copied).sort()).toEqual([...Object.keys(context), 'client', 'signal'].sort());
   });
 
   it('hands the handler the parsed arguments, not the raw object', async () => {

@@ -75,14 +75,9 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   const shadowed = deps.shadowed?.(name) === true;
   const spec = tool.output && !shadowed ? outputSpec(tool.output) : undefined;
   const definition = describeTool(name, tool, spec, shadowed);
+  // A plain object of own properties per call: a handler that spreads or copies ctx keeps all of it.
   const handler = async (call: ToolCall) =>
-    tool.handler(
-      call.args,
-      Object.assign(Object.create(context) as ToolContext<unknown, unknown>, {
-        signal: call.signal,
-        client: call.client,
-      }),
-    );
+    tool.handler(call.args, { ...context, signal: call.signal, client: call.client });
   const chain = composeMiddleware(deps.middleware, handler);
   const { audit, ops, sanitizer, redactor, agent, logArgs } = deps;
 

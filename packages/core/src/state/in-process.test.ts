@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeStateBackendContract } from '../testing/state-backend-contract.js';
+import { describeStateBackendContract } from '@scoped-mcp/testing';
 import { inProcessState } from './in-process.js';
 
 describeStateBackendContract('in_process', async () => inProcessState());

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/core/testing';
+import { createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import sqlite from '../index.js';
 
 export async function makeTempDir(prefix = 'smcp-sqlite-'): Promise<string> {

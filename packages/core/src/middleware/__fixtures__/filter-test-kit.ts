@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArgumentFilterRule, ResponseFilterRule } from '../../manifest/schema.js';
 import type { CallChannel } from '../../module/client-channel.js';
-import { captureLogger } from '../../testing/capture-logger.js';
+import { captureLogger } from '@scoped-mcp/testing';
 import type { ToolCall } from '../compose.js';
 
 export const AGENT = { id: 'agent-a', type: 'test', sessionId: '00000000-0000-4000-8000-000000000000' };

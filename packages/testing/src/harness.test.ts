@@ -1,17 +1,9 @@
+import { defineModule, ScopeViolation, z } from '@scoped-mcp/core';
+import type { Middleware } from '@scoped-mcp/core/runtime';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ScopeViolation } from '../errors/errors.js';
-import type { Middleware } from '../middleware/compose.js';
-import { defineModule, toolFactory } from '../module/define.js';
 import { createModuleHarness } from './harness.js';
 
 const events: string[] = [];
-
-interface Config {
-  readonly base: string;
-  readonly limit: number;
-}
-const tool = toolFactory<Config, { opened: string }>();
 
 const demo = defineModule({
   name: 'demo',
@@ -25,7 +17,7 @@ const demo = defineModule({
   teardown: (state) => {
     events.push(`teardown ${state.opened}`);
   },
-  tools: {
+  tools: (tool) => ({
     whoami: tool({
       mode: 'read',
       description: 'who',
@@ -58,7 +50,7 @@ const demo = defineModule({
       input: z.strictObject({ v: z.string() }),
       handler: (a) => `wrote ${a.v}`,
     }),
-  },
+  }),
 });
 
 const TOKEN = 'demo-token-abcdef123';

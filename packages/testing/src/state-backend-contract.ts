@@ -1,9 +1,9 @@
-// One behavioural contract every StateBackend passes, run against in-process here and against a real
-// redis-server in @scoped-mcp/state-redis. Keys are unique per test, so a shared server needs no flush.
+// One behavioural contract every StateBackend passes: core runs it against its in-process backend,
+// @scoped-mcp/state-redis against a real redis-server. Keys are unique per test, so a shared server needs no flush.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentState } from '../state/agent-state.js';
-import type { StateBackend } from '../state/types.js';
+import type { StateBackend } from '@scoped-mcp/core';
+import { agentState } from '@scoped-mcp/core/runtime';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,33 +1,22 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { coreVersion, openStateBackend, type StateBackend } from '@scoped-mcp/core/runtime';
+import { connectInMemory, type InMemoryConnection } from '@scoped-mcp/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readErrorMeta } from '../errors/error-meta.js';
-import { coreVersion } from '../loader/plugin-package.js';
-import type { HitlConfig, StateBackendConfig } from '../manifest/schema.js';
-import { createHitlMiddleware } from '../middleware/hitl.js';
-import { createSanitizer } from '../redact/sanitize.js';
-import { agentState } from '../state/agent-state.js';
-import { openStateBackend } from '../runtime/open-state-backend.js';
-import type { StateBackend } from '../state/types.js';
-import { captureLogger } from '../testing/capture-logger.js';
-import { createModuleHarness, type ModuleHarness } from '../testing/harness.js';
-import { GATED_TOOL_NAMES, gatedModule } from './__fixtures__/gated-module.js';
-import {
-  CLI_BIN,
-  loadRedisFixture,
-  makeInstallDir,
-  type RedisServerHandle,
-  requireBuilt,
-} from './__fixtures__/redis.js';
+import { readErrorMeta } from '@scoped-mcp/core';
+import { loadRedisFixture, type RedisServerHandle } from '../helpers/guardrails-redis.js';
+import { cliBin, fixturesDir, requireBuiltCli } from '../helpers/paths.js';
+import { makeInstallDir } from '../helpers/install-dir.js';
 
-// Process-level: the agent side runs here (harness + HITL middleware on Redis); the operator side is the
-// built `scoped-mcp hitl` command in its own process, as in production.
+// The agent side runs here (a server built from the manifest, connected in memory: HITL on Redis); the
+// operator side is the built `scoped-mcp hitl` command in its own process, as in production.
 
 const fixture = await loadRedisFixture();
 const available = fixture.redisServerAvailable();
 const ID = /approval ID: (agent-a\.[0-9a-f]{12})/;
 const PASSWORD = 'hunter2-Correct-Horse';
+const GATED_MODULE = join(fixturesDir, 'gated-module.mjs');
 
 interface CliResult {
   readonly code: number | null;
@@ -41,7 +30,7 @@ function cli(manifest: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI_BIN, 'hitl', '--manifest', manifest, ...args],
+      [cliBin, 'hitl', '--manifest', manifest, ...args],
       { env, timeout: 20_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
@@ -59,8 +48,9 @@ describe.skipIf(!available)(
     let install: Awaited<ReturnType<typeof makeInstallDir>>;
     let raw: StateBackend;
     let manifest: string;
-    const harnesses: ModuleHarness[] = [];
+    const agents: InMemoryConnection[] = [];
     const backends: StateBackend[] = [];
+    let sequence = 0;
 
     async function writeManifest(name: string, stateBackend: Record<string, unknown>): Promise<string> {
       const path = join(install.dir, name);
@@ -78,47 +68,56 @@ describe.skipIf(!available)(
       return path;
     }
 
-    async function open(config: StateBackendConfig): Promise<StateBackend> {
-      const backend = await openStateBackend(config, { bases: [install.dir], coreVersion: coreVersion() });
+    async function open(config: Record<string, unknown>): Promise<StateBackend> {
+      const backend = await openStateBackend(config as never, {
+        bases: [install.dir],
+        coreVersion: coreVersion(),
+      });
       backends.push(backend);
       return backend;
     }
 
+    /**
+     * An agent as `scoped-mcp run` would build it from a manifest (the gated module, HITL on this state
+     * backend), connected in memory; `calls()` lists what the module's handlers ran.
+     */
     async function agent(
-      backend: StateBackend,
-      config: Partial<HitlConfig> = {},
+      stateBackend: Record<string, unknown>,
+      hitl: Record<string, unknown> = {},
       agentId = 'agent-a',
-    ): Promise<{ harness: ModuleHarness; calls: string[]; audit: Record<string, unknown>[] }> {
-      const calls: string[] = [];
-      const audit: Record<string, unknown>[] = [];
-      const { middleware } = createHitlMiddleware({
-        config: {
-          approval_required: ['ops_write_*'],
-          shadow: [],
-          timeout_seconds: 300,
-          notify: { type: 'log' },
-          mode: 'enforce',
-          signing: { mode: 'off' },
-          ...config,
-        },
-        state: agentState(backend, agentId),
-        audit: captureLogger('audit', audit),
-        agent: { id: agentId, type: 'build', sessionId: 's' },
-        sanitize: createSanitizer().sanitize,
-        toolNames: GATED_TOOL_NAMES,
-        env: {},
-      });
-      const harness = await createModuleHarness(gatedModule(calls), {
-        agentId,
-        agentType: 'build',
-        middleware: [middleware],
-      });
-      harnesses.push(harness);
-      return { harness, calls, audit };
+    ): Promise<{ harness: InMemoryConnection; calls(): Promise<string[]> }> {
+      const n = ++sequence;
+      const callsFile = join(install.dir, `calls-${n}.txt`);
+      const path = join(install.dir, `agent-${n}.json`);
+      await writeFile(
+        path,
+        JSON.stringify({
+          agent_type: 'build',
+          modules: { ops: { type: GATED_MODULE, config: { calls: callsFile } } },
+          state_backend: stateBackend,
+          hitl: {
+            approval_required: ['ops_write_*'],
+            timeout_seconds: 300,
+            notify: { type: 'log' },
+            ...hitl,
+          },
+        }),
+      );
+      const harness = await connectInMemory(
+        { manifest: path },
+        { env: { AGENT_ID: agentId, AGENT_TYPE: 'build' } },
+      );
+      agents.push(harness);
+      return {
+        harness,
+        calls: async () => (await readFile(callsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean),
+      };
     }
 
-    async function ask(harness: ModuleHarness, args: Record<string, unknown>): Promise<string> {
-      const r = await harness.call('write_file', args);
+    const redis = () => ({ type: 'redis', url: server.url });
+
+    async function ask(harness: InMemoryConnection, args: Record<string, unknown>): Promise<string> {
+      const r = await harness.call('ops_write_file', args);
       expect(r.isError).toBe(true);
       // The agent's program reads the id from _meta; the text names the same one.
       const id = readErrorMeta(r.raw)?.approval_id;
@@ -128,7 +127,7 @@ describe.skipIf(!available)(
     }
 
     beforeAll(async () => {
-      requireBuilt();
+      requireBuiltCli();
       server = await fixture.startRedisServer();
       install = await makeInstallDir();
       manifest = await writeManifest('agent.json', { type: 'redis', url: server.url });
@@ -136,7 +135,7 @@ describe.skipIf(!available)(
     });
 
     afterEach(async () => {
-      await Promise.all(harnesses.splice(0).map((h) => h.close()));
+      await Promise.all(agents.splice(0).map((a) => a.close()));
     });
 
     afterAll(async () => {
@@ -146,7 +145,7 @@ describe.skipIf(!available)(
     });
 
     it('refuses, lists, is approved by `scoped-mcp hitl approve`, runs once, then asks again', async () => {
-      const { harness, calls } = await agent(raw);
+      const { harness, calls } = await agent(redis());
       const id = await ask(harness, { path: 'a.txt', text: 'hi' });
 
       const listed = await cli(manifest, 'list');
@@ -164,17 +163,17 @@ describe.skipIf(!available)(
       });
       expect((await cli(manifest, 'list')).stdout).toBe('(no pending approvals)\n');
 
-      const retry = await harness.call('write_file', { path: 'a.txt', text: 'hi' });
+      const retry = await harness.call('ops_write_file', { path: 'a.txt', text: 'hi' });
       expect(retry).toMatchObject({ isError: false, text: 'wrote a.txt' });
-      expect(calls).toEqual(['write_file a.txt']);
+      expect(await calls()).toEqual(['write_file a.txt']);
 
       const again = await ask(harness, { path: 'a.txt', text: 'hi' });
       expect(again).not.toBe(id);
-      expect(calls).toEqual(['write_file a.txt']);
+      expect(await calls()).toEqual(['write_file a.txt']);
     });
 
     it('refuses a token for other arguments, and a second approval of the same id', async () => {
-      const { harness, calls } = await agent(raw);
+      const { harness, calls } = await agent(redis());
       const id = await ask(harness, { path: 'a.txt' });
       expect((await cli(manifest, 'approve', id)).code).toBe(0);
       const second = await cli(manifest, 'approve', id);
@@ -183,58 +182,58 @@ describe.skipIf(!available)(
         `error: no pending approval with ID '${id}' (it may have expired or been decided already)\n`,
       );
       expect(await ask(harness, { path: 'b.txt' })).not.toBe(id);
-      expect(calls).toEqual([]);
-      expect((await harness.call('write_file', { path: 'a.txt' })).isError).toBe(false);
+      expect(await calls()).toEqual([]);
+      expect((await harness.call('ops_write_file', { path: 'a.txt' })).isError).toBe(false);
     });
 
     it('runs exactly one of many concurrent retries (atomic take on Redis)', async () => {
-      const { harness, calls } = await agent(raw);
+      const { harness, calls } = await agent(redis());
       const id = await ask(harness, { path: 'c.txt' });
       expect((await cli(manifest, 'approve', id)).code).toBe(0);
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => harness.call('write_file', { path: 'c.txt' })),
+        Array.from({ length: 10 }, () => harness.call('ops_write_file', { path: 'c.txt' })),
       );
       expect(results.filter((r) => !r.isError)).toHaveLength(1);
-      expect(calls).toEqual(['write_file c.txt']);
+      expect(await calls()).toEqual(['write_file c.txt']);
     });
 
     it('lets a pending approval expire: the CLI cannot approve it, the retry gets a new id', async () => {
-      const { harness, calls } = await agent(raw, { timeout_seconds: 1 });
+      const { harness, calls } = await agent(redis(), { timeout_seconds: 1 });
       const id = await ask(harness, { path: 'slow.txt' });
       await new Promise((r) => setTimeout(r, 1300));
       expect((await cli(manifest, 'approve', id)).code).toBe(3);
       expect(await ask(harness, { path: 'slow.txt' })).not.toBe(id);
-      expect(calls).toEqual([]);
+      expect(await calls()).toEqual([]);
     });
 
     it('passes the operator’s rejection and reason to the next retry', async () => {
-      const { harness, calls } = await agent(raw);
+      const { harness, calls } = await agent(redis());
       const id = await ask(harness, { path: 'r.txt' });
       expect(await cli(manifest, 'reject', id, 'not', 'during', 'the', 'freeze')).toEqual({
         code: 0,
         stdout: `rejected: ${id}\n`,
         stderr: '',
       });
-      const r = await harness.call('write_file', { path: 'r.txt' });
+      const r = await harness.call('ops_write_file', { path: 'r.txt' });
       expect(r.text).toBe(
         `Tool call to 'ops_write_file' was rejected by the operator (approval ID: ${id}): not during the freeze`,
       );
-      expect(calls).toEqual([]);
+      expect(await calls()).toEqual([]);
     });
 
     it('keeps agents apart: agent-b cannot use agent-a’s approval', async () => {
-      const a = await agent(raw);
-      const b = await agent(raw, {}, 'agent-b');
+      const a = await agent(redis());
+      const b = await agent(redis(), {}, 'agent-b');
       const id = await ask(a.harness, { path: 'shared.txt' });
       expect((await cli(manifest, 'approve', id)).code).toBe(0);
-      const r = await b.harness.call('write_file', { path: 'shared.txt' });
+      const r = await b.harness.call('ops_write_file', { path: 'shared.txt' });
       expect(r.text).toMatch(/approval ID: agent-b\.[0-9a-f]{12}/);
       expect(readErrorMeta(r.raw)?.approval_id).toMatch(/^agent-b\.[0-9a-f]{12}$/);
-      expect(b.calls).toEqual([]);
+      expect(await b.calls()).toEqual([]);
     });
 
     it('stores no raw secret argument in Redis', async () => {
-      const { harness } = await agent(raw);
+      const { harness } = await agent(redis());
       await ask(harness, { path: 'p.txt', password: PASSWORD });
       const keys = await raw.keys('*');
       expect(keys.length).toBeGreaterThan(0);
@@ -248,21 +247,21 @@ describe.skipIf(!available)(
         url: server.url,
         key_prefix: 'tenant1:',
       });
-      const backend = await open({ type: 'redis', url: server.url, key_prefix: 'tenant1:' });
-      const { harness, calls } = await agent(backend);
+      const { harness, calls } = await agent({ ...redis(), key_prefix: 'tenant1:' });
       const id = await ask(harness, { path: 'k.txt' });
       expect((await cli(manifest, 'list')).stdout).not.toContain(id);
       expect((await cli(prefixed, 'list')).stdout).toContain(id);
       expect((await cli(prefixed, 'approve', id)).code).toBe(0);
-      expect((await harness.call('write_file', { path: 'k.txt' })).isError).toBe(false);
-      expect(calls).toEqual(['write_file k.txt']);
+      expect((await harness.call('ops_write_file', { path: 'k.txt' })).isError).toBe(false);
+      expect(await calls()).toEqual(['write_file k.txt']);
     });
 
     it('exits 2 on a malformed id and 1 without a shared backend, touching nothing', async () => {
       // Keys earlier tests left can expire between the two snapshots (the expiry test's approval lives 1 s):
-      // start from an empty store, so only the CLI could change it.
+      // start from an empty store, so the snapshots compare only this test's keys, which live 300 s, and
+      // only the CLI could change them.
       for (const key of await raw.keys('*')) await raw.delete(key);
-      const { harness } = await agent(raw);
+      const { harness } = await agent(redis());
       await ask(harness, { path: 'm.txt' });
       const snapshot = async () => {
         const keys = (await raw.keys('*')).sort();
@@ -286,16 +285,18 @@ describe.skipIf(!available)(
 
     it('fails closed when Redis goes away: the agent is refused, the CLI exits 1 promptly', async () => {
       const doomed = await fixture.startRedisServer();
-      const backend = await open({ type: 'redis', url: doomed.url });
-      const { harness, calls, audit } = await agent(backend);
+      const { harness, calls } = await agent({ type: 'redis', url: doomed.url });
       const id = await ask(harness, { path: 'd.txt' });
       const doomedManifest = await writeManifest('doomed.json', { type: 'redis', url: doomed.url });
       await doomed.kill();
 
-      const r = await harness.call('write_file', { path: 'd.txt' });
+      const r = await harness.call('ops_write_file', { path: 'd.txt' });
       expect(r).toMatchObject({ isError: true, text: 'approval rejected: state backend unavailable' });
-      expect(calls).toEqual([]);
-      expect(audit.at(-1)).toMatchObject({ event: 'hitl_state_read_failed' });
+      expect(await calls()).toEqual([]);
+      // The server's own tool_error line for the refusal follows the HITL middleware's line.
+      expect(harness.audit.filter((line) => line.event !== 'tool_error').at(-1)).toMatchObject({
+        event: 'hitl_state_read_failed',
+      });
 
       const started = Date.now();
       const approve = await cli(doomedManifest, 'approve', id);
