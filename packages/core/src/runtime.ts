@@ -77,11 +77,17 @@ export { createRateLimitMiddleware, type RateLimitOptions } from './middleware/r
 export {
   approvalAgent,
   approvePending,
+  type CredentialRedactor,
   type DecisionResult,
   listPendingApprovals,
+  oneLineArguments,
+  operatorCommand,
   type PendingApproval,
   type PendingEntry,
+  prettyArguments,
   rejectPending,
+  type ShowResult,
+  showPending,
   TOKEN_TTL_SECONDS,
 } from './hitl/index.js';
 export { createHitlMiddleware, type HitlOptions } from './middleware/hitl.js';

@@ -22,6 +22,8 @@ export interface RateLimitRefusal {
 export interface ApprovalRequest {
   readonly tool: string;
   readonly approvalId: string;
+  /** The command the operator runs to approve, in full: `scoped-mcp hitl --manifest <path> approve <id>`. */
+  readonly approveCommand: string;
   /** How long the operator's approval stays usable. */
   readonly tokenTtlSeconds: number;
   /** The agent retried before the operator decided. */
@@ -126,7 +128,7 @@ export const ERRORS = {
     class: 'HitlApprovalRequired',
     message: (r: ApprovalRequest) =>
       `Tool call to '${r.tool}' ${r.stillPending ? 'is still waiting for' : 'requires'} operator approval (approval ID: ${r.approvalId}). ` +
-      `Ask the operator to run: scoped-mcp hitl approve ${r.approvalId} — then retry this exact tool call ` +
+      `Ask the operator to run: ${r.approveCommand} — then retry this exact tool call ` +
       `with the same arguments within ${r.tokenTtlSeconds} seconds.`,
   },
   SMCP_HITL_REJECTED: {

@@ -54,7 +54,12 @@ const RAISE: { readonly [Code in ErrorCodeValue]: () => ScopedMcpError } = {
     }),
   SMCP_POLICY_BLOCKED: () => new errors.PolicyError('fs_read', 'argument'),
   SMCP_HITL_APPROVAL_REQUIRED: () =>
-    new errors.HitlApprovalRequired({ tool: 'fs_write', approvalId: 'a.0123456789ab', tokenTtlSeconds: 120 }),
+    new errors.HitlApprovalRequired({
+      tool: 'fs_write',
+      approvalId: 'a.0123456789ab',
+      approveCommand: 'scoped-mcp hitl --manifest /m.yml approve a.0123456789ab',
+      tokenTtlSeconds: 120,
+    }),
   SMCP_HITL_REJECTED: () => new errors.HitlRejected('fs_write', 'a.0123456789ab'),
   SMCP_HITL_NOTIFY_FAILED: () => new errors.NotifyError('HTTP 500'),
   SMCP_UPSTREAM_START_FAILED: () => new errors.UpstreamError('SMCP_UPSTREAM_START_FAILED', 'did not start'),

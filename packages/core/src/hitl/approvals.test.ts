@@ -1,12 +1,5 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  APPROVAL_ID_PATTERN,
-  ARGS_HASH_PATTERN,
-  approvalAgent,
-  argsHash,
-  newApprovalId,
-} from './approvals.js';
+import { APPROVAL_ID_PATTERN, approvalAgent, newApprovalId } from './approvals.js';
 
 describe('approval ids', () => {
   it('are the agent id, a dot and 12 random hex digits', () => {
@@ -40,22 +33,5 @@ describe('approval ids', () => {
   ])('reject the malformed id %j', (id) => {
     expect(approvalAgent(id)).toBeUndefined();
     expect(APPROVAL_ID_PATTERN.test(id)).toBe(false);
-  });
-});
-
-describe('argsHash', () => {
-  it('is the first 32 hex characters of the SHA-256 of the canonical JSON', () => {
-    const expected = createHash('sha256').update('{"path":"a.txt","text":"hi"}').digest('hex').slice(0, 32);
-    expect(argsHash({ text: 'hi', path: 'a.txt' })).toBe(expected);
-    expect(argsHash({})).toMatch(ARGS_HASH_PATTERN);
-  });
-
-  it('ignores key order but not values, types or nesting', () => {
-    const base = argsHash({ a: 1, b: 'x' });
-    expect(argsHash({ b: 'x', a: 1 })).toBe(base);
-    expect(argsHash({ a: '1', b: 'x' })).not.toBe(base);
-    expect(argsHash({ a: 1, b: 'x ' })).not.toBe(base);
-    expect(argsHash({ a: 1, b: 'x', c: null })).not.toBe(base);
-    expect(argsHash({ a: [1], b: 'x' })).not.toBe(base);
   });
 });

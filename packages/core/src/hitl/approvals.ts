@@ -1,13 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { StateBackendError } from '../errors/errors.js';
 import { AGENT_ID_PATTERN } from '../identity/agent-identity.js';
-import { canonicalJson } from '../shared/canonical-json.js';
 import { sanitizeKeyPart } from '../state/agent-state.js';
 import type { StateBackend } from '../state/types.js';
+import { ARGS_HASH_PATTERN } from './approval-arguments.js';
 
-// Approvals, the agent's side of HITL: an approval id, the hash that binds it to one exact call, the
-// records kept in state (pending approval, one-time token, rejection), the store that reads and writes
-// them. The errors the agent receives are HitlApprovalRequired and HitlRejected (errors/); the operator's
-// side is operator.ts.
+// Approvals, the agent's side of HITL: an approval id, the records kept in state (pending approval,
+// one-time token, rejection), the store that reads and writes them. What an approval binds and shows is
+// approval-arguments.ts; the errors the agent receives are HitlApprovalRequired and HitlRejected
+// (errors/); the operator's side is operator.ts.
 
 /** `{agent_id}.{12 hex}`: the agent id pattern has no '.', so the split is unambiguous. */
 export const APPROVAL_ID_PATTERN = /^([a-z0-9][a-z0-9-]{0,62})\.([0-9a-f]{12})$/;
@@ -27,26 +28,6 @@ export function approvalAgent(id: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/** Hex characters kept from the SHA-256: 128 bits, far beyond any collision an agent could search for. */
-const ARGS_HASH_LENGTH = 32;
-export const ARGS_HASH_PATTERN = /^[0-9a-f]{32}$/;
-
-/**
- * Binds an approval to the exact arguments: the first 32 hex characters of the SHA-256 of the canonical
- * JSON of the *parsed* arguments (object keys sorted by code unit, no whitespace). Parsed, so an omitted
- * argument and its explicit default hash the same — the handler sees the same call either way.
- *
- * This is deliberately not the reference's hash (16 hex characters of Python `json.dumps` with its
- * `", "` separators): approval tokens are written and consumed by the same implementation, and are never
- * portable between the Python and TypeScript versions anyway.
- *
- * Throws on a value JSON cannot express faithfully (a cycle, extreme nesting): the caller refuses the call
- * rather than fall back to a shared constant, which would let one approval cover other arguments.
- */
-export function argsHash(args: unknown): string {
-  return createHash('sha256').update(canonicalJson(args), 'utf8').digest('hex').slice(0, ARGS_HASH_LENGTH);
-}
-
 /**
  * How long an operator's approval stays usable. The clock starts when the operator approves, not when
  * the call was first refused, so an approval given in the last second of the pending window still leaves
@@ -62,8 +43,14 @@ export interface PendingApproval {
   readonly tool: string;
   readonly agent_id: string;
   readonly agent_type: string;
-  /** The sanitised arguments: raw values never reach state or notifiers. */
-  readonly arguments_summary: unknown;
+  /**
+   * The canonical JSON of the call's parsed arguments, in full, with every credential value the server
+   * holds replaced by `<redacted-secret>` (approval-arguments.ts). Null when a stored record does not carry
+   * it (written by an older version): such an approval cannot be approved.
+   */
+  readonly arguments: string | null;
+  /** Whether credential values were replaced in `arguments`. */
+  readonly redacted_credentials: boolean;
   readonly args_hash: string;
   /** Epoch seconds (a float, as the reference). */
   readonly timestamp: number;
@@ -111,7 +98,8 @@ export function parsePending(text: string | undefined): PendingApproval | undefi
     tool,
     agent_id,
     agent_type,
-    arguments_summary: value.arguments_summary ?? null,
+    arguments: typeof value.arguments === 'string' ? value.arguments : null,
+    redacted_credentials: value.redacted_credentials === true,
     args_hash,
     timestamp,
     timeout_seconds,
@@ -159,7 +147,9 @@ export interface PendingRequest {
   readonly argsHash: string;
   readonly agentId: string;
   readonly agentType: string;
-  readonly argumentsSummary: unknown;
+  /** recordedArguments(): the canonical arguments, credential values replaced. */
+  readonly arguments: string;
+  readonly redactedCredentials: boolean;
   readonly timeoutSeconds: number;
 }
 
@@ -169,11 +159,33 @@ export interface ApprovalStore {
   consumeApproval(tool: string, argsHash: string): Promise<{ approvalId: string } | undefined>;
   /** Consumes the operator's rejection of this exact call, reported once. */
   consumeRejection(tool: string, argsHash: string): Promise<RejectionRecord | undefined>;
-  /** The open approval for this exact call, or a new one (`created: true`: notify the operator). */
+  /**
+   * The open approval for this exact call, or a new one (`created: true`: notify the operator). Atomic:
+   * of identical calls arriving together one creates the approval, the others are given its id.
+   */
   openApproval(request: PendingRequest): Promise<{ record: PendingApproval; created: boolean }>;
 }
 
+/** Claims of the open-approval pointer before giving up (each lost claim met a pointer left behind). */
+const OPEN_CLAIM_ATTEMPTS = 3;
+
 export function createApprovalStore(state: StateBackend, clock: () => number = Date.now): ApprovalStore {
+  /** The pointer's approval id, and its pending record when it is live and belongs to this exact call. */
+  async function readOpen(
+    openKey: string,
+    request: PendingRequest,
+  ): Promise<{ id: string | undefined; record: PendingApproval | undefined }> {
+    const id = await state.get(openKey);
+    if (id === undefined) return { id, record: undefined };
+    const existing = parsePending(await state.get(hitlKeys.pending(id)));
+    const live =
+      existing !== undefined &&
+      existing.approval_id === id &&
+      existing.tool === request.tool &&
+      existing.args_hash === request.argsHash;
+    return { id, record: live ? existing : undefined };
+  }
+
   return {
     async consumeApproval(tool, argsHash) {
       return parseToken(await state.take(hitlKeys.token(tool, argsHash)));
@@ -185,27 +197,45 @@ export function createApprovalStore(state: StateBackend, clock: () => number = D
 
     async openApproval(request) {
       const openKey = hitlKeys.open(request.tool, request.argsHash);
-      const openId = await state.get(openKey);
-      if (openId !== undefined) {
-        const existing = parsePending(await state.get(hitlKeys.pending(openId)));
-        if (existing && existing.tool === request.tool && existing.args_hash === request.argsHash) {
-          return { record: existing, created: false };
-        }
-      }
+      // The common case, a retry while the operator has not decided: join the open approval, write nothing.
+      const open = await readOpen(openKey, request);
+      if (open.record) return { record: open.record, created: false };
+
       const record: PendingApproval = {
         approval_id: newApprovalId(request.agentId),
         tool: request.tool,
         agent_id: request.agentId,
         agent_type: request.agentType,
-        arguments_summary: request.argumentsSummary,
+        arguments: request.arguments,
+        redacted_credentials: request.redactedCredentials,
         args_hash: request.argsHash,
         timestamp: clock() / 1000,
         timeout_seconds: request.timeoutSeconds,
       };
+      const pendingKey = hitlKeys.pending(record.approval_id);
       const ttlMs = request.timeoutSeconds * 1000;
-      await state.set(hitlKeys.pending(record.approval_id), JSON.stringify(record), ttlMs);
-      await state.set(openKey, record.approval_id, ttlMs);
-      return { record, created: true };
+      // The record first, then the pointer to it, claimed with setIfAbsent: of identical calls racing here
+      // one claims it, and a pointer only ever names a record that was already written. A pointer whose
+      // record is gone is therefore stale (decided or expired a moment ago), never one still being written.
+      await state.set(pendingKey, JSON.stringify(record), ttlMs);
+      let staleId = open.id;
+      for (let attempt = 0; attempt < OPEN_CLAIM_ATTEMPTS; attempt++) {
+        if (staleId !== undefined) {
+          // Cleared only if it still names the stale approval. Two calls clearing the same stale pointer at
+          // once can each end up with an approval of their own: a duplicate, never a wrong approval.
+          if ((await state.get(openKey)) === staleId) await state.delete(openKey);
+        }
+        if (await state.setIfAbsent(openKey, record.approval_id, ttlMs)) return { record, created: true };
+        const winner = await readOpen(openKey, request);
+        if (winner.record) {
+          // Never announced: this call reports the winner's id, and its own record goes.
+          await state.delete(pendingKey);
+          return { record: winner.record, created: false };
+        }
+        staleId = winner.id;
+      }
+      await state.delete(pendingKey).catch(() => false);
+      throw new StateBackendError('could not open an approval: the open-approval pointer kept changing');
     },
   };
 }

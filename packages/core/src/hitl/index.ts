@@ -1,8 +1,18 @@
 export {
-  APPROVAL_ID_PATTERN,
   ARGS_HASH_PATTERN,
-  approvalAgent,
   argsHash,
+  argumentsReviewable,
+  type CredentialRedactor,
+  canonicalHash,
+  escapeInvisible,
+  oneLineArguments,
+  prettyArguments,
+  type RecordedArguments,
+  recordedArguments,
+} from './approval-arguments.js';
+export {
+  APPROVAL_ID_PATTERN,
+  approvalAgent,
   newApprovalId,
   type PendingApproval,
   TOKEN_TTL_SECONDS,
@@ -22,6 +32,9 @@ export {
   listPendingApprovals,
   MAX_REASON_LENGTH,
   type OperatorOptions,
+  operatorCommand,
   type PendingEntry,
   rejectPending,
+  type ShowResult,
+  showPending,
 } from './operator.js';

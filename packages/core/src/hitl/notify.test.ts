@@ -12,7 +12,16 @@ const fields = {
   arguments_summary: { path: 'a.txt', password: '<redacted>' },
   timeout_seconds: 300,
 };
-const notification: HitlNotification = { ...fields, message: formatApprovalMessage(fields) };
+const commands = {
+  show_command: 'scoped-mcp hitl --manifest /srv/m.yml show agent-a.0123456789ab',
+  approve_command: 'scoped-mcp hitl --manifest /srv/m.yml approve agent-a.0123456789ab',
+  reject_command: 'scoped-mcp hitl --manifest /srv/m.yml reject agent-a.0123456789ab',
+};
+const notification: HitlNotification = {
+  ...fields,
+  ...commands,
+  message: formatApprovalMessage({ ...fields, ...commands }),
+};
 
 let servers: NotifyServer[] = [];
 afterEach(async () => {
@@ -194,10 +203,11 @@ const base = {
   agent_id: 'agent-a',
   agent_type: 'build',
   timeout_seconds: 300,
+  ...commands,
 };
 
 describe('formatApprovalMessage', () => {
-  it('is the reference text, one argument per line', () => {
+  it('is the reference text, one argument per line, marked as a preview, with the full commands', () => {
     expect(
       formatApprovalMessage({
         ...base,
@@ -206,21 +216,38 @@ describe('formatApprovalMessage', () => {
     ).toBe(`[scoped-mcp] Approval required
 Agent: agent-a (build)
 Tool: fs_write_file
-Args:
+Args (preview only: sanitised and shortened, not what you approve):
   path: "a.txt"
   mode: 420
   password: "<redacted>"
+Exact arguments: scoped-mcp hitl --manifest /srv/m.yml show agent-a.0123456789ab
 Approval ID: agent-a.0123456789ab
 Timeout: 300s
 
-Approve: scoped-mcp hitl approve agent-a.0123456789ab
-Reject:  scoped-mcp hitl reject agent-a.0123456789ab`);
+Approve: scoped-mcp hitl --manifest /srv/m.yml approve agent-a.0123456789ab
+Reject:  scoped-mcp hitl --manifest /srv/m.yml reject agent-a.0123456789ab`);
   });
 
   it('says (none) when there are no arguments', () => {
     expect(formatApprovalMessage({ ...base, arguments_summary: {} })).toContain(
-      'Args:\n  (none)\nApproval ID:',
+      'Args (preview only: sanitised and shortened, not what you approve):\n  (none)\nExact arguments:',
     );
+  });
+
+  it('bounds the preview: 20 arguments of at most 200 characters, the rest counted', () => {
+    const summary = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`a${i}`, 'v'.repeat(500)]));
+    const lines = formatApprovalMessage({ ...base, arguments_summary: summary }).split('\n');
+    const preview = lines.slice(
+      lines.indexOf('Args (preview only: sanitised and shortened, not what you approve):') + 1,
+    );
+    const args = preview.slice(
+      0,
+      preview.findIndex((l) => l.startsWith('Exact arguments:')),
+    );
+    expect(args).toHaveLength(21);
+    expect(args[0]).toBe(`  a0: "${'v'.repeat(200 - 6)}…`);
+    expect(Array.from(args[0] as string)).toHaveLength(202);
+    expect(args[20]).toBe('  … 5 more argument(s)');
   });
 
   it('lets no argument forge a line or reorder text', () => {
@@ -233,9 +260,9 @@ Reject:  scoped-mcp hitl reject agent-a.0123456789ab`);
       },
     });
     const lines = message.split('\n');
-    expect(lines).toHaveLength(12);
+    expect(lines).toHaveLength(13);
     expect(lines.filter((l) => l.startsWith('Approve:'))).toEqual([
-      'Approve: scoped-mcp hitl approve agent-a.0123456789ab',
+      'Approve: scoped-mcp hitl --manifest /srv/m.yml approve agent-a.0123456789ab',
     ]);
     expect(message).not.toMatch(/[\u202e\u2028\r]/);
     expect(message).toContain('bidi: "abc\\u202edcba\\u2028z"');

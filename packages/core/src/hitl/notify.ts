@@ -3,6 +3,7 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { errorName } from '../errors/error-line.js';
 import { NotifyError } from '../errors/errors.js';
 import type { HitlNotifyConfig } from '../manifest/schema.js';
+import { escapeInvisible } from './approval-arguments.js';
 
 // Telling the operator that an approval is waiting: the notifier, the message text, and the senders (audit
 // log, ntfy, webhook, Matrix) over one HTTP helper.
@@ -40,22 +41,37 @@ export function createNotifier(config: HitlNotifyConfig, deps: NotifierDeps): No
   }
 }
 
-/** What every notifier is given. Only the sanitised summary of the arguments, never their raw values. */
+/**
+ * What every notifier is given. Notifications leave the host (ntfy.sh, a chat room), so they carry the
+ * audit sanitiser's summary of the arguments as a preview — never the raw values, and never what is
+ * approved: the operator reads the exact arguments with `show_command` before approving.
+ */
 export interface HitlNotification {
   readonly approval_id: string;
   readonly tool: string;
   readonly agent_id: string;
   readonly agent_type: string;
+  /** The sanitised summary: credential-looking keys and token patterns redacted, long values cut. */
   readonly arguments_summary: unknown;
   readonly timeout_seconds: number;
+  /** `scoped-mcp hitl --manifest <path> show <id>`: where the full arguments are (operatorCommand). */
+  readonly show_command: string;
+  readonly approve_command: string;
+  readonly reject_command: string;
   /** The human text (formatApprovalMessage). */
   readonly message: string;
 }
 
+/** Arguments shown in a notification's preview; the rest are counted. */
+const PREVIEW_MAX_ARGUMENTS = 20;
+/** Characters of one preview line; longer ones are cut with `…`. */
+const PREVIEW_MAX_LINE = 200;
+
 /**
- * The reference's notification text. Argument names and values come from the agent, so each is written
- * as JSON on one line (strings quoted) with line breaks and bidirectional-text controls escaped: an
- * argument cannot forge an extra "Approve:" line, or reorder what the operator reads.
+ * The reference's notification text, with a bounded preview of the arguments marked as one, and the
+ * commands that show the exact arguments and decide. Argument names and values come from the agent, so
+ * each is written as JSON on one line (strings quoted) with line breaks and bidirectional-text controls
+ * escaped: an argument cannot forge an extra "Approve:" line, or reorder what the operator reads.
  */
 export function formatApprovalMessage(n: Omit<HitlNotification, 'message'>): string {
   const args = argumentLines(n.arguments_summary);
@@ -63,22 +79,33 @@ export function formatApprovalMessage(n: Omit<HitlNotification, 'message'>): str
     '[scoped-mcp] Approval required',
     `Agent: ${n.agent_id} (${n.agent_type})`,
     `Tool: ${n.tool}`,
-    'Args:',
+    'Args (preview only: sanitised and shortened, not what you approve):',
     ...(args.length > 0 ? args : ['  (none)']),
+    `Exact arguments: ${n.show_command}`,
     `Approval ID: ${n.approval_id}`,
     `Timeout: ${n.timeout_seconds}s`,
     '',
-    `Approve: scoped-mcp hitl approve ${n.approval_id}`,
-    `Reject:  scoped-mcp hitl reject ${n.approval_id}`,
+    `Approve: ${n.approve_command}`,
+    `Reject:  ${n.reject_command}`,
   ].join('\n');
 }
 
 function argumentLines(summary: unknown): string[] {
   if (summary === null || summary === undefined) return [];
-  if (typeof summary !== 'object' || Array.isArray(summary)) return [`  ${oneLine(summary)}`];
-  return Object.entries(summary as Record<string, unknown>).map(
-    ([key, value]) => `  ${safeKey(key)}: ${oneLine(value)}`,
-  );
+  if (typeof summary !== 'object' || Array.isArray(summary)) return [previewLine(oneLine(summary))];
+  const entries = Object.entries(summary as Record<string, unknown>);
+  const lines = entries
+    .slice(0, PREVIEW_MAX_ARGUMENTS)
+    .map(([key, value]) => previewLine(`${safeKey(key)}: ${oneLine(value)}`));
+  if (entries.length > PREVIEW_MAX_ARGUMENTS) {
+    lines.push(`  … ${entries.length - PREVIEW_MAX_ARGUMENTS} more argument(s)`);
+  }
+  return lines;
+}
+
+function previewLine(text: string): string {
+  const chars = Array.from(text);
+  return `  ${chars.length > PREVIEW_MAX_LINE ? `${chars.slice(0, PREVIEW_MAX_LINE - 1).join('')}…` : text}`;
 }
 
 function safeKey(key: string): string {
@@ -93,14 +120,6 @@ function oneLine(value: unknown): string {
     text = '"<unserializable>"';
   }
   return escapeInvisible(text);
-}
-
-/** JSON already escapes C0 controls; these survive it and can still break or reorder a line on screen. */
-function escapeInvisible(text: string): string {
-  return text.replace(
-    /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
-    (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, '0')}`,
-  );
 }
 
 /** The default: an audit warning the operator's log tooling can alert on. */
@@ -157,7 +176,10 @@ function ntfyNotifier(config: { topic: string; url?: string | null }, deps: Noti
   };
 }
 
-/** POST JSON `{approval_id, tool, agent_id, agent_type, arguments_summary, timeout_seconds, message}`. */
+/**
+ * POST JSON `{approval_id, tool, agent_id, agent_type, arguments_summary, timeout_seconds, show_command,
+ * approve_command, reject_command, message}`.
+ */
 function webhookNotifier(config: { url: string }, deps: NotifierDeps): NotifierSetup {
   const url = new URL(config.url);
   return {
@@ -177,6 +199,9 @@ function webhookNotifier(config: { url: string }, deps: NotifierDeps): NotifierS
               agent_type: n.agent_type,
               arguments_summary: n.arguments_summary,
               timeout_seconds: n.timeout_seconds,
+              show_command: n.show_command,
+              approve_command: n.approve_command,
+              reject_command: n.reject_command,
               message: n.message,
             }),
           },

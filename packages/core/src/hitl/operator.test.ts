@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { agentState } from '../state/agent-state.js';
 import { memoryState } from './__fixtures__/memory-state.js';
-import { argsHash, createApprovalStore, TOKEN_TTL_SECONDS } from './approvals.js';
+import { argsHash } from './approval-arguments.js';
+import { createApprovalStore, TOKEN_TTL_SECONDS } from './approvals.js';
 import {
   approvePending,
   cleanReason,
   listPendingApprovals,
   MAX_REASON_LENGTH,
+  operatorCommand,
   rejectPending,
+  showPending,
 } from './operator.js';
 
 const HASH = argsHash({ path: 'a.txt' });
+const ARGUMENTS = '{"path":"a.txt"}';
 
 async function openFor(
   mem: ReturnType<typeof memoryState>,
@@ -24,7 +28,8 @@ async function openFor(
     argsHash: hash,
     agentId,
     agentType: 'build',
-    argumentsSummary: { path: 'a.txt' },
+    arguments: ARGUMENTS,
+    redactedCredentials: false,
     timeoutSeconds: 300,
   });
   return { store, record };
@@ -45,7 +50,7 @@ describe('listPendingApprovals', () => {
       [first.record.approval_id, 'agent-a', 'fs_write_file', 290],
       [second.record.approval_id, 'agent-b', 'db_query', 300],
     ]);
-    expect(entries[0]?.arguments_summary).toEqual({ path: 'a.txt' });
+    expect(entries[0]).toMatchObject({ arguments: ARGUMENTS, redacted_credentials: false, reviewable: true });
   });
 
   it('uses the reference key layout scoped-mcp:{agent}:hitl:{approval_id}', async () => {
@@ -129,8 +134,21 @@ describe('approvePending', () => {
       approvePending(mem.backend, record.approval_id),
       rejectPending(mem.backend, record.approval_id),
     ]);
-    expect(results.map((r) => r.status).sort()).toEqual(['approved', 'not_found', 'not_found']);
+    // approve reads the record before it takes it (to refuse one it could not show), so the reject may be
+    // first to take it: exactly one command decides, whichever it is.
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 'not_found')).toHaveLength(2);
+    expect(statuses.filter((s) => s === 'approved' || s === 'rejected')).toHaveLength(1);
+    const tokens = await mem.backend.keys('*preapproved*');
+    expect(tokens).toHaveLength(statuses.includes('approved') ? 1 : 0);
     expect((await approvePending(mem.backend, record.approval_id)).status).toBe('not_found');
+
+    const two = await openFor(mem, 'agent-a', 'fs_write_two');
+    const approvals = await Promise.all([
+      approvePending(mem.backend, two.record.approval_id),
+      approvePending(mem.backend, two.record.approval_id),
+    ]);
+    expect(approvals.map((r) => r.status).sort()).toEqual(['approved', 'not_found']);
   });
 
   it.each(['', 'agent-a', 'agent-a.xyz', 'agent-a.0123456789ab:x', '*.0123456789ab', 'AGENT.0123456789ab'])(
@@ -160,6 +178,79 @@ describe('approvePending', () => {
     await approvePending(mem.backend, record.approval_id);
     expect(await mem.backend.keys('scoped-mcp:agent-b:hitl:preapproved:*')).toEqual([]);
     expect(await mem.backend.keys('scoped-mcp:agent-a:hitl:preapproved:*')).toHaveLength(1);
+  });
+});
+
+describe('approvePending: only what the operator could read', () => {
+  /** A record as an older version wrote it: a sanitised summary, no full arguments. */
+  async function legacyRecord(mem: ReturnType<typeof memoryState>): Promise<string> {
+    const { record } = await openFor(mem, 'agent-a');
+    const { arguments: _full, redacted_credentials: _flag, ...rest } = record;
+    const legacy = { ...rest, arguments_summary: { path: 'a.txt' } };
+    await mem.backend.set(`scoped-mcp:agent-a:hitl:${record.approval_id}`, JSON.stringify(legacy), 60_000);
+    return record.approval_id;
+  }
+
+  it('refuses a record that does not carry the full arguments, and leaves it pending for a rejection', async () => {
+    const mem = memoryState();
+    const id = await legacyRecord(mem);
+    const result = await approvePending(mem.backend, id);
+    expect(result).toMatchObject({ status: 'not_reviewable', record: { approval_id: id, arguments: null } });
+    expect(await mem.backend.keys('*preapproved*')).toEqual([]);
+    const [listed] = await listPendingApprovals(mem.backend);
+    expect(listed).toMatchObject({ approval_id: id, reviewable: false });
+    expect((await rejectPending(mem.backend, id)).status).toBe('rejected');
+  });
+
+  it('refuses a record whose arguments are not the ones its hash binds', async () => {
+    const mem = memoryState();
+    const { record } = await openFor(mem, 'agent-a');
+    const forged = { ...record, arguments: '{"path":"harmless.txt"}' };
+    await mem.backend.set(`scoped-mcp:agent-a:hitl:${record.approval_id}`, JSON.stringify(forged), 60_000);
+    expect((await approvePending(mem.backend, record.approval_id)).status).toBe('not_reviewable');
+    expect(await mem.backend.keys('*preapproved*')).toEqual([]);
+  });
+});
+
+describe('showPending', () => {
+  it('reads one approval without deciding it', async () => {
+    const mem = memoryState();
+    const { record } = await openFor(mem, 'agent-a');
+    mem.advance(5_000);
+    expect(await showPending(mem.backend, record.approval_id, { now: mem.now })).toEqual({
+      status: 'found',
+      entry: { ...record, expires_in_seconds: 295, reviewable: true },
+    });
+    expect((await approvePending(mem.backend, record.approval_id)).status).toBe('approved');
+    expect(await showPending(mem.backend, record.approval_id)).toEqual({ status: 'not_found' });
+  });
+
+  it('refuses a malformed id and a record filed under another agent', async () => {
+    const mem = memoryState();
+    const { record } = await openFor(mem, 'agent-a');
+    expect(await showPending(mem.backend, 'agent-a.xyz')).toEqual({ status: 'invalid_id' });
+    await mem.backend.set('scoped-mcp:agent-b:hitl:agent-b.0123456789ab', JSON.stringify(record), 60_000);
+    expect(await showPending(mem.backend, 'agent-b.0123456789ab')).toEqual({ status: 'not_found' });
+  });
+});
+
+describe('operatorCommand', () => {
+  it('prints the command as the operator types it, the manifest path quoted for a shell when needed', () => {
+    const id = 'agent-a.0123456789ab';
+    expect(operatorCommand('approve', id, '/srv/m/build-agent.yml')).toBe(
+      `scoped-mcp hitl --manifest /srv/m/build-agent.yml approve ${id}`,
+    );
+    expect(operatorCommand('show', id, "/srv/my agents/$HOME/it's.yml")).toBe(
+      `scoped-mcp hitl --manifest '/srv/my agents/$HOME/it'\\''s.yml' show ${id}`,
+    );
+  });
+
+  it('names a placeholder when the path is unknown or cannot be printed on one line', () => {
+    for (const path of [undefined, '', '/srv/a\nb.yml', '/srv/\u202eb.yml']) {
+      expect(operatorCommand('reject', 'a.0123456789ab', path)).toBe(
+        "scoped-mcp hitl --manifest <the agent's manifest> reject a.0123456789ab",
+      );
+    }
   });
 });
 

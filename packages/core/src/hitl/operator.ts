@@ -1,5 +1,6 @@
 import { agentState, DEFAULT_STATE_PREFIX, escapeGlob } from '../state/agent-state.js';
 import type { StateBackend } from '../state/types.js';
+import { argumentsReviewable, escapeInvisible } from './approval-arguments.js';
 import {
   APPROVAL_ID_PATTERN,
   approvalAgent,
@@ -22,13 +23,22 @@ export interface OperatorOptions {
 export interface PendingEntry extends PendingApproval {
   /** Whole seconds until the approval expires (0 when it is about to). */
   readonly expires_in_seconds: number;
+  /** Whether the record shows the full arguments it approves (argumentsReviewable); only then can it be approved. */
+  readonly reviewable: boolean;
 }
 
 export type DecisionResult =
   | { readonly status: 'approved' | 'rejected'; readonly record: PendingApproval }
+  /** The record does not show the full arguments it would approve; it was not approved (reject it, or let it expire). */
+  | { readonly status: 'not_reviewable'; readonly record: PendingApproval }
   /** Expired, decided already, or never existed. */
   | { readonly status: 'not_found' }
   /** Not `{agent_id}.{12 hex}`. */
+  | { readonly status: 'invalid_id' };
+
+export type ShowResult =
+  | { readonly status: 'found'; readonly entry: PendingEntry }
+  | { readonly status: 'not_found' }
   | { readonly status: 'invalid_id' };
 
 /** Longest rejection reason kept; it is shown to the agent, one line. */
@@ -60,25 +70,59 @@ export async function listPendingApprovals(
       const record = parsePending(text);
       const candidate = batch[j] as (typeof batch)[number];
       if (!record || record.approval_id !== candidate.id || record.agent_id !== candidate.agent) continue;
-      const expiresAt = (record.timestamp + record.timeout_seconds) * 1000;
-      entries.push({ ...record, expires_in_seconds: Math.max(0, Math.floor((expiresAt - now) / 1000)) });
+      entries.push(entryOf(record, now));
     }
   }
   return entries.sort((a, b) => a.timestamp - b.timestamp);
 }
 
+/** One pending approval, read without deciding it (`scoped-mcp hitl show`). */
+export async function showPending(
+  backend: StateBackend,
+  approvalId: string,
+  options: OperatorOptions = {},
+): Promise<ShowResult> {
+  const agent = approvalAgent(approvalId);
+  if (agent === undefined) return { status: 'invalid_id' };
+  const state = agentState(backend, agent, options.prefix ?? DEFAULT_STATE_PREFIX);
+  const record = ownRecord(await state.get(hitlKeys.pending(approvalId)), approvalId, agent);
+  if (!record) return { status: 'not_found' };
+  return { status: 'found', entry: entryOf(record, (options.now ?? Date.now)()) };
+}
+
 /**
  * Approves a pending call: the pending record is taken atomically (two operators approving at once → one
- * wins, the other gets not_found), then a one-time token for the exact (tool, arguments) is written.
+ * wins, the other gets not_found), then a one-time token for the exact (tool, arguments) is written. A
+ * record that does not show the full arguments it approves is refused and left pending (not_reviewable):
+ * nobody can approve what they could not read.
  */
 export async function approvePending(
   backend: StateBackend,
   approvalId: string,
   options: OperatorOptions = {},
 ): Promise<DecisionResult> {
+  const agent = approvalAgent(approvalId);
+  if (agent === undefined) return { status: 'invalid_id' };
+  const shown = ownRecord(
+    await agentState(backend, agent, options.prefix ?? DEFAULT_STATE_PREFIX).get(
+      hitlKeys.pending(approvalId),
+    ),
+    approvalId,
+    agent,
+  );
+  if (!shown) return { status: 'not_found' };
+  if (!argumentsReviewable(shown)) return { status: 'not_reviewable', record: shown };
   const decided = await takePending(backend, approvalId, options);
   if (decided.status !== 'found') return decided;
   const { state, record } = decided;
+  // Replaced between the read and the take (nothing of ours does that): taken, and not approved.
+  if (
+    record.arguments !== shown.arguments ||
+    record.args_hash !== shown.args_hash ||
+    !argumentsReviewable(record)
+  ) {
+    return { status: 'not_reviewable', record };
+  }
   const now = (options.now ?? Date.now)();
   await state.set(
     hitlKeys.token(record.tool, record.args_hash),
@@ -135,11 +179,49 @@ async function takePending(
   const agent = approvalAgent(approvalId);
   if (agent === undefined || !APPROVAL_ID_PATTERN.test(approvalId)) return { status: 'invalid_id' };
   const state = agentState(backend, agent, options.prefix ?? DEFAULT_STATE_PREFIX);
-  const record = parsePending(await state.take(hitlKeys.pending(approvalId)));
-  // A record that is not ours, or names another approval or agent, approves nothing.
-  if (!record || record.approval_id !== approvalId || record.agent_id !== agent)
-    return { status: 'not_found' };
+  const record = ownRecord(await state.take(hitlKeys.pending(approvalId)), approvalId, agent);
+  if (!record) return { status: 'not_found' };
   return { status: 'found', state, record };
+}
+
+/** A record that is not ours, or names another approval or agent, shows and approves nothing. */
+function ownRecord(text: string | undefined, approvalId: string, agent: string): PendingApproval | undefined {
+  const record = parsePending(text);
+  return record && record.approval_id === approvalId && record.agent_id === agent ? record : undefined;
+}
+
+function entryOf(record: PendingApproval, now: number): PendingEntry {
+  const expiresAt = (record.timestamp + record.timeout_seconds) * 1000;
+  return {
+    ...record,
+    expires_in_seconds: Math.max(0, Math.floor((expiresAt - now) / 1000)),
+    reviewable: argumentsReviewable(record),
+  };
+}
+
+/**
+ * The operator's command for one approval, as they would type it: `scoped-mcp hitl --manifest <path>
+ * <action> <id>`, the path quoted for a POSIX shell when it needs it. Without a path (an embedder that did
+ * not give one), or with one no shell line can carry, a placeholder names what goes there.
+ */
+export function operatorCommand(
+  action: 'show' | 'approve' | 'reject',
+  approvalId: string,
+  manifestPath?: string,
+): string {
+  return `scoped-mcp hitl --manifest ${shellWord(manifestPath)} ${action} ${approvalId}`;
+}
+
+const MANIFEST_PLACEHOLDER = "<the agent's manifest>";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a path with control characters cannot be printed on one line
+const CONTROL = /[\u0000-\u001f]/;
+
+function shellWord(path: string | undefined): string {
+  if (path === undefined || path.length === 0 || CONTROL.test(path) || escapeInvisible(path) !== path) {
+    return MANIFEST_PLACEHOLDER;
+  }
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(path)) return path;
+  return `'${path.replaceAll("'", "'\\''")}'`;
 }
 
 /** Drops the call's open-approval pointer if it still points here, so the next identical call asks afresh. */

@@ -275,6 +275,7 @@ function hitl(input: NonNullable<Input['hitl']>): HitlConfig {
       ...defined('public_key_path', input.signing.public_key_path ?? undefined),
       ...defined('approve_command', input.signing.approve_command ?? undefined),
     },
+    max_argument_bytes: input.max_argument_bytes,
   };
 }
 

@@ -451,7 +451,19 @@ describe('manifest schema: hitl', () => {
       notify: { type: 'log' },
       mode: 'enforce',
       signing: { mode: 'off' },
+      max_argument_bytes: 65_536,
     });
+  });
+
+  it('bounds the arguments an operator is asked to approve', () => {
+    expect(load({ hitl: { max_argument_bytes: 1024 } }).hitl?.max_argument_bytes).toBe(1024);
+    expect(issues({ hitl: { max_argument_bytes: 0 } })).toEqual(['hitl.max_argument_bytes: must be >= 1']);
+    expect(issues({ hitl: { max_argument_bytes: 1.5 } })).toEqual([
+      'hitl.max_argument_bytes: must be a whole number of bytes',
+    ]);
+    expect(issues({ hitl: { max_argument_bytes: 16 * 1024 * 1024 + 1 } })).toEqual([
+      'hitl.max_argument_bytes: must be <= 16777216 (16 MiB)',
+    ]);
   });
 
   it('needs a shared state backend for approvals, but not for shadowing', () => {

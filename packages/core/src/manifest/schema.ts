@@ -89,6 +89,8 @@ export interface HitlConfig {
   readonly notify: HitlNotifyConfig;
   readonly mode: 'enforce' | 'interactive';
   readonly signing: HitlSigningConfig;
+  /** Largest canonical JSON of a gated call's arguments an operator is asked to approve (bytes). */
+  readonly max_argument_bytes: number;
 }
 
 export interface AuditConfig {
@@ -355,6 +357,15 @@ const hitlSchema = z.strictObject({
   notify: notifySchema.default({ type: 'log' }),
   mode: z.enum(['enforce', 'interactive']).default('enforce'),
   signing: signingSchema.default({ mode: 'off' }),
+  max_argument_bytes: z
+    .number()
+    .int({ error: 'must be a whole number of bytes' })
+    .min(1, { error: 'must be >= 1' })
+    .max(16 * 1024 * 1024, { error: 'must be <= 16777216 (16 MiB)' })
+    .default(64 * 1024)
+    .describe(
+      'Largest arguments (canonical JSON, bytes) of a call that needs approval; larger calls are refused, since an operator could not review them in full.',
+    ),
 });
 
 const auditSchema = z

@@ -76,6 +76,7 @@ function build(yaml: string, options: Partial<GuardrailOptions> = {}) {
     state: r.state,
     toolNames: TOOLS,
     sanitize: (value) => value,
+    redactCredentials: (value) => value,
     notifier: r.notifier,
     ...options,
   });
@@ -192,6 +193,7 @@ hitl:
         state: agentState(inProcessState(), AGENT.id),
         toolNames: TOOLS,
         sanitize: (v) => v,
+        redactCredentials: (v) => v,
       }),
     ).toThrow(/shared state backend/);
   });

@@ -1,4 +1,5 @@
 import type { AuditLogger } from '../audit/loggers.js';
+import type { CredentialRedactor } from '../hitl/approval-arguments.js';
 import type { Notifier } from '../hitl/notify.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Manifest } from '../manifest/schema.js';
@@ -19,6 +20,10 @@ export interface GuardrailOptions {
   readonly toolNames: readonly string[];
   /** The audit sanitiser (with the process's secrets): HITL argument summaries go through it. */
   readonly sanitize: (value: unknown) => unknown;
+  /** HITL: exact redaction of the process's credential values, for the full arguments an approval records. */
+  readonly redactCredentials: CredentialRedactor;
+  /** HITL: the manifest's absolute path, for the operator's commands in messages and notifications. */
+  readonly manifestPath?: string;
   /** The embedding program's middleware; runs inside HITL, outside the response filter. */
   readonly extra?: readonly Middleware[];
   /** HITL: replaces the manifest's notifier (tests, embedders). */
@@ -74,7 +79,9 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
       audit,
       agent,
       sanitize: options.sanitize,
+      redactCredentials: options.redactCredentials,
       toolNames,
+      ...(options.manifestPath !== undefined ? { manifestPath: options.manifestPath } : {}),
       ...(options.env !== undefined ? { env: options.env } : {}),
       ...(options.notifier !== undefined ? { notifier: options.notifier } : {}),
     });

@@ -9,6 +9,8 @@ import type { HitlNotification, Notifier } from '../hitl/notify.js';
 import { approvePending, listPendingApprovals, rejectPending } from '../hitl/operator.js';
 import type { HitlConfig } from '../manifest/schema.js';
 import { createSanitizer } from '../redact/sanitize.js';
+import { createSecretRedactor, redactSecretsInValue } from '../redact/secrets.js';
+import { canonicalJson } from '../shared/canonical-json.js';
 import { agentState } from '../state/agent-state.js';
 import { inProcessState } from '../state/in-process.js';
 import type { StateBackend } from '../state/types.js';
@@ -16,8 +18,10 @@ import { captureLogger, createModuleHarness, type ModuleHarness } from '@scoped-
 import { createHitlMiddleware, SHADOW_RESULT } from './hitl.js';
 
 const PASSWORD = 'hunter2-Correct-Horse';
+const MANIFEST = '/srv/scoped-mcp/build.yml';
 const APPROVAL_MESSAGE =
-  /^Tool call to 'ops_write_file' requires operator approval \(approval ID: (agent-a\.[0-9a-f]{12})\)\. Ask the operator to run: scoped-mcp hitl approve \1 — then retry this exact tool call with the same arguments within 120 seconds\.$/;
+  /^Tool call to 'ops_write_file' requires operator approval \(approval ID: (agent-a\.[0-9a-f]{12})\)\. Ask the operator to run: scoped-mcp hitl --manifest \/srv\/scoped-mcp\/build\.yml approve \1 — then retry this exact tool call with the same arguments within 120 seconds\.$/;
+const HEX40 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
 
 function hitlConfig(overrides: Partial<HitlConfig> = {}): HitlConfig {
   return {
@@ -27,6 +31,7 @@ function hitlConfig(overrides: Partial<HitlConfig> = {}): HitlConfig {
     notify: { type: 'log' },
     mode: 'enforce',
     signing: { mode: 'off' },
+    max_argument_bytes: 65_536,
     ...overrides,
   };
 }
@@ -51,6 +56,10 @@ async function setup(
     config?: HitlConfig;
     notifier?: Notifier | null;
     env?: NodeJS.ProcessEnv;
+    /** Credential values the agent's server holds. */
+    secrets?: readonly string[];
+    /** Absent: the middleware is not told where the manifest is. */
+    manifestPath?: string | null;
   } = {},
 ): Promise<Setup> {
   const agentId = options.agentId ?? 'agent-a';
@@ -66,14 +75,19 @@ async function setup(
             sent.push(n);
           },
         });
+  const secrets = options.secrets ?? [];
+  const redactor = createSecretRedactor(secrets);
+  const manifestPath = options.manifestPath === undefined ? MANIFEST : options.manifestPath;
   const { middleware, warnings } = createHitlMiddleware({
     config: options.config ?? hitlConfig(),
     state: agentState(raw, agentId),
     audit: captureLogger('audit', audit),
     agent: { id: agentId, type: 'build', sessionId: 'session' },
-    sanitize: createSanitizer().sanitize,
+    sanitize: createSanitizer({ secrets }).sanitize,
+    redactCredentials: (value) => redactSecretsInValue(value, redactor),
     toolNames: GATED_TOOL_NAMES,
     env: options.env ?? {},
+    ...(manifestPath !== null ? { manifestPath } : {}),
     ...(notifier ? { notifier } : {}),
   });
   const harness = await createModuleHarness(gatedModule(calls), {
@@ -86,13 +100,19 @@ async function setup(
 }
 
 /** The approval id as the agent's program reads it, from `_meta`; the text must name the same one. */
-function approvalIdOf(result: { readonly text: string; readonly raw: unknown }): string {
+function approvalIdOf(
+  result: { readonly text: string; readonly raw: unknown },
+  tool = 'ops_write_file',
+  wording: 'requires' | 'any' = 'requires',
+): string {
   const meta = readErrorMeta(result.raw);
   const id = meta?.approval_id;
   if (meta?.code !== ErrorCode.hitlApprovalRequired || !id) {
     throw new Error(`not an approval-required result: ${result.text}`);
   }
-  expect(APPROVAL_MESSAGE.exec(result.text)?.[1]).toBe(id);
+  let text = result.text.replace(`'${tool}'`, "'ops_write_file'");
+  if (wording === 'any') text = text.replace('is still waiting for operator', 'requires operator');
+  expect(APPROVAL_MESSAGE.exec(text)?.[1]).toBe(id);
   return id;
 }
 
@@ -158,7 +178,8 @@ describe('hitl middleware: reject-then-wait', () => {
         tool: 'ops_write_file',
         agent_id: 'agent-a',
         agent_type: 'build',
-        arguments_summary: { path: 'a.txt', text: 'hi' },
+        arguments: '{"path":"a.txt","text":"hi"}',
+        redacted_credentials: false,
         timeout_seconds: 300,
         expires_in_seconds: 300,
       }),
@@ -174,7 +195,8 @@ describe('hitl middleware: reject-then-wait', () => {
     ]);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ approval_id: id, tool: 'ops_write_file', agent_type: 'build' });
-    expect(sent[0]?.message).toContain(`Approve: scoped-mcp hitl approve ${id}`);
+    expect(sent[0]?.message).toContain(`Approve: scoped-mcp hitl --manifest ${MANIFEST} approve ${id}`);
+    expect(sent[0]?.message).toContain(`scoped-mcp hitl --manifest ${MANIFEST} show ${id}`);
   });
 
   it('runs the retry after approval exactly once, then asks again with a new id', async () => {
@@ -262,7 +284,7 @@ describe('hitl middleware: reject-then-wait', () => {
     const r = await harness.call('write_file', { path: 'a.txt' });
     expect(r.text).toBe(
       `Tool call to 'ops_write_file' is still waiting for operator approval (approval ID: ${id}). ` +
-        `Ask the operator to run: scoped-mcp hitl approve ${id} — then retry this exact tool call with the same arguments within 120 seconds.`,
+        `Ask the operator to run: scoped-mcp hitl --manifest ${MANIFEST} approve ${id} — then retry this exact tool call with the same arguments within 120 seconds.`,
     );
     expect(sent).toHaveLength(1);
     expect(audit.at(-1)).toMatchObject({ event: 'hitl_approval_still_pending', approval_id: id });
@@ -400,19 +422,17 @@ describe('hitl middleware: failures', () => {
 });
 
 describe('hitl middleware: sanitised summaries', () => {
-  it('never lets a secret argument reach state, notifiers or the audit log, yet binds the approval to it', async () => {
+  it('never lets a held credential reach state, notifiers or the audit log, yet binds the approval to it', async () => {
     const server = await startNotifyServer({ kind: 'webhook' });
+    const GH_TOKEN = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB';
     try {
       const mem = memoryState();
       const { harness, audit, calls } = await setup(mem.backend, {
         notifier: null,
+        secrets: [PASSWORD],
         config: hitlConfig({ notify: { type: 'webhook', url: `${server.url}/hook` } }),
       });
-      const args = {
-        path: 'a.txt',
-        text: 'token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB',
-        password: PASSWORD,
-      };
+      const args = { path: 'a.txt', text: `token ${GH_TOKEN}`, password: PASSWORD };
       const id = approvalIdOf(await harness.call('write_file', args));
       expect(server.refused).toEqual([]);
       const body = JSON.parse(server.received[0]?.body as string) as Record<string, unknown>;
@@ -421,7 +441,13 @@ describe('hitl middleware: sanitised summaries', () => {
         '\n',
       );
       expect(everything).not.toContain(PASSWORD);
-      expect(everything).not.toContain('ghp_0123456789abcdefghijklmnopqrstuvwxyzAB');
+      // Notifiers and the audit log get the sanitised summary: token-shaped text is cut out of them...
+      const offHost = [server.received[0]?.body, JSON.stringify(audit)].join('\n');
+      expect(offHost).not.toContain(GH_TOKEN);
+      // ...while the approval record shows the operator the text that will run (it is not a held credential).
+      const [pending] = await listPendingApprovals(mem.backend);
+      expect(pending?.arguments).toBe(canonicalJson({ ...args, password: '<redacted-secret>' }));
+      expect(pending?.redacted_credentials).toBe(true);
 
       await approvePending(mem.backend, id);
       expect((await harness.call('write_file', { ...args, password: 'other' })).isError).toBe(true);
@@ -433,11 +459,142 @@ describe('hitl middleware: sanitised summaries', () => {
   });
 });
 
+describe('hitl middleware: the operator approves exactly what will run', () => {
+  it('records the whole statement: a long note cannot hide what comes after it', async () => {
+    const mem = memoryState();
+    const { harness, audit, calls } = await setup(mem.backend);
+    const text = `UPDATE acct SET note='${'x'.repeat(600)}', balance = 0`;
+    const id = approvalIdOf(await harness.call('write_file', { path: 'bank.db', text }));
+    const [pending] = await listPendingApprovals(mem.backend, { now: mem.now });
+    expect(pending).toMatchObject({
+      approval_id: id,
+      arguments: canonicalJson({ path: 'bank.db', text }),
+      redacted_credentials: false,
+    });
+    expect(pending?.arguments).toContain("', balance = 0");
+    // The audit line keeps its sanitised, shortened summary.
+    expect(audit[0]).toMatchObject({
+      event: 'hitl_approval_pending',
+      arguments_summary: {
+        text: expect.stringContaining(`...<truncated ${Buffer.byteLength(text)} bytes>`),
+      },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('applies none of the audit heuristics: key names, hex refs, nesting and width are kept', async () => {
+    const mem = memoryState();
+    const { harness } = await setup(mem.backend);
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 12; i++) deep = { level: deep };
+    const data = {
+      sort_key: 'created_at',
+      primary_key: 'id',
+      ref: HEX40,
+      deep,
+      wide: Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, i])),
+      long: Array.from({ length: 120 }, (_, i) => i),
+    };
+    approvalIdOf(await harness.call('write_data', { data }), 'ops_write_data');
+    const [pending] = await listPendingApprovals(mem.backend);
+    expect(pending?.arguments).toBe(canonicalJson({ data }));
+    expect(JSON.parse(pending?.arguments as string)).toEqual({ data });
+    expect(pending?.redacted_credentials).toBe(false);
+  });
+
+  it('opens one approval for ten concurrent identical calls, notifies once, and tells each caller its id', async () => {
+    const mem = memoryState();
+    const { harness, sent, audit, calls } = await setup(mem.backend);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => harness.call('write_file', { path: 'a.txt' })),
+    );
+    const ids = results.map((r) => approvalIdOf(r, 'ops_write_file', 'any'));
+    expect(new Set(ids).size).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(await listPendingApprovals(mem.backend)).toHaveLength(1);
+    expect(await mem.backend.keys('*:hitl:agent-a.*')).toHaveLength(1);
+    expect(audit.filter((a) => a.event === 'hitl_approval_pending')).toHaveLength(1);
+    expect(audit.filter((a) => a.event === 'hitl_approval_still_pending')).toHaveLength(9);
+
+    await approvePending(mem.backend, ids[0] as string);
+    const retries = await Promise.all(
+      Array.from({ length: 10 }, () => harness.call('write_file', { path: 'a.txt' })),
+    );
+    expect(retries.filter((r) => !r.isError)).toHaveLength(1);
+    expect(calls).toEqual(['write_file a.txt']);
+  });
+
+  it('opens a fresh approval when the open one was decided but its pointer was left behind', async () => {
+    const mem = memoryState();
+    const { harness, sent } = await setup(mem.backend);
+    const id = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
+    // An operator command that died between taking the record and clearing the pointer.
+    await mem.backend.delete(`scoped-mcp:agent-a:hitl:${id}`);
+    const next = approvalIdOf(await harness.call('write_file', { path: 'a.txt' }));
+    expect(next).not.toBe(id);
+    expect(sent).toHaveLength(2);
+    expect((await listPendingApprovals(mem.backend)).map((p) => p.approval_id)).toEqual([next]);
+  });
+
+  it('refuses arguments too large to review in full, naming the limit, before anything is stored', async () => {
+    const mem = memoryState();
+    const { harness, sent, audit, calls } = await setup(mem.backend, {
+      config: hitlConfig({ max_argument_bytes: 1024 }),
+    });
+    // {"path":"a.txt","text":"…"}: 26 bytes around the text; 'é' is 2 bytes of UTF-8.
+    expect(Buffer.byteLength(canonicalJson({ path: 'a.txt', text: 'é'.repeat(499) }))).toBe(1024);
+    const fits = await harness.call('write_file', { path: 'a.txt', text: 'é'.repeat(499) });
+    expect(readErrorMeta(fits.raw)?.code).toBe(ErrorCode.hitlApprovalRequired);
+
+    const r = await harness.call('write_file', { path: 'a.txt', text: `${'é'.repeat(499)}x` });
+    expect(r.isError).toBe(true);
+    expect(readErrorMeta(r.raw)).toEqual({
+      code: ErrorCode.limitExceeded,
+      limit: { name: 'max_argument_bytes', value: 1024 },
+    });
+    expect(r.text).toBe(
+      "The arguments of 'ops_write_file' are 1025 bytes as canonical JSON, over hitl.max_argument_bytes (1024): " +
+        'an operator could not review them in full, so this call cannot be approved. Send smaller arguments.',
+    );
+    expect(audit.at(-1)).toMatchObject({
+      event: 'hitl_arguments_too_large',
+      tool: 'ops_write_file',
+      argument_bytes: 1025,
+      max_argument_bytes: 1024,
+    });
+    expect(sent).toHaveLength(1);
+    expect(await listPendingApprovals(mem.backend)).toHaveLength(1);
+    expect(calls).toEqual([]);
+  });
+
+  it('prints the command the operator runs, with the manifest path quoted for a shell', async () => {
+    const mem = memoryState();
+    const manifestPath = "/srv/agents/it's here/build.yml";
+    const { harness, sent } = await setup(mem.backend, { manifestPath });
+    const r = await harness.call('write_file', { path: 'a.txt' });
+    const id = readErrorMeta(r.raw)?.approval_id as string;
+    const quoted = "'/srv/agents/it'\\''s here/build.yml'";
+    expect(r.text).toContain(
+      `Ask the operator to run: scoped-mcp hitl --manifest ${quoted} approve ${id} — `,
+    );
+    expect(sent[0]?.message).toContain(`scoped-mcp hitl --manifest ${quoted} show ${id}`);
+  });
+
+  it('names the manifest as a placeholder when it was not told where the manifest is', async () => {
+    const { harness } = await setup(memoryState().backend, { manifestPath: null });
+    const r = await harness.call('write_file', { path: 'a.txt' });
+    expect(r.text).toContain(
+      "Ask the operator to run: scoped-mcp hitl --manifest <the agent's manifest> approve ",
+    );
+  });
+});
+
 describe('createHitlMiddleware', () => {
   const base = {
     audit: captureLogger('audit', []),
     agent: { id: 'agent-a', type: 'build', sessionId: 's' },
     sanitize: (v: unknown) => v,
+    redactCredentials: <T>(v: T) => v,
     toolNames: GATED_TOOL_NAMES,
     env: {},
   };

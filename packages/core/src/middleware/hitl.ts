@@ -3,14 +3,18 @@ import { errorLine, errorName } from '../errors/error-line.js';
 import {
   HitlApprovalRequired,
   HitlRejected,
+  LimitExceededError,
   StateUnavailableError,
   ToolInputError,
 } from '../errors/errors.js';
-import { argsHash, createApprovalStore, TOKEN_TTL_SECONDS } from '../hitl/approvals.js';
+import { type CredentialRedactor, canonicalHash, recordedArguments } from '../hitl/approval-arguments.js';
+import { createApprovalStore, TOKEN_TTL_SECONDS } from '../hitl/approvals.js';
 import { createNotifier, formatApprovalMessage, type Notifier } from '../hitl/notify.js';
+import { operatorCommand } from '../hitl/operator.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { HitlConfig } from '../manifest/schema.js';
 import type { ToolOutput } from '../module/types.js';
+import { canonicalJson } from '../shared/canonical-json.js';
 import { compileGlob } from '../shared/glob.js';
 import type { StateBackend } from '../state/types.js';
 import type { Middleware, ToolCall } from './compose.js';
@@ -21,8 +25,18 @@ export interface HitlOptions {
   readonly state: StateBackend;
   readonly audit: AuditLogger;
   readonly agent: AgentIdentity;
-  /** The audit sanitiser: summaries of arguments go through it before reaching state, logs or notifiers. */
+  /** The audit sanitiser: the summaries of arguments in audit lines and notifications go through it. */
   readonly sanitize: (value: unknown) => unknown;
+  /**
+   * Replaces the credential values the server holds (exactly, as core's secret redactor does), returning
+   * the value itself when it held none. The approval record stores the full arguments through it.
+   */
+  readonly redactCredentials: CredentialRedactor;
+  /**
+   * The absolute path of the agent's manifest, for the operator's commands the agent and the notifications
+   * print (`scoped-mcp hitl --manifest <path> approve <id>`). Without it they name a placeholder.
+   */
+  readonly manifestPath?: string;
   /** Every registered tool name, to warn about patterns that match none. */
   readonly toolNames: readonly string[];
   /** Where notifier credentials are read (default process.env). */
@@ -39,10 +53,12 @@ export const SHADOW_RESULT = Object.freeze({
 type Decision = 'shadow' | 'approval' | 'pass';
 
 /**
- * Reference §5.4, reject-then-wait: a gated call is refused with an approval id; the operator approves it
- * from another process (`scoped-mcp hitl approve`), which leaves a one-time token bound to the tool and
- * the exact arguments; the agent's retry consumes it and runs. Shadow patterns win over approval. Every
- * state failure refuses the call (fail closed).
+ * Reference §5.4, reject-then-wait: a gated call is refused with an approval id; the operator reads its
+ * exact arguments (`scoped-mcp hitl show`) and approves it from another process (`scoped-mcp hitl
+ * approve`), which leaves a one-time token bound to the tool and the exact arguments; the agent's retry
+ * consumes it and runs. One approval per tool and arguments is open at a time. Arguments too large to
+ * read in full are refused before an approval is opened. Shadow patterns win over approval. Every state
+ * failure refuses the call (fail closed).
  */
 export function createHitlMiddleware(options: HitlOptions): {
   middleware: Middleware;
@@ -50,7 +66,7 @@ export function createHitlMiddleware(options: HitlOptions): {
   /** Whether the shadow list answers this tool's calls (shadow wins over approval). */
   shadowed: (tool: string) => boolean;
 } {
-  const { config, state, audit, agent, sanitize } = options;
+  const { config, state, audit, agent, sanitize, redactCredentials, manifestPath } = options;
   const warnings = unsupportedWarnings(config);
   if (config.approval_required.length > 0 && !state.shared) {
     throw new Error(
@@ -78,14 +94,29 @@ export function createHitlMiddleware(options: HitlOptions): {
 
   async function requireApproval(call: ToolCall, next: () => Promise<ToolOutput>): Promise<ToolOutput> {
     const tool = call.tool;
-    let hash: string;
+    // The text the hash binds is the text the operator reads: one canonical JSON for both.
+    let canonical: string;
     try {
-      hash = argsHash(call.args);
+      canonical = canonicalJson(call.args);
     } catch {
       throw new ToolInputError(
         `the arguments of '${tool}' cannot be bound to an approval (cyclic or too deeply nested)`,
       );
     }
+    const bytes = Buffer.byteLength(canonical, 'utf8');
+    if (bytes > config.max_argument_bytes) {
+      audit.warn(
+        { tool, argument_bytes: bytes, max_argument_bytes: config.max_argument_bytes },
+        'hitl_arguments_too_large',
+      );
+      throw new LimitExceededError(
+        `The arguments of '${tool}' are ${bytes} bytes as canonical JSON, over hitl.max_argument_bytes ` +
+          `(${config.max_argument_bytes}): an operator could not review them in full, so this call cannot ` +
+          'be approved. Send smaller arguments.',
+        { name: 'max_argument_bytes', value: config.max_argument_bytes },
+      );
+    }
+    const hash = canonicalHash(canonical);
     let approved: { approvalId: string } | undefined;
     let rejected: Awaited<ReturnType<typeof store.consumeRejection>>;
     try {
@@ -107,7 +138,7 @@ export function createHitlMiddleware(options: HitlOptions): {
       throw new HitlRejected(tool, rejected.approval_id, rejected.reason);
     }
 
-    const summary = sanitize(call.args);
+    const recorded = recordedArguments(canonical, redactCredentials);
     let opened: Awaited<ReturnType<typeof store.openApproval>>;
     try {
       opened = await store.openApproval({
@@ -115,7 +146,8 @@ export function createHitlMiddleware(options: HitlOptions): {
         argsHash: hash,
         agentId: agent.id,
         agentType: agent.type,
-        argumentsSummary: summary,
+        arguments: recorded.text,
+        redactedCredentials: recorded.redactedCredentials,
         timeoutSeconds: config.timeout_seconds,
       });
     } catch (error) {
@@ -123,16 +155,19 @@ export function createHitlMiddleware(options: HitlOptions): {
       throw new StateUnavailableError('approval');
     }
     const { record, created } = opened;
+    const approval = {
+      tool,
+      approvalId: record.approval_id,
+      approveCommand: operatorCommand('approve', record.approval_id, manifestPath),
+      tokenTtlSeconds: TOKEN_TTL_SECONDS,
+    };
     if (!created) {
-      // The agent retried before the operator decided: same id, and the operator is not paged again.
+      // The agent retried before the operator decided, or an identical call got here first: same id, and
+      // the operator is not paged again.
       audit.info({ tool, approval_id: record.approval_id }, 'hitl_approval_still_pending');
-      throw new HitlApprovalRequired({
-        tool,
-        approvalId: record.approval_id,
-        tokenTtlSeconds: TOKEN_TTL_SECONDS,
-        stillPending: true,
-      });
+      throw new HitlApprovalRequired({ ...approval, stillPending: true });
     }
+    const summary = sanitize(call.args);
     audit.warn(
       {
         approval_id: record.approval_id,
@@ -149,6 +184,9 @@ export function createHitlMiddleware(options: HitlOptions): {
       agent_type: agent.type,
       arguments_summary: summary,
       timeout_seconds: record.timeout_seconds,
+      show_command: operatorCommand('show', record.approval_id, manifestPath),
+      approve_command: approval.approveCommand,
+      reject_command: operatorCommand('reject', record.approval_id, manifestPath),
     };
     try {
       await notifier?.notify({ ...base, message: formatApprovalMessage(base) });
@@ -163,11 +201,7 @@ export function createHitlMiddleware(options: HitlOptions): {
         'hitl_notifier_failed',
       );
     }
-    throw new HitlApprovalRequired({
-      tool,
-      approvalId: record.approval_id,
-      tokenTtlSeconds: TOKEN_TTL_SECONDS,
-    });
+    throw new HitlApprovalRequired(approval);
   }
 
   const middleware: Middleware = async (call, next) => {

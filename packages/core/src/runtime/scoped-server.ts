@@ -9,6 +9,7 @@ import { writeHealthFile } from '../server/health-file.js';
 import { ClientBridge, createMcpServer, type Server } from '../server/mcp-server.js';
 import { type RuntimeOptions, ScopedRuntime } from '../server/scoped-runtime.js';
 import type { StatusReport } from '../server/status-report.js';
+import { redactSecretsInValue } from '../redact/secrets.js';
 import { agentState } from '../state/agent-state.js';
 import { openStateBackend } from './open-state-backend.js';
 import type { StateBackend } from '../state/types.js';
@@ -160,6 +161,8 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     audit,
     state: agentScopedState,
     sanitize: (value: unknown) => scoped.runtime.sanitizer.sanitize(value),
+    redactCredentials: <T>(value: T): T => redactSecretsInValue(value, scoped.runtime.redactor),
+    manifestPath: assembly.manifest.path,
     extra: options.middleware ?? [],
   };
   // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.

@@ -42,4 +42,14 @@ describe('canonicalJson', () => {
     expect(canonicalJson(deep, { maxDepth: 65 })).toBe(`${'['.repeat(65)}1${']'.repeat(65)}`);
     expect(canonicalJson((deep as unknown[])[0])).toBe(`${'['.repeat(64)}1${']'.repeat(64)}`);
   });
+
+  it('lays the same text out for people with indent, as JSON.stringify does, keys still sorted', () => {
+    const value = { b: [1, { d: null, c: 'x' }], a: {}, e: [] };
+    expect(canonicalJson(value, { indent: 2 })).toBe(
+      JSON.stringify({ a: {}, b: [1, { c: 'x', d: null }], e: [] }, null, 2),
+    );
+    // Integer-like keys too: JSON.parse would move them first, canonical order keeps them sorted as text.
+    expect(canonicalJson({ b: 1, 10: 2, 9: 3 }, { indent: 1 })).toBe('{\n "10": 2,\n "9": 3,\n "b": 1\n}');
+    expect(JSON.parse(canonicalJson(value, { indent: 2 }))).toEqual(JSON.parse(canonicalJson(value)));
+  });
 });

@@ -4,6 +4,18 @@ const CANONICAL_JSON_MAX_DEPTH = 64;
 export interface CanonicalJsonOptions {
   /** Nesting (objects and arrays) beyond this is refused; default CANONICAL_JSON_MAX_DEPTH. */
   readonly maxDepth?: number;
+  /**
+   * Spaces per nesting level, for people to read (JSON.stringify's layout: one entry per line, `": "`
+   * after a key). Default 0: no whitespace at all, the form that is hashed.
+   */
+  readonly indent?: number;
+}
+
+interface Writer {
+  readonly maxDepth: number;
+  /** '' when compact. */
+  readonly indent: string;
+  readonly seen: Set<object>;
 }
 
 /**
@@ -17,10 +29,16 @@ export interface CanonicalJsonOptions {
  * in itself, is written twice.
  */
 export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
-  return write(value, 0, new Set(), options.maxDepth ?? CANONICAL_JSON_MAX_DEPTH);
+  const writer: Writer = {
+    maxDepth: options.maxDepth ?? CANONICAL_JSON_MAX_DEPTH,
+    indent: ' '.repeat(Math.max(0, Math.min(options.indent ?? 0, 10))),
+    seen: new Set(),
+  };
+  return write(value, 0, writer);
 }
 
-function write(value: unknown, depth: number, seen: Set<object>, maxDepth: number): string {
+function write(value: unknown, depth: number, writer: Writer): string {
+  const { seen, maxDepth } = writer;
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -43,34 +61,42 @@ function write(value: unknown, depth: number, seen: Set<object>, maxDepth: numbe
   seen.add(object);
   try {
     const toJSON = (object as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return write(toJSON.call(object), depth + 1, seen, maxDepth);
-    if (object instanceof Map) return writeObject(Object.fromEntries(object), depth, seen, maxDepth);
-    if (object instanceof Set) return writeArray([...object], depth, seen, maxDepth);
-    if (Array.isArray(object)) return writeArray(object, depth, seen, maxDepth);
-    return writeObject(object as Record<string, unknown>, depth, seen, maxDepth);
+    if (typeof toJSON === 'function') return write(toJSON.call(object), depth + 1, writer);
+    if (object instanceof Map) return writeObject(Object.fromEntries(object), depth, writer);
+    if (object instanceof Set) return writeArray([...object], depth, writer);
+    if (Array.isArray(object)) return writeArray(object, depth, writer);
+    return writeObject(object as Record<string, unknown>, depth, writer);
   } finally {
     seen.delete(object);
   }
 }
 
-function writeArray(items: readonly unknown[], depth: number, seen: Set<object>, maxDepth: number): string {
-  const parts = items.map((item) => (isOmitted(item) ? 'null' : write(item, depth + 1, seen, maxDepth)));
-  return `[${parts.join(',')}]`;
+function writeArray(items: readonly unknown[], depth: number, writer: Writer): string {
+  const parts = items.map((item) => (isOmitted(item) ? 'null' : write(item, depth + 1, writer)));
+  return enclose('[', parts, ']', depth, writer.indent);
 }
 
-function writeObject(
-  record: Record<string, unknown>,
-  depth: number,
-  seen: Set<object>,
-  maxDepth: number,
-): string {
+function writeObject(record: Record<string, unknown>, depth: number, writer: Writer): string {
   const parts: string[] = [];
+  const colon = writer.indent ? ': ' : ':';
   for (const key of Object.keys(record).sort()) {
     const item = record[key];
     if (isOmitted(item)) continue;
-    parts.push(`${JSON.stringify(key)}:${write(item, depth + 1, seen, maxDepth)}`);
+    parts.push(`${JSON.stringify(key)}${colon}${write(item, depth + 1, writer)}`);
   }
-  return `{${parts.join(',')}}`;
+  return enclose('{', parts, '}', depth, writer.indent);
+}
+
+function enclose(
+  open: string,
+  parts: readonly string[],
+  close: string,
+  depth: number,
+  indent: string,
+): string {
+  if (!indent || parts.length === 0) return `${open}${parts.join(',')}${close}`;
+  const inner = `\n${indent.repeat(depth + 1)}`;
+  return `${open}${inner}${parts.join(`,${inner}`)}\n${indent.repeat(depth)}${close}`;
 }
 
 function isOmitted(value: unknown): boolean {

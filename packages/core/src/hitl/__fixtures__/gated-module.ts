@@ -21,6 +21,15 @@ export function gatedModule(calls: string[]) {
           return `wrote ${args.path}`;
         },
       }),
+      write_data: defineTool({
+        mode: 'write',
+        description: 'write free-form data',
+        input: z.strictObject({ data: z.unknown() }),
+        handler: () => {
+          calls.push('write_data');
+          return 'wrote data';
+        },
+      }),
       read_file: defineTool({
         mode: 'read',
         description: 'read',
@@ -43,4 +52,9 @@ export function gatedModule(calls: string[]) {
   });
 }
 
-export const GATED_TOOL_NAMES = ['ops_write_file', 'ops_read_file', 'ops_drop_table'] as const;
+export const GATED_TOOL_NAMES = [
+  'ops_write_file',
+  'ops_write_data',
+  'ops_read_file',
+  'ops_drop_table',
+] as const;
