@@ -7,8 +7,9 @@ Usage:
   scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only)
   scoped-mcp schema                        print the manifest JSON Schema (for editors)
   scoped-mcp audit verify FILE             check an audit log's hash chain
-  scoped-mcp hitl --manifest PATH list | approve ID | reject ID [REASON]
-                                           decide pending human-in-the-loop approvals (redis state)
+  scoped-mcp hitl --manifest PATH list | show ID | approve ID | reject ID [REASON]
+                                           read and decide pending human-in-the-loop approvals
+                                           (redis state); 'show' prints a call's exact arguments
   scoped-mcp --help | --version
 
 Commands from modules:

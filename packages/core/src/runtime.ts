@@ -79,6 +79,7 @@ export {
   approvePending,
   type CredentialRedactor,
   type DecisionResult,
+  escapeInvisible,
   listPendingApprovals,
   oneLineArguments,
   operatorCommand,

@@ -40,12 +40,14 @@ describe('scoped-mcp hitl (no backend needed)', () => {
     [['list', 'extra']],
     [['approve']],
     [['approve', 'agent-a.0123456789ab', 'extra']],
+    [['show']],
+    [['show', 'agent-a.0123456789ab', 'extra']],
     [['reject']],
   ])('prints the usage and exits 1 for %j', async (positionals) => {
     const r = await run('--manifest', join(dir, 'local.json'), ...positionals);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      'usage: scoped-mcp hitl --manifest PATH list | approve ID | reject ID [REASON]',
+      'usage: scoped-mcp hitl --manifest PATH list | show ID | approve ID | reject ID [REASON]',
     );
     expect(r.stdout).toBe('');
   });

@@ -234,8 +234,8 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (in memo
     expect(id).toMatch(/^hitl-a\.[0-9a-f]{12}$/);
     expect(first.text).toBe(
       `Tool call to 'filesystem_delete_file' requires operator approval (approval ID: ${id}). ` +
-        `Ask the operator to run: scoped-mcp hitl approve ${id} — then retry this exact tool call ` +
-        'with the same arguments within 120 seconds.',
+        `Ask the operator to run: scoped-mcp hitl --manifest ${guardedManifest} approve ${id} — then retry ` +
+        'this exact tool call with the same arguments within 120 seconds.',
     );
     // Retrying while it waits: the same id, the operator is not paged again.
     const again = await agent.call('filesystem_delete_file', doomed);
@@ -315,6 +315,39 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (in memo
     ]);
     const codes = (await auditOf(agent, 'tool_error')).map((l) => l.error_code);
     expect(new Set(codes)).toEqual(new Set(['SMCP_HITL_APPROVAL_REQUIRED', 'SMCP_HITL_REJECTED']));
+  });
+
+  it('approval: the operator reads the whole statement, so a long value cannot hide what it also changes', async () => {
+    const agent = await spawn('hitl-sql');
+    const approved = async (args: { sql: string }) => {
+      const id = approvalIdOf(await agent.call('sqlite_execute', args));
+      expect((await hitl('approve', id)).code).toBe(0);
+      const ran = await agent.call('sqlite_execute', args);
+      expect(ran.isError, ran.text).toBe(false);
+    };
+    await approved({ sql: 'CREATE TABLE acct (id INTEGER PRIMARY KEY, note TEXT, balance INTEGER)' });
+    await approved({ sql: "INSERT INTO acct (note, balance) VALUES ('a', 100), ('b', 250)" });
+
+    const sql = `UPDATE acct SET note='${'x'.repeat(600)}', balance = 0`;
+    const id = approvalIdOf(await agent.call('sqlite_execute', { sql }));
+    // The audit line keeps the sanitised summary, cut where the sanitiser cuts...
+    const [pending] = (await auditOf(agent, 'hitl_approval_pending')).filter((l) => l.approval_id === id);
+    expect(JSON.stringify(pending?.arguments_summary)).toContain('...<truncated');
+    expect(JSON.stringify(pending?.arguments_summary)).not.toContain('balance = 0');
+    // ...while what the operator is shown is the statement that will run, whole.
+    const shown = await hitl('show', id);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(`  "sql": ${JSON.stringify(sql)}`);
+    expect(shown.stdout).toContain('tool:       sqlite_execute');
+    const listed = await hitl('list');
+    expect(listed.stdout).toContain(
+      `read them in full with: scoped-mcp hitl --manifest ${guardedManifest} show ${id}`,
+    );
+
+    expect((await hitl('approve', id)).code).toBe(0);
+    expect((await agent.call('sqlite_execute', { sql })).isError).toBe(false);
+    const balances = await agent.call('sqlite_query', { sql: 'SELECT balance FROM acct ORDER BY id' });
+    expect(balances.text).toContain('"balance":0');
   });
 
   it('a shadowed tool answers with a synthetic success and never runs', async () => {

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { coreVersion, openStateBackend, type StateBackend } from '@scoped-mcp/core/runtime';
 import { connectInMemory, type InMemoryConnection } from '@scoped-mcp/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readErrorMeta } from '@scoped-mcp/core';
+import { canonicalJson, readErrorMeta } from '@scoped-mcp/core';
 import { loadRedisFixture, type RedisServerHandle } from '../helpers/guardrails-redis.js';
 import { cliBin, fixturesDir, requireBuiltCli } from '../helpers/paths.js';
 import { makeInstallDir } from '../helpers/install-dir.js';
@@ -17,6 +17,8 @@ const available = fixture.redisServerAvailable();
 const ID = /approval ID: (agent-a\.[0-9a-f]{12})/;
 const PASSWORD = 'hunter2-Correct-Horse';
 const GATED_MODULE = join(fixturesDir, 'gated-module.mjs');
+const HEX40 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
+const escapeId = (id: string) => id.replace('.', '\\.');
 
 interface CliResult {
   readonly code: number | null;
@@ -24,19 +26,36 @@ interface CliResult {
   readonly stderr: string;
 }
 
-function cli(manifest: string, ...args: string[]): Promise<CliResult> {
+function operatorEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.SCOPED_MCP_MODULES_FROM;
+  return env;
+}
+
+function settle(resolve: (r: CliResult) => void) {
+  return (error: { code?: unknown } | null, stdout: string, stderr: string) => {
+    const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+    resolve({ code, stdout, stderr });
+  };
+}
+
+function cli(manifest: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [cliBin, 'hitl', '--manifest', manifest, ...args],
-      { env, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
+      { env: operatorEnv(), timeout: 20_000 },
+      settle(resolve),
     );
+  });
+}
+
+/** A command line as printed, run by a POSIX shell in which `scoped-mcp` is the built CLI. */
+function shell(commandLine: string, binDir: string): Promise<CliResult> {
+  const env = operatorEnv();
+  env.PATH = `${binDir}${delimiter}${env.PATH ?? ''}`;
+  return new Promise((resolve) => {
+    execFile('/bin/sh', ['-c', commandLine], { env, timeout: 20_000 }, settle(resolve));
   });
 }
 
@@ -85,10 +104,11 @@ describe.skipIf(!available)(
       stateBackend: Record<string, unknown>,
       hitl: Record<string, unknown> = {},
       agentId = 'agent-a',
-    ): Promise<{ harness: InMemoryConnection; calls(): Promise<string[]> }> {
+      more: { env?: Record<string, string>; dir?: string } = {},
+    ): Promise<{ harness: InMemoryConnection; path: string; calls(): Promise<string[]> }> {
       const n = ++sequence;
       const callsFile = join(install.dir, `calls-${n}.txt`);
-      const path = join(install.dir, `agent-${n}.json`);
+      const path = join(more.dir ?? install.dir, `agent-${n}.json`);
       await writeFile(
         path,
         JSON.stringify({
@@ -105,11 +125,12 @@ describe.skipIf(!available)(
       );
       const harness = await connectInMemory(
         { manifest: path },
-        { env: { AGENT_ID: agentId, AGENT_TYPE: 'build' } },
+        { env: { AGENT_ID: agentId, AGENT_TYPE: 'build', ...more.env } },
       );
       agents.push(harness);
       return {
         harness,
+        path,
         calls: async () => (await readFile(callsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean),
       };
     }
@@ -152,7 +173,8 @@ describe.skipIf(!available)(
       expect(listed).toMatchObject({ code: 0, stderr: '' });
       expect(listed.stdout).toMatch(
         new RegExp(
-          `^${id.replace('.', '\\.')}  agent=agent-a  tool=ops_write_file  expires_in=(300|299)s\\n$`,
+          `^${escapeId(id)}  agent=agent-a  tool=ops_write_file  expires_in=(300|299)s\\n` +
+            '  arguments: \\{"path":"a\\.txt","text":"hi"\\}\\n$',
         ),
       );
 
@@ -232,13 +254,146 @@ describe.skipIf(!available)(
       expect(await b.calls()).toEqual([]);
     });
 
-    it('stores no raw secret argument in Redis', async () => {
-      const { harness } = await agent(redis());
-      await ask(harness, { path: 'p.txt', password: PASSWORD });
+    it('stores no credential value the server holds in Redis, and says so where it shows the arguments', async () => {
+      const { harness, path } = await agent(redis(), {}, 'agent-a', { env: { OPS_PASSWORD: PASSWORD } });
+      const id = await ask(harness, { path: 'p.txt', password: PASSWORD });
       const keys = await raw.keys('*');
       expect(keys.length).toBeGreaterThan(0);
       const values = await Promise.all(keys.map((k) => raw.get(k).catch(() => '')));
       expect([...keys, ...values].join('\n')).not.toContain(PASSWORD);
+
+      const shown = await cli(path, 'show', id);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain('"password": "<redacted-secret>"');
+      expect(shown.stdout).toContain(
+        "credential values the agent's server holds are shown as <redacted-secret>; the call runs with the real values",
+      );
+      expect((await cli(path, 'list')).stdout).toContain(
+        `  arguments (credential values redacted): {"password":"<redacted-secret>","path":"p.txt","text":""}`,
+      );
+      // Approving it runs the call with the real value.
+      expect((await cli(path, 'approve', id)).code).toBe(0);
+      expect((await harness.call('ops_write_file', { path: 'p.txt', password: PASSWORD })).isError).toBe(
+        false,
+      );
+    });
+
+    it('shows the operator the exact arguments: nothing cut, no key, hex, depth or width heuristics', async () => {
+      const { harness, path } = await agent(redis());
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 10; i++) deep = { level: deep };
+      const data = {
+        sort_key: 'created_at',
+        ref: HEX40,
+        deep,
+        wide: Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`k${i}`, i])),
+        note: `${'x'.repeat(600)}', balance = 0`,
+      };
+      const r = await harness.call('ops_write_data', { data });
+      const id = readErrorMeta(r.raw)?.approval_id as string;
+      expect(id).toMatch(/^agent-a\.[0-9a-f]{12}$/);
+
+      const shown = await cli(path, 'show', id);
+      expect(shown).toMatchObject({ code: 0, stderr: '' });
+      expect(shown.stdout.replace(/expires in: (300|299)s/, 'expires in: 300s')).toBe(
+        [
+          `approval:   ${id}`,
+          'agent:      agent-a (build)',
+          'tool:       ops_write_data',
+          'expires in: 300s',
+          'arguments (canonical JSON; approving lets exactly this call run, once):',
+          canonicalJson({ data }, { indent: 2 }),
+          '',
+          `approve: scoped-mcp hitl --manifest ${path} approve ${id}`,
+          `reject:  scoped-mcp hitl --manifest ${path} reject ${id} [REASON]`,
+          '',
+        ].join('\n'),
+      );
+      // Too long for one line of `list`: it says where the full arguments are.
+      const listed = await cli(path, 'list');
+      expect(listed.stdout).toContain(
+        `  arguments: ${Buffer.byteLength(canonicalJson({ data }))} bytes, too long to list; read them in full with: scoped-mcp hitl --manifest ${path} show ${id}\n`,
+      );
+    });
+
+    it('opens one approval for ten concurrent identical calls: one id for all, one notification', async () => {
+      const { harness } = await agent(redis());
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => harness.call('ops_write_file', { path: 'same.txt' })),
+      );
+      const ids = results.map((r) => readErrorMeta(r.raw)?.approval_id);
+      expect(new Set(ids).size).toBe(1);
+      const id = ids[0] as string;
+      expect(id).toMatch(/^agent-a\.[0-9a-f]{12}$/);
+      const listed = (await cli(manifest, 'list')).stdout;
+      expect(listed.split('\n').filter((l) => l.includes('"path":"same.txt"'))).toHaveLength(1);
+      expect(listed).toContain(`${id}  agent=agent-a  tool=ops_write_file`);
+      const notified = harness.audit.filter((l) => l.event === 'hitl_approval_required');
+      expect(notified.map((l) => l.approval_id)).toEqual([id]);
+      expect(harness.audit.filter((l) => l.event === 'hitl_approval_still_pending')).toHaveLength(9);
+      expect((await cli(manifest, 'approve', id)).code).toBe(0);
+    });
+
+    it('prints commands that work: the agent’s approve command and the notification’s show command, run by a shell', async () => {
+      const binDir = join(install.dir, 'bin');
+      await mkdir(binDir, { recursive: true });
+      const shim = join(binDir, 'scoped-mcp');
+      await writeFile(shim, `#!/bin/sh\nexec '${process.execPath}' '${cliBin}' "$@"\n`);
+      await chmod(shim, 0o755);
+      // A manifest path a shell would split, were it not quoted.
+      const dir = join(install.dir, "the agents' manifests");
+      await mkdir(dir, { recursive: true });
+      const { harness, calls } = await agent(redis(), {}, 'agent-a', { dir });
+
+      const r = await harness.call('ops_write_file', { path: 'printed.txt' });
+      const id = readErrorMeta(r.raw)?.approval_id as string;
+      const approveCommand = /Ask the operator to run: (.+) — then retry/.exec(r.text)?.[1] as string;
+      expect(approveCommand).toContain(`'${install.dir}/the agents'\\''`);
+      const message = harness.audit.find((l) => l.event === 'hitl_approval_required')?.message as string;
+      const showCommand = /^Exact arguments: (.+)$/m.exec(message)?.[1] as string;
+      expect(/^Approve: (.+)$/m.exec(message)?.[1]).toBe(approveCommand);
+
+      const shown = await shell(showCommand, binDir);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain('"path": "printed.txt"');
+      expect(await shell(approveCommand, binDir)).toEqual({
+        code: 0,
+        stdout: `approved: ${id}\n`,
+        stderr: '',
+      });
+      expect((await harness.call('ops_write_file', { path: 'printed.txt' })).isError).toBe(false);
+      expect(await calls()).toEqual(['write_file printed.txt']);
+    });
+
+    it('refuses to approve a record that does not carry its full arguments (exit 4), and lets it be rejected', async () => {
+      const id = 'agent-a.0123456789ab';
+      // As an older scoped-mcp wrote it: a sanitised summary of the arguments only.
+      const legacy = {
+        approval_id: id,
+        tool: 'ops_write_file',
+        agent_id: 'agent-a',
+        agent_type: 'build',
+        arguments_summary: { path: 'a.txt', text: 'x...<truncated 900 bytes>' },
+        args_hash: '0123456789abcdef0123456789abcdef',
+        timestamp: Date.now() / 1000,
+        timeout_seconds: 300,
+      };
+      await raw.set(`scoped-mcp:agent-a:hitl:${id}`, JSON.stringify(legacy), 300_000);
+      expect((await cli(manifest, 'list')).stdout).toContain(
+        `${id}  agent=agent-a  tool=ops_write_file  expires_in=`,
+      );
+      expect((await cli(manifest, 'list')).stdout).toContain(
+        '  arguments: not recorded in full (written by an older scoped-mcp, or not by scoped-mcp), so this approval cannot be approved; reject it, or let it expire\n',
+      );
+      const approve = await cli(manifest, 'approve', id);
+      expect(approve).toEqual({
+        code: 4,
+        stdout: '',
+        stderr: `error: approval '${id}' does not record the full arguments it would run, so it cannot be approved; reject it (scoped-mcp hitl --manifest ${manifest} reject ${id}), or let it expire\n`,
+      });
+      expect(await raw.keys('*preapproved*0123456789abcdef0123456789abcdef')).toEqual([]);
+      expect((await cli(manifest, 'reject', id)).code).toBe(0);
+      expect((await cli(manifest, 'show', id)).code).toBe(3);
     });
 
     it('uses state_backend.key_prefix the same way on both sides', async () => {
