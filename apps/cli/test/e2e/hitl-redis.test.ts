@@ -173,7 +173,7 @@ describe.skipIf(!available)(
       expect(listed).toMatchObject({ code: 0, stderr: '' });
       expect(listed.stdout).toMatch(
         new RegExp(
-          `^${escapeId(id)}  agent=agent-a  tool=ops_write_file  expires_in=(300|299)s\\n` +
+          `^${escapeId(id)}  agent=agent-a  tool=ops_write_file  expires_in=(300|29\\d)s\\n` +
             '  arguments: \\{"path":"a\\.txt","text":"hi"\\}\\n$',
         ),
       );
@@ -295,7 +295,8 @@ describe.skipIf(!available)(
 
       const shown = await cli(path, 'show', id);
       expect(shown).toMatchObject({ code: 0, stderr: '' });
-      expect(shown.stdout.replace(/expires in: (300|299)s/, 'expires in: 300s')).toBe(
+      // The CLI runs a process: under load, a few seconds may pass.
+      expect(shown.stdout.replace(/expires in: (300|29\d)s/, 'expires in: 300s')).toBe(
         [
           `approval:   ${id}`,
           'agent:      agent-a (build)',
