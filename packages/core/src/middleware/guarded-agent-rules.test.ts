@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadManifest } from '../manifest/load.js';
+import { loadManifest, parseManifest } from '../manifest/load.js';
 import { auditSink, fakeCall } from './__fixtures__/filter-test-kit.js';
 import { createArgumentFilterMiddleware } from './argument-filter.js';
 
@@ -70,4 +70,15 @@ describe('the example argument filters of manifests/guarded-agent.yml', () => {
       else expect(rule).toBeUndefined();
     },
   );
+
+  it('are the rules docs/guardrails.md shows', () => {
+    const doc = readFileSync(new URL('../../../../docs/guardrails.md', import.meta.url), 'utf8');
+    const snippet = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1] as string)
+      .find((text) => text.includes('name: no-destructive-sql'));
+    expect(snippet).toBeDefined();
+    const shown = parseManifest(`agent_type: x\nmodules: {fs: {}}\n${snippet}`, 'guardrails.md', {}).manifest;
+    const blockRules = rules.filter((rule) => rule.action === 'block');
+    expect(shown.argument_filters).toEqual(blockRules);
+  });
 });
