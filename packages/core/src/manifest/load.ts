@@ -339,8 +339,10 @@ function notify(input: NonNullable<Input['hitl']>['notify']): HitlNotifyConfig {
 }
 
 // Braced form only, as in the reference: `$VAR` stays literal. Extension: `${VAR:-default}`.
-const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const HAS_VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}/;
+const VARIABLE_SOURCE = String.raw`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`;
+const VARIABLE = new RegExp(VARIABLE_SOURCE, 'g');
+const HAS_VARIABLE = new RegExp(VARIABLE_SOURCE);
+const ONLY_VARIABLE = new RegExp(`^${VARIABLE_SOURCE}$`);
 
 export interface ExpandedText {
   readonly text: string;
@@ -405,16 +407,11 @@ function substituteEnv(doc: Document, env: NodeJS.ProcessEnv): SubstitutionResul
       const expanded = expandVariables(source, env);
       for (const name of expanded.missing) if (!missing.includes(name)) missing.push(name);
       for (const [name, value] of expanded.substituted) substituted.set(name, value);
-      const whole = node.type === Scalar.PLAIN && !node.tag && wholeVariable(source);
+      const whole = node.type === Scalar.PLAIN && !node.tag && ONLY_VARIABLE.test(source);
       node.value = whole ? plainScalarValue(expanded.text) : expanded.text;
     },
   });
   return { missing, substituted, keys };
-}
-
-function wholeVariable(text: string): boolean {
-  const match = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/.exec(text);
-  return match !== null;
 }
 
 /**
