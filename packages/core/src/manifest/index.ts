@@ -7,13 +7,13 @@ export {
 export { type FormatIssuesOptions, formatPath, formatZodIssues } from './issues.js';
 export { MANIFEST_SCHEMA_ID, manifestJsonSchema } from './json-schema.js';
 export {
+  type ExpandedText,
+  expandVariables,
   type LoadedManifest,
   loadManifest,
   manifestSchema,
   type ParsedManifest,
   parseManifest,
-  type SubstitutionResult,
-  substituteEnv,
 } from './load.js';
 export {
   type ArgumentFilterRule,

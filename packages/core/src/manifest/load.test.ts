@@ -1,12 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are manifest text with ${VAR} placeholders.
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/codes.js';
 import { isScopedMcpError, ManifestError } from '../errors/errors.js';
-import { loadManifest, parseManifest, substituteEnv } from './load.js';
+import { expandVariables, loadManifest, parseManifest } from './load.js';
 import { moduleTypeOf } from './schema.js';
 
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
@@ -153,7 +153,7 @@ describe('loadManifest with manifests written for the reference', () => {
 describe('loadManifest file handling', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'smcp-manifest-'));
+    dir = await realpath(await mkdtemp(join(tmpdir(), 'smcp-manifest-')));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -189,6 +189,25 @@ describe('loadManifest file handling', () => {
     await writeFile(file, 'agent_type: x\nmodules: {fs: {mode: bad}}\n');
     expect((await loadFailure(given)).message).toBe(
       `Manifest '${given}' is invalid:\n  - modules.fs.mode: must be one of read, write`,
+    );
+  });
+
+  it('resolves a manifest reached through symbolic links to its real path and directory', async () => {
+    const real = join(dir, 'operator');
+    await mkdir(real);
+    await writeFile(join(real, 'agent.yml'), 'agent_type: x\nmodules: {fs: {}}\n');
+    await mkdir(join(dir, 'workspace'));
+    await symlink(join(real, 'agent.yml'), join(dir, 'workspace', 'agent.yml'));
+    await symlink(join(dir, 'workspace'), join(dir, 'linked-dir'));
+    for (const given of [join(dir, 'workspace', 'agent.yml'), join(dir, 'linked-dir', 'agent.yml')]) {
+      const loaded = await loadManifest(given, {});
+      expect(loaded.path).toBe(join(real, 'agent.yml'));
+      expect(loaded.dir).toBe(real);
+    }
+    // Messages keep naming the file as it was given.
+    await symlink(join(real, 'missing.yml'), join(dir, 'dangling.yml'));
+    expect((await loadFailure(join(dir, 'dangling.yml'))).message).toBe(
+      `Manifest file not found: ${join(dir, 'dangling.yml')}`,
     );
   });
 
@@ -280,11 +299,10 @@ describe('parseManifest pipeline', () => {
       },
     );
     expect(error.code).toBe(ErrorCode.manifestUndefinedVariable);
-    expect(error.message).toBe(
-      "Manifest 'm.yml' references undefined environment variable(s): IN_COMMENT, A, B",
-    );
+    // A comment is not a value: `${IN_COMMENT}` is neither expanded nor required.
+    expect(error.message).toBe("Manifest 'm.yml' references undefined environment variable(s): A, B");
     expect(error.file).toBe('m.yml');
-    expect(error.issues).toHaveLength(3);
+    expect(error.issues).toHaveLength(2);
     expect(isScopedMcpError(error)).toBe(true);
   });
 
@@ -411,71 +429,205 @@ describe('secrets never appear in manifest errors', () => {
   }
 
   it('keeps substituted values out of warnings too', () => {
-    const text = 'agent_type: x\nmodules: {fs: {}}\nrate_limits: {per_tool: {"${SECRET}.*": 1/second}}\n';
+    const text = 'agent_type: x\nmodules: {fs: {}}\nhitl: {shadow: ["${SECRET}.*"]}\n';
     const { warnings } = parseManifest(text, 'm.yml', env);
     expect(warnings).toEqual([
-      "rate_limits.per_tool['${SECRET}.*']: dotted pattern will never match a tool name (tool names use '_')",
+      "hitl.shadow[0]: dotted pattern will never match a tool name (tool names use '_')",
+    ]);
+  });
+
+  it('refuses ${VAR} in a key by its path, without the value (keys are structure)', () => {
+    const text = 'agent_type: x\nmodules: {fs: {}}\nrate_limits: {per_tool: {"${SECRET}.*": 1/second}}\n';
+    const error = failure(text, env);
+    expect(error.code).toBe(ErrorCode.manifestInvalid);
+    expect(error.issues).toEqual([
+      "rate_limits.per_tool['${SECRET}.*']: a key cannot use ${VAR} substitution (only values are substituted)",
+    ]);
+    expect(`${error.message}\n${error.stack}`).not.toContain(CANARY);
+  });
+});
+
+describe('${VAR} substitution: into parsed values, never into the text', () => {
+  const REPRODUCED = [
+    'agent_type: research',
+    'modules:',
+    '  filesystem:',
+    '    mode: read',
+    '    config:',
+    '      base_path: "${DATA}"',
+    '',
+  ].join('\n');
+
+  it('a value cannot add structure: the reproduced injection stays one string', () => {
+    const DATA = 'x"\n  sqlite:\n    mode: write\n    config: {db_dir: /tmp/planted}\n  #';
+    const { manifest } = parseManifest(REPRODUCED, 'm.yml', { DATA });
+    expect(Object.keys(manifest.modules)).toEqual(['filesystem']);
+    expect(manifest.modules.filesystem).toMatchObject({ mode: 'read', config: { base_path: DATA } });
+  });
+
+  const NASTY = [
+    'pa"ss\'word',
+    'back\\slash\\n not a newline',
+    'line one\nline two\n',
+    'has # a hash',
+    'key: value',
+    '{ flow: map }',
+    '[a, b]',
+    '&anchor *alias !!python/object ---',
+    '  leading and trailing  ',
+    '\ttab\r\n',
+    '%TAG ! x',
+    '- item',
+    'ünïcødé ✓ 😀',
+    '"',
+    "'",
+    '${NOT_A_VAR_INSIDE}',
+  ];
+  const SITES: Record<string, (name: string) => string> = {
+    'double-quoted': (name) => `"\${${name}}"`,
+    'single-quoted': (name) => `'\${${name}}'`,
+    plain: (name) => `\${${name}}`,
+    'block literal': (name) => `|-\n        \${${name}}`,
+  };
+  for (const [site, write] of Object.entries(SITES)) {
+    it(`a credential arrives byte for byte (${site})`, () => {
+      NASTY.forEach((value, i) => {
+        const text = `agent_type: x\nmodules:\n  m:\n    config:\n      v: ${write('CRED')}\n`;
+        const { manifest } = parseManifest(text, 'm.yml', { CRED: value });
+        expect(manifest.modules.m?.config.v, `value ${i}`).toBe(value);
+      });
+    });
+  }
+
+  it('keeps partial substitution, defaults and several variables in one scalar', () => {
+    const text =
+      'agent_type: x\nmodules:\n  m:\n    config:\n      a: ${BASE}/files\n      b: "${U}:${P}@${H:-host}"\n';
+    const { manifest } = parseManifest(text, 'm.yml', { BASE: '/srv/x y', U: 'u"', P: 'p#:' });
+    expect(manifest.modules.m?.config).toEqual({ a: '/srv/x y/files', b: 'u":p#:@host' });
+  });
+
+  it('gives a plain ${VAR} the scalar type YAML gives its value alone; quoted stays a string', () => {
+    const text = [
+      'agent_type: x',
+      'modules:',
+      '  m:',
+      '    optional: ${OPT}',
+      '    dependency_wait_timeout_seconds: ${WAIT}',
+      '    config:',
+      '      n: ${N}',
+      '      q: "${N}"',
+      '      nul: ${NUL}',
+      '      list: ${LIST}',
+      '      spaced: ${SPACED}',
+      '      c: ${COMMENT}',
+      '',
+    ].join('\n');
+    const { manifest } = parseManifest(text, 'm.yml', {
+      OPT: 'yes',
+      WAIT: '2.5',
+      N: '0123',
+      NUL: '~',
+      LIST: '[a, b]',
+      SPACED: ' 7',
+      COMMENT: '8 # c',
+    });
+    expect(manifest.modules.m).toMatchObject({ optional: true, dependency_wait_timeout_seconds: 2.5 });
+    expect(manifest.modules.m?.config).toEqual({
+      n: 123,
+      q: '0123',
+      nul: null,
+      list: '[a, b]',
+      spaced: ' 7',
+      c: '8 # c',
+    });
+  });
+
+  it('substitutes through anchors and merge keys', () => {
+    const text = 'agent_type: x\nmodules:\n  a: &d {config: {k: "${K}"}}\n  b: {<<: *d, mode: read}\n';
+    const { manifest } = parseManifest(text, 'm.yml', { K: 'v: 1' });
+    expect(manifest.modules.a?.config).toEqual({ k: 'v: 1' });
+    expect(manifest.modules.b?.config).toEqual({ k: 'v: 1' });
+  });
+
+  it('hints at quoting when an unquoted ${VAR} breaks a flow mapping', () => {
+    const error = failure('agent_type: x\nmodules: {fs: {config: {base_path: ${BASE}/files}}}\n', {
+      BASE: '/srv',
+    });
+    expect(error.code).toBe(ErrorCode.manifestSyntax);
+    expect(error.issues.at(-1)).toBe(
+      'm.yml:2: hint: an unquoted ${VAR} inside { } or [ ] is not valid YAML; quote the value ("${VAR}")',
+    );
+  });
+
+  it('leaves comments alone: a ${VAR} there is neither expanded nor required', () => {
+    const text = '# uses ${NOT_SET}\nagent_type: x # ${ALSO_NOT_SET}\nmodules: {fs: {}}\n';
+    expect(parseManifest(text, 'm.yml', {}).manifest.agent_type).toBe('x');
+  });
+
+  it('refuses ${VAR} in keys at any depth, naming each path', () => {
+    const text = [
+      'agent_type: x',
+      'modules:',
+      '  ${MOD}: {}',
+      '  fs: {config: {headers: {"${H}": v}}}',
+      'argument_filters: [{name: n, pattern: p, "${F}": 1}]',
+      '',
+    ].join('\n');
+    const error = failure(text, { MOD: 'sqlite', H: 'Authorization', F: 'fields' });
+    expect(error.issues).toEqual([
+      "modules['${MOD}']: a key cannot use ${VAR} substitution (only values are substituted)",
+      "modules.fs.config.headers['${H}']: a key cannot use ${VAR} substitution (only values are substituted)",
+      "argument_filters[0]['${F}']: a key cannot use ${VAR} substitution (only values are substituted)",
     ]);
   });
 });
 
-describe('substituteEnv', () => {
+describe('expandVariables', () => {
   it('expands the braced form only and leaves $VAR literal', () => {
-    const r = substituteEnv('a: ${A}\nb: $A\nc: "${A}-${B}"\n', { A: 'x', B: 'y' });
+    const r = expandVariables('a: ${A}\nb: $A\nc: "${A}-${B}"\n', { A: 'x', B: 'y' });
     expect(r.text).toBe('a: x\nb: $A\nc: "x-y"\n');
     expect(r.missing).toEqual([]);
   });
 
-  it('expands inside comments too (reference behaviour)', () => {
-    expect(substituteEnv('# ${A}\n', { A: 'v' }).text).toBe('# v\n');
-    expect(substituteEnv('# ${NOPE}\n', {}).missing).toEqual(['NOPE']);
-  });
-
   it('collects every undefined name once, in order of first use', () => {
-    const r = substituteEnv('${B} ${A} ${B} ${C:-d} ${A}', {});
+    const r = expandVariables('${B} ${A} ${B} ${C:-d} ${A}', {});
     expect(r.missing).toEqual(['B', 'A']);
   });
 
   it('treats an empty value as defined for ${VAR}', () => {
-    const r = substituteEnv('x${E}y', { E: '' });
+    const r = expandVariables('x${E}y', { E: '' });
     expect(r.text).toBe('xy');
     expect(r.missing).toEqual([]);
   });
 
   it('uses the default of ${VAR:-default} when VAR is unset or empty', () => {
-    expect(substituteEnv('${X:-d1}', {}).text).toBe('d1');
-    expect(substituteEnv('${X:-d1}', { X: '' }).text).toBe('d1');
-    expect(substituteEnv('${X:-d1}', { X: 'set' }).text).toBe('set');
-    expect(substituteEnv('${X:-}', {}).text).toBe('');
-    expect(substituteEnv('${X:-redis://h:1/0}', {}).text).toBe('redis://h:1/0');
+    expect(expandVariables('${X:-d1}', {}).text).toBe('d1');
+    expect(expandVariables('${X:-d1}', { X: '' }).text).toBe('d1');
+    expect(expandVariables('${X:-d1}', { X: 'set' }).text).toBe('set');
+    expect(expandVariables('${X:-}', {}).text).toBe('');
+    expect(expandVariables('${X:-redis://h:1/0}', {}).text).toBe('redis://h:1/0');
   });
 
   it('leaves names that do not match the variable grammar alone', () => {
     const text = '${1X} ${A-B} ${ A } ${} ${A.B}';
-    const r = substituteEnv(text, { A: 'no' });
+    const r = expandVariables(text, { A: 'no' });
     expect(r.text).toBe(text);
     expect(r.missing).toEqual([]);
   });
 
   it('does not read inherited properties of the env object', () => {
-    expect(substituteEnv('${constructor} ${toString}', {}).missing).toEqual(['constructor', 'toString']);
+    expect(expandVariables('${constructor} ${toString}', {}).missing).toEqual(['constructor', 'toString']);
   });
 
   it('records substituted env values but not defaults', () => {
-    const r = substituteEnv('${A} ${B:-fallback} ${C:-x}', { A: 'secret-a', C: 'secret-c' });
+    const r = expandVariables('${A} ${B:-fallback} ${C:-x}', { A: 'secret-a', C: 'secret-c' });
     expect([...r.substituted]).toEqual([
       ['A', 'secret-a'],
       ['C', 'secret-c'],
     ]);
   });
 
-  it('maps offsets in the expanded text back to the source', () => {
-    const source = 'a: ${LONG}\nb: [\n';
-    const r = substituteEnv(source, { LONG: 'x\ny\nz' });
-    expect(r.text).toBe('a: x\ny\nz\nb: [\n');
-    const bracket = r.text.indexOf('[');
-    expect(source[r.toSourceOffset(bracket)]).toBe('[');
-    expect(r.toSourceOffset(r.text.indexOf('y'))).toBe(source.indexOf('${'));
-    expect(r.toSourceOffset(1)).toBe(1);
+  it('puts a value in as it is: `$` patterns in it are not special', () => {
+    expect(expandVariables('${A}', { A: "$& $1 $$ $' ${B}" }).text).toBe("$& $1 $$ $' ${B}");
   });
 });

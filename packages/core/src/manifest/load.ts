@@ -1,17 +1,23 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
+  type Document,
   type DocumentOptions,
+  isPair,
+  isScalar,
+  isSeq,
   type ParseOptions,
   parseDocument,
+  Scalar,
   type ScalarTag,
   type SchemaOptions,
+  visit,
 } from 'yaml';
 import type { z } from 'zod';
 import { ERRORS } from '../errors/codes.js';
 import { ManifestError } from '../errors/errors.js';
 import { splitLeadingIgnoreCase } from '../shared/filter-decode.js';
-import { formatZodIssues, manifestWarnings } from './issues.js';
+import { formatPath, formatZodIssues, manifestWarnings } from './issues.js';
 import {
   type CredentialsConfig,
   type HitlConfig,
@@ -23,32 +29,37 @@ import {
   type StateBackendConfig,
 } from './schema.js';
 
-// A manifest from file to `Manifest`: read → `${VAR}` substitution on the raw text → YAML → validation
+// A manifest from file to `Manifest`: read → YAML → `${VAR}` substitution in scalar values → validation
 // against the input schema → normalisation. Every failure is a ManifestError, and no message quotes a value.
 
 export interface LoadedManifest {
-  /** Absolute path of the manifest file. */
+  /** Real absolute path of the manifest file (symbolic links resolved). */
   readonly path: string;
-  /** Absolute directory of the manifest; relative paths in it (modules, secrets file) resolve from here. */
+  /**
+   * Real directory of the manifest; relative paths in it (`./module.mjs`, module config paths, the secrets
+   * file) resolve from here, and modules are looked for here. Not the directory of a link to the manifest:
+   * whoever can write there (an agent's workspace) would choose the code that runs.
+   */
   readonly dir: string;
   readonly manifest: Manifest;
   readonly warnings: string[];
 }
 
-/** Reads, substitutes, parses and validates a manifest (YAML or JSON). Throws `ManifestError`. */
+/** Reads, parses, substitutes and validates a manifest (YAML or JSON). Throws `ManifestError`. */
 export async function loadManifest(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LoadedManifest> {
-  const absolute = resolve(path);
+  let real: string;
   let text: string;
   try {
-    text = await readFile(absolute, 'utf8');
+    real = await realpath(resolve(path));
+    text = await readFile(real, 'utf8');
   } catch (error) {
     throw readError(path, error);
   }
   const { manifest, warnings } = parseManifest(text, path, env);
-  return { path: absolute, dir: dirname(absolute), manifest, warnings };
+  return { path: real, dir: dirname(real), manifest, warnings };
 }
 
 function readError(path: string, error: unknown): ManifestError {
@@ -87,15 +98,32 @@ const FATAL_YAML_WARNINGS = new Set(['TAG_RESOLVE_FAILED']);
 const MIN_SCRUB_LENGTH = 4;
 
 /**
- * The manifest pipeline without the file read: `${VAR}` substitution → YAML → validation → normalisation.
- * `file` only names the source in messages. Throws `ManifestError`; no message ever contains a value.
+ * The manifest pipeline without the file read: YAML → `${VAR}` substitution in scalar values →
+ * validation → normalisation. `file` only names the source in messages. Throws `ManifestError`; no
+ * message ever contains a value.
  */
 export function parseManifest(
   text: string,
   file: string,
   env: NodeJS.ProcessEnv = process.env,
 ): ParsedManifest {
-  const substitution = substituteEnv(text, env);
+  const at = (problem: YamlProblem) => locate(text, file, problem);
+  const doc = parseDocument(text, MANIFEST_OPTIONS);
+  const fatal = [
+    ...doc.errors.map(problemOf),
+    ...doc.warnings.filter((w) => FATAL_YAML_WARNINGS.has(w.code)).map(problemOf),
+  ];
+  if (fatal.length > 0) throw syntaxError(file, fatal, at, quoteHint(text, file, fatal));
+  const substitution = substituteEnv(doc, env);
+  if (substitution.keys.length > 0) {
+    throw new ManifestError(
+      'SMCP_MANIFEST_INVALID',
+      file,
+      substitution.keys.map(
+        (path) => `${formatPath(path)}: a key cannot use \${VAR} substitution (only values are substituted)`,
+      ),
+    );
+  }
   if (substitution.missing.length > 0) {
     throw new ManifestError(
       'SMCP_MANIFEST_UNDEFINED_VARIABLE',
@@ -104,22 +132,10 @@ export function parseManifest(
       ERRORS.SMCP_MANIFEST_UNDEFINED_VARIABLE.message(file, substitution.missing),
     );
   }
-  const scrub = scrubber(substitution);
-  const parsed = parseYaml(substitution.text);
-  const at = (problem: YamlProblem) => locate(text, file, substitution, problem);
-  const fatal = [...parsed.errors, ...parsed.warnings.filter((w) => FATAL_YAML_WARNINGS.has(w.code))];
-  if (fatal.length > 0) {
-    const issues = [
-      ...new Set(fatal.map((problem) => `${at(problem)}: YAML syntax error (${problem.code})`)),
-    ];
-    throw new ManifestError(
-      'SMCP_MANIFEST_SYNTAX',
-      file,
-      issues,
-      ERRORS.SMCP_MANIFEST_SYNTAX.message(file, issues),
-    );
-  }
-  const value = parsed.value;
+  const scrub = scrubber(substitution.substituted);
+  const converted = toJs(doc);
+  if ('problem' in converted) throw syntaxError(file, [converted.problem], at);
+  const value = converted.value;
   if (!isPlainMapping(value)) {
     throw new ManifestError('SMCP_MANIFEST_INVALID', file, [
       '(top level): must be a mapping (a YAML/JSON object)',
@@ -133,30 +149,61 @@ export function parseManifest(
     throw new ManifestError('SMCP_MANIFEST_INVALID', file, issues);
   }
   const warnings = [
-    ...parsed.warnings.map((problem) => `${at(problem)}: YAML warning (${problem.code})`),
+    ...doc.warnings.map((w) => `${at(problemOf(w))}: YAML warning (${w.code})`),
     ...manifestWarnings(result.data, value).map(scrub),
   ];
   return { manifest: result.data, warnings };
 }
 
-/** `<file>:<line>:<col>` in the file as written (before substitution), or `<file>` when unknown. */
-function locate(
-  source: string,
+function syntaxError(
   file: string,
-  substitution: SubstitutionResult,
-  problem: YamlProblem,
-): string {
+  problems: readonly YamlProblem[],
+  at: (problem: YamlProblem) => string,
+  hint?: string,
+): ManifestError {
+  const issues = [
+    ...new Set(problems.map((problem) => `${at(problem)}: YAML syntax error (${problem.code})`)),
+  ];
+  if (hint) issues.push(hint);
+  return new ManifestError(
+    'SMCP_MANIFEST_SYNTAX',
+    file,
+    issues,
+    ERRORS.SMCP_MANIFEST_SYNTAX.message(file, issues),
+  );
+}
+
+/**
+ * `{` and `}` are flow indicators, so `{path: ${DIR}/x}` is not YAML. Substitution used to happen on the
+ * raw text, where it was: the first broken line that holds a `${` gets a hint to quote the value.
+ */
+function quoteHint(source: string, file: string, problems: readonly YamlProblem[]): string | undefined {
+  for (const problem of problems) {
+    if (problem.offset === undefined) continue;
+    const lineStart = source.lastIndexOf('\n', problem.offset - 1) + 1;
+    const lineEnd = source.indexOf('\n', problem.offset);
+    const line = source.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
+    if (HAS_VARIABLE.test(line) && /[{[]/.test(line)) {
+      const { line: number } = lineColumnAt(source, problem.offset);
+      return `${file}:${number}: hint: an unquoted \${VAR} inside { } or [ ] is not valid YAML; quote the value ("\${VAR}")`;
+    }
+  }
+  return undefined;
+}
+
+/** `<file>:<line>:<col>`, or `<file>` when the parser does not know where. */
+function locate(source: string, file: string, problem: YamlProblem): string {
   if (problem.offset === undefined) return file;
-  const { line, column } = lineColumnAt(source, substitution.toSourceOffset(problem.offset));
+  const { line, column } = lineColumnAt(source, problem.offset);
   return `${file}:${line}:${column}`;
 }
 
 /**
- * Last line of defence: a substituted value that reached a message anyway (say, as an unknown key) is put
- * back as the `${NAME}` it came from.
+ * Last line of defence: a substituted value that reached a message anyway is put back as the `${NAME}` it
+ * came from.
  */
-function scrubber(substitution: SubstitutionResult): (line: string) => string {
-  const values = [...substitution.substituted]
+function scrubber(substituted: ReadonlyMap<string, string>): (line: string) => string {
+  const values = [...substituted]
     .filter(([, value]) => value.length >= MIN_SCRUB_LENGTH)
     .sort(([, a], [, b]) => b.length - a.length);
   if (values.length === 0) return (line) => line;
@@ -293,76 +340,109 @@ function notify(input: NonNullable<Input['hitl']>['notify']): HitlNotifyConfig {
 }
 
 // Braced form only, as in the reference: `$VAR` stays literal. Extension: `${VAR:-default}`.
-const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const VARIABLE_SOURCE = String.raw`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`;
+const VARIABLE = new RegExp(VARIABLE_SOURCE, 'g');
+const HAS_VARIABLE = new RegExp(VARIABLE_SOURCE);
+const ONLY_VARIABLE = new RegExp(`^${VARIABLE_SOURCE}$`);
 
-interface Span {
-  readonly outStart: number;
-  readonly outEnd: number;
-  readonly srcStart: number;
-  readonly srcEnd: number;
-}
-
-export interface SubstitutionResult {
+export interface ExpandedText {
   readonly text: string;
-  /** Undefined variable names, each once, in order of first use. */
+  /** Undefined variable names, each once, in order of use. */
   readonly missing: readonly string[];
-  /** Values put into the text, by variable name; used to keep them out of error messages. */
+  /** Values taken from the environment, by variable name (defaults are not secrets and are left out). */
   readonly substituted: ReadonlyMap<string, string>;
-  /** Maps an offset in `text` back to the source, so positions in errors point into the file as written. */
-  toSourceOffset(offset: number): number;
 }
 
 /**
- * Expands `${VAR}` on the raw text, before YAML parsing — comments included, like the reference. An empty
- * value counts as defined for `${VAR}`; `${VAR:-default}` uses the default when VAR is unset or empty.
+ * Expands `${VAR}` and `${VAR:-default}` in one text. An empty value counts as defined for `${VAR}`;
+ * `${VAR:-default}` uses the default when VAR is unset or empty. The value is put in as it is: nothing
+ * in it is interpreted.
  */
-export function substituteEnv(source: string, env: NodeJS.ProcessEnv): SubstitutionResult {
+export function expandVariables(text: string, env: NodeJS.ProcessEnv): ExpandedText {
   const missing: string[] = [];
   const substituted = new Map<string, string>();
-  const spans: Span[] = [];
-  let out = '';
-  let last = 0;
-  for (const match of source.matchAll(VARIABLE)) {
-    const name = match[1]!;
-    const fallback = match[2];
+  const expanded = text.replace(VARIABLE, (_whole, name: string, fallback: string | undefined) => {
     const raw = Object.hasOwn(env, name) ? env[name] : undefined;
-    let value: string;
     if (raw) {
-      value = raw;
       substituted.set(name, raw);
-    } else if (fallback !== undefined) {
-      value = fallback;
-    } else if (raw === '') {
-      value = '';
-    } else {
-      if (!missing.includes(name)) missing.push(name);
-      value = '';
+      return raw;
     }
-    out += source.slice(last, match.index);
-    const outStart = out.length;
-    out += value;
-    spans.push({
-      outStart,
-      outEnd: out.length,
-      srcStart: match.index,
-      srcEnd: match.index + match[0].length,
-    });
-    last = match.index + match[0].length;
-  }
-  out += source.slice(last);
-  return { text: out, missing, substituted, toSourceOffset: (offset) => toSource(spans, offset) };
+    if (fallback !== undefined) return fallback;
+    if (raw === '') return '';
+    if (!missing.includes(name)) missing.push(name);
+    return '';
+  });
+  return { text: expanded, missing, substituted };
 }
 
-function toSource(spans: readonly Span[], offset: number): number {
-  let previous: Span | undefined;
-  for (const span of spans) {
-    if (span.outStart > offset) break;
-    previous = span;
+interface SubstitutionResult {
+  /** Undefined variable names, each once, in order of first use. */
+  readonly missing: readonly string[];
+  /** Values put into the manifest, by variable name; used to keep them out of error messages. */
+  readonly substituted: ReadonlyMap<string, string>;
+  /** Paths of mapping keys that hold a `${VAR}` (refused: keys are structure, not values). */
+  readonly keys: readonly (readonly PropertyKey[])[];
+}
+
+/**
+ * Expands `${VAR}` in the scalar values of a parsed document, in place. The text of the manifest is never
+ * rewritten, so a value can only ever become a value: quotes, newlines, `#` or `: ` in it arrive as they
+ * are and add no structure. A plain (unquoted) scalar that is exactly one `${VAR}` takes the type YAML
+ * gives the value alone (`${PORT}` → 8080, `${FLAG}` → true), as when the reference substituted the
+ * text; anything else is a string. Comments are not looked at.
+ */
+function substituteEnv(doc: Document, env: NodeJS.ProcessEnv): SubstitutionResult {
+  const missing: string[] = [];
+  const substituted = new Map<string, string>();
+  const keys: PropertyKey[][] = [];
+  visit(doc, {
+    Pair(_key, pair, path) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === 'string' && HAS_VARIABLE.test(key.value)) {
+        keys.push([...pathOf(path), key.value]);
+      }
+    },
+    Scalar(key, node) {
+      if (key === 'key' || typeof node.value !== 'string' || !HAS_VARIABLE.test(node.value)) return;
+      const source = node.value;
+      const expanded = expandVariables(source, env);
+      for (const name of expanded.missing) if (!missing.includes(name)) missing.push(name);
+      for (const [name, value] of expanded.substituted) substituted.set(name, value);
+      const whole = node.type === Scalar.PLAIN && !node.tag && ONLY_VARIABLE.test(source);
+      node.value = whole ? plainScalarValue(expanded.text) : expanded.text;
+    },
+  });
+  return { missing, substituted, keys };
+}
+
+/**
+ * What a plain scalar written as the value alone would be: a number, boolean or null when YAML reads the
+ * whole text as exactly that scalar, else the text itself (never a collection, never a part of the text).
+ */
+function plainScalarValue(text: string): unknown {
+  const alone = parseDocument(text, MANIFEST_OPTIONS);
+  const node = alone.contents;
+  if (alone.errors.length > 0 || alone.warnings.length > 0 || !isScalar(node)) return text;
+  if (node.type !== Scalar.PLAIN || node.source !== text) return text;
+  const value: unknown = node.value;
+  return typeof value === 'number' || typeof value === 'boolean' || value === null ? value : text;
+}
+
+/** The manifest path of a node from the visitor's ancestry (map keys and sequence indexes). */
+function pathOf(ancestry: readonly unknown[]): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let i = 0; i < ancestry.length; i++) {
+    const node = ancestry[i];
+    if (isPair(node)) {
+      const key = node.key;
+      path.push(isScalar(key) ? String(key.value) : '?');
+    } else if (isSeq(node)) {
+      const child = ancestry[i + 1];
+      const index = node.items.indexOf(child as never);
+      if (index >= 0) path.push(index);
+    }
   }
-  if (!previous) return offset;
-  // Inside an expanded value: point at the `${` that produced it.
-  if (offset < previous.outEnd) return previous.srcStart;
-  return previous.srcEnd + (offset - previous.outEnd);
+  return path;
 }
 
 /** A YAML problem located in the text; deliberately without the parser's message, which quotes the source. */
@@ -410,13 +490,24 @@ const VERBATIM_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
 /** Parses one YAML (or JSON) document. Never throws for bad input; problems come back as codes and offsets. */
 export function parseYaml(text: string, mode: 'manifest' | 'verbatim' = 'manifest'): YamlParseResult {
   const doc = parseDocument(text, mode === 'manifest' ? MANIFEST_OPTIONS : VERBATIM_OPTIONS);
-  const errors: YamlProblem[] = doc.errors.map((e) => ({ code: e.code, offset: e.pos[0] }));
-  const warnings: YamlProblem[] = doc.warnings.map((w) => ({ code: w.code, offset: w.pos[0] }));
+  const errors = doc.errors.map(problemOf);
+  const warnings = doc.warnings.map(problemOf);
   if (errors.length > 0) return { value: undefined, errors, warnings };
+  const converted = toJs(doc);
+  if ('problem' in converted) return { value: undefined, errors: [converted.problem], warnings };
+  return { value: converted.value, errors, warnings };
+}
+
+function problemOf(error: { readonly code: string; readonly pos: readonly [number, number] }): YamlProblem {
+  return { code: error.code, offset: error.pos[0] };
+}
+
+/** The document as plain values, with alias expansion bounded (billion laughs). */
+function toJs(doc: Document): { value: unknown } | { problem: YamlProblem } {
   try {
-    return { value: doc.toJS({ maxAliasCount: 100 }), errors, warnings };
+    return { value: doc.toJS({ maxAliasCount: 100 }) };
   } catch (error) {
-    return { value: undefined, errors: [{ code: conversionErrorCode(error) }], warnings };
+    return { problem: { code: conversionErrorCode(error) } };
   }
 }
 

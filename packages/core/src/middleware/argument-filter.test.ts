@@ -203,6 +203,17 @@ describe('argument filter: bypass attempts', () => {
     ['base64', { cmd: b64(payload) }, { decode: ['base64'] }],
     ['double base64, [base64, base64]', { cmd: b64(b64(payload)) }, { decode: ['base64', 'base64'] }],
     ['url-safe base64 without padding', { cmd: b64url('rm -rf /tmp/x?') }, { decode: ['urlsafe_base64'] }],
+    ['base64 without padding', { cmd: b64(payload).replace(/=+$/, '') }, { decode: ['base64'] }],
+    [
+      'unpadded base64 embedded in a command (base64 -d decodes it)',
+      { cmd: `echo ${b64(payload).replace(/=+$/, '')} | base64 -d | sh` },
+      { decode: ['base64'] },
+    ],
+    [
+      'unpadded url-safe base64 embedded in a command',
+      { cmd: `echo ${b64url('rm -rf /tmp/x?')} | basenc --base64url -d | sh` },
+      { decode: ['urlsafe_base64'] },
+    ],
     [
       'base64 inside percent-encoding, [url, base64]',
       { cmd: pct(b64(payload)) },

@@ -1,7 +1,8 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  brandedModuleSource,
   coreModuleSource,
   exists,
   linkCore,
@@ -309,6 +310,28 @@ modules:
     } finally {
       process.chdir(saved);
     }
+  });
+
+  it("loads a ./file module from the manifest's real directory when the manifest is reached through a link", async () => {
+    const real = join(root, 'operator', String(counter++));
+    const workspace = join(root, 'workspace', String(counter++));
+    await mkdir(real, { recursive: true });
+    await mkdir(workspace, { recursive: true });
+    await writeFile(
+      join(real, 'agent.yml'),
+      'agent_type: research\nmodules:\n  plain:\n    type: ./mod.mjs\n',
+    );
+    await writeFile(join(real, 'mod.mjs'), coreModuleSource({ name: 'plain', body: PLAIN }));
+    // What an agent that can write its workspace plants next to a link to the operator's manifest.
+    const marker = join(workspace, 'planted-ran');
+    await writeFile(join(workspace, 'mod.mjs'), brandedModuleSource({ name: 'plain', marker }));
+    await symlink(join(real, 'agent.yml'), join(workspace, 'agent.yml'));
+
+    const assembly = await assemble({ manifestPath: join(workspace, 'agent.yml'), env: {} });
+    expect(assembly.toolNames).toEqual(['plain_hello']);
+    expect(await exists(marker)).toBe(false);
+    expect(assembly.manifest.path).toBe(join(real, 'agent.yml'));
+    expect(assembly.manifest.dir).toBe(real);
   });
 
   it('finds modules installed next to the CLI', async () => {

@@ -10,9 +10,10 @@ import { formatZodIssues } from '../manifest/issues.js';
 import { type LoadedManifest, loadManifest } from '../manifest/load.js';
 import { type ModuleEntry, moduleTypeOf } from '../manifest/schema.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
-import { type InstanceSpec, selectToolKeys } from '../server/module-instance.js';
+import { type InstanceSpec, reservedToolNames, selectToolKeys } from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
 import { exposedToolName } from '../server/tool-pipeline.js';
+import { collisionMessage, staticNameCollisions } from '../server/tool-table.js';
 
 export interface AssembleOptions {
   readonly manifestPath: string;
@@ -133,17 +134,11 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   const toolNames = instances.flatMap((i) =>
     i.module && !i.failure ? selectToolKeys(i.module, i.mode).map((k) => exposedToolName(i.key, k)) : [],
   );
-  const duplicate = toolNames.find(
-    (name, index) => name === STATUS_TOOL || toolNames.indexOf(name) !== index,
+  const collisions = staticNameCollisions(
+    instances.map((i) => ({ key: i.key, reserved: reservedToolNames(i) })),
+    [STATUS_TOOL],
   );
-  if (duplicate) {
-    throw new StartupError(
-      [
-        `the tool name '${duplicate}' is exposed twice (or clashes with the built-in one); rename a manifest key`,
-      ],
-      manifest.path,
-    );
-  }
+  if (collisions.length > 0) throw new StartupError(collisions.map(collisionMessage), manifest.path);
   return { manifest, instances, secrets, warnings, toolNames };
 }
 

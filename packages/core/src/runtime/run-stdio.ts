@@ -19,7 +19,7 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
     onOversize: (line, limit) => ops.warn({ bytes: line.bytes, limit }, 'message_too_large'),
   });
-  installShutdown(
+  const shutdown = installShutdown(
     {
       server: scoped.server,
       ops,
@@ -29,5 +29,14 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
     },
     stdio.input,
   );
-  await scoped.connect(stdio.transport, 'stdio');
+  try {
+    await scoped.connect(stdio.transport, 'stdio');
+  } catch (error) {
+    // Startup failed with the transport already connected (two modules offering one tool name shows only
+    // once they have started): nothing is served. The caller prints the error; then the process ends with
+    // code 1 (stdin alone would keep it running).
+    await scoped.close();
+    setImmediate(() => void shutdown('startup_failed', 1));
+    throw error;
+  }
 }

@@ -26,7 +26,7 @@ export interface ShutdownHooks {
 export function installShutdown(
   hooks: ShutdownHooks,
   input: NodeJS.ReadableStream = process.stdin,
-): (reason: string) => Promise<void> {
+): (reason: string, code?: number) => Promise<void> {
   const exit = hooks.exit ?? ((code: number) => process.exit(code));
   const redact = hooks.redact ?? ((text: string) => text);
   let running: Promise<void> | undefined;
@@ -70,5 +70,5 @@ export function installShutdown(
       'unhandled_rejection',
     );
   });
-  return (reason) => shutdown(reason);
+  return (reason, code) => shutdown(reason, code);
 }

@@ -7,7 +7,7 @@ import type { SessionChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
 import { detachedSession } from '../module/client-channel.js';
 import { sanitizingLogger } from './module-logger.js';
-import { type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+import { exposedToolName, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 
 const DYNAMIC_TOOL_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -38,6 +38,21 @@ export function selectToolKeys(module: ScopedMcpModule, mode: ToolMode | null): 
     .map(([key]) => key);
 }
 
+/**
+ * The exposed names of an instance's static tools under its mode, with their tool keys. The manifest and
+ * the module package fix them before any module code runs, so they are reserved even for an instance
+ * whose config or setup failed: no tool a module discovers later may take one.
+ */
+export function reservedToolNames(
+  spec: Pick<InstanceSpec, 'key' | 'module' | 'mode'>,
+): { name: string; tool: string }[] {
+  if (!spec.module) return [];
+  return selectToolKeys(spec.module, spec.mode).map((tool) => ({
+    name: exposedToolName(spec.key, tool),
+    tool,
+  }));
+}
+
 /** One `modules.<key>` entry at run time: setup, its tools, teardown, and its health. */
 export class ModuleInstance {
   status: ModuleStatus;
@@ -61,6 +76,11 @@ export class ModuleInstance {
 
   get key(): string {
     return this.spec.key;
+  }
+
+  /** Exposed names of its static tools under its mode: fixed by the manifest, whether or not it started. */
+  reservedNames(): { name: string; tool: string }[] {
+    return reservedToolNames(this.spec);
   }
 
   async start(deps: PipelineDeps, setupTimeoutMs = 30_000): Promise<void> {

@@ -4,7 +4,7 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { z } from 'zod';
 import { createSanitizer, type Sanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor, type SecretRedactor } from '../redact/secrets.js';
-import { ToolNotFoundError } from '../errors/errors.js';
+import { StartupError, ToolNotFoundError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/compose.js';
 import type { SessionChannel } from '../module/client-channel.js';
@@ -12,6 +12,7 @@ import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport, statusReportSchema } from './status-report.js';
 import { errorResult } from './tool-result.js';
+import { collisionMessage, type ToolNameCollision, ToolTable } from './tool-table.js';
 import { type CallEnvironment, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
 import { callChannel, detachedSession } from '../module/client-channel.js';
 
@@ -48,8 +49,10 @@ export class ScopedRuntime {
   readonly instances: readonly ModuleInstance[];
   readonly sanitizer: Sanitizer;
   readonly redactor: SecretRedactor;
-  private readonly tools = new Map<string, PreparedTool>();
-  private toolList: Tool[] = [];
+  private readonly table = new ToolTable();
+  /** Collisions already in the ops log, so a re-listing does not repeat them. */
+  private reportedCollisions = new Set<string>();
+  private started = false;
   private readonly deps: PipelineDeps;
   private stopping: Promise<void> | undefined;
   private starting: Promise<StatusReport> | undefined;
@@ -111,7 +114,14 @@ export class ScopedRuntime {
     await Promise.all(
       this.instances.map((instance) => instance.start(this.deps, this.options.setupTimeoutMs)),
     );
-    this.rebuildTable();
+    const collisions = this.rebuildTable();
+    if (collisions.length > 0) {
+      // Fail closed: with two modules behind one name, the agent could not know which one it calls.
+      const problems = collisions.map(collisionMessage);
+      this.options.ops.error({ problems }, 'tool_name_collision');
+      throw new StartupError(problems, this.options.manifestPath);
+    }
+    this.started = true;
     const report = this.status();
     if (!report.healthy) {
       const failed = Object.entries(report.modules)
@@ -124,34 +134,59 @@ export class ScopedRuntime {
   }
 
   list(): readonly Tool[] {
-    return this.toolList;
+    return this.table.list();
   }
 
-  /** Re-reads one instance's dynamic tools; notifies the listener when the table changed. */
+  /**
+   * Re-reads one instance's dynamic tools; notifies the listener when the table changed. A new tool whose
+   * name another module holds is left out (the holder keeps it) and logged naming both.
+   */
   refresh(instanceKey: string): void {
     const instance = this.instances.find((i) => i.key === instanceKey);
     if (!this.starting || !instance?.refreshTools()) return;
-    this.rebuildTable();
+    // Before the first table exists, startup's own rebuild picks the new tools up (and checks them).
+    if (!this.started) return;
+    const collisions = this.rebuildTable();
+    const current = new Set<string>();
+    for (const collision of collisions) {
+      const id = `${collision.name}\0${collision.refused.module}\0${collision.refused.tool}`;
+      current.add(id);
+      if (this.reportedCollisions.has(id)) continue;
+      this.options.ops.error(
+        {
+          tool: collision.name,
+          kept: collision.kept,
+          refused: collision.refused,
+          detail: collisionMessage(collision),
+        },
+        'tool_name_collision',
+      );
+    }
+    this.reportedCollisions = current;
     this.options.ops.info({ module: instanceKey, tools: instance.tools.length }, 'tools_changed');
     this.toolsChangedListener?.();
   }
 
-  private rebuildTable(): void {
-    this.tools.clear();
-    for (const instance of this.instances) for (const tool of instance.tools) this.tools.set(tool.name, tool);
+  private rebuildTable(): ToolNameCollision[] {
     this.statusPrepared ??= this.statusTool();
-    this.tools.set(this.statusPrepared.name, this.statusPrepared);
-    this.toolList = [...this.tools.values()].map((t) => t.definition);
+    return this.table.rebuild(
+      this.instances.map((instance) => ({
+        key: instance.key,
+        reserved: instance.reservedNames(),
+        tools: instance.tools,
+      })),
+      [this.statusPrepared],
+    );
   }
 
   private statusPrepared: PreparedTool | undefined;
 
   toolNames(): string[] {
-    return [...this.tools.keys()];
+    return this.table.names();
   }
 
   call(name: string, args: unknown, env?: Partial<CallEnvironment>): Promise<CallToolResult> {
-    const tool = this.tools.get(name);
+    const tool = this.table.get(name);
     if (tool) {
       return tool.invoke(args, {
         signal: env?.signal ?? new AbortController().signal,

@@ -299,9 +299,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * One decode step applied to a whole value, as the reference does (§5.3): `url` = percent-decoding
- * (Python `unquote`), `base64` = strict standard alphabet (`b64decode(validate=True)`), `urlsafe_base64`
- * = padded to a multiple of 4, then the lenient url-safe decoder. Returns undefined when the step fails
- * or changes nothing.
+ * (Python `unquote`), `base64` = strict standard alphabet (`b64decode(validate=True)`) with missing
+ * padding added (the reference refused unpadded input), `urlsafe_base64` = padded to a multiple of 4,
+ * then the lenient url-safe decoder. Returns undefined when the step fails or changes nothing.
  */
 export function decodeWhole(step: DecodeStep, text: string): string | undefined {
   if (text.length === 0 || text.length > MAX_ENCODED_CHARS) return undefined;
@@ -391,10 +391,14 @@ function isHex(code: number): boolean {
 
 const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Python `base64.b64decode(s, validate=True)`: only the standard alphabet, then binascii's decoder. */
+/**
+ * Python `base64.b64decode(s, validate=True)` (only the standard alphabet, then binascii's decoder), except
+ * that missing padding is added first, as for `urlsafe_base64`: `base64 -d` decodes `cm0gLXJmIC8` to
+ * `rm -rf /` with a warning, so a filter that needed the `=` would let an unpadded payload through.
+ */
 export function strictBase64(text: string): Uint8Array | undefined {
   if (!STRICT_BASE64.test(text)) return undefined;
-  return a2bBase64(text);
+  return a2bBase64(text + '='.repeat((4 - (text.length % 4)) % 4));
 }
 
 /** Python `base64.urlsafe_b64decode(s + '=' * (-len(s) % 4))`; non-ASCII input fails like in Python. */
