@@ -17,6 +17,7 @@ import type { McpProxyConfig } from './config.js';
 import { type JsonObject, passthroughObject } from './passthrough.js';
 import { exceedsJsonBytes } from './result-size.js';
 import { OVERSIZE_ERROR_CODE } from './stdio-transport.js';
+import { BudgetExceeded } from './time-budget.js';
 import type { CatalogEntry, ToolCatalog } from './tool-catalog.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamLink } from './upstream-link.js';
@@ -26,6 +27,8 @@ export interface CallSettings {
   readonly instance: string;
   readonly callTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /** argument_check_ms: the most one argument check (or the schema's compilation) may take. */
+  readonly argumentCheckMs: number;
   readonly redact: TextRedactor;
   readonly log: ModuleLogger;
 }
@@ -99,18 +102,40 @@ export async function callUpstreamTool(
 }
 
 function checkArguments(entry: CatalogEntry, args: JsonObject, settings: CallSettings): string | undefined {
+  const { instance, log, argumentCheckMs } = settings;
   let compiled = entry.argumentCheck;
   if (compiled === undefined) {
-    compiled = compileArgumentCheck(entry.raw.inputSchema as JsonObject);
+    compiled = compileArgumentCheck(entry.raw.inputSchema as JsonObject, argumentCheckMs);
     entry.argumentCheck = compiled;
     if (compiled.error !== undefined) {
-      settings.log.warn(
-        { instance: settings.instance, tool: entry.upstreamName, error: compiled.error },
+      log.warn(
+        { instance, tool: entry.upstreamName, error: compiled.error },
         'mcp_proxy_schema_not_compiled',
       );
     }
+    if (compiled.backtracking.length > 0) {
+      log.warn(
+        {
+          instance,
+          tool: entry.upstreamName,
+          patterns: compiled.backtracking
+            .slice(0, 20)
+            .map(({ keyword, pattern }) => ({ keyword, pattern: pattern.slice(0, 200) })),
+          bound: `argument_check_ms (${argumentCheckMs} ms)`,
+        },
+        'mcp_proxy_pattern_backtracking',
+      );
+    }
   }
-  return compiled.check?.(args);
+  try {
+    return compiled.check?.(args);
+  } catch (error) {
+    if (!(error instanceof BudgetExceeded)) throw error;
+    throw new LimitExceededError(
+      `checking the arguments of '${entry.exposedName}' against its schema takes longer than ${argumentCheckMs} ms (argument_check_ms); send simpler arguments (fewer items, less nesting, shorter strings)`,
+      { name: 'argument_check_ms', value: argumentCheckMs },
+    );
+  }
 }
 
 /** The agent's `_meta` minus its progressToken (the SDK sets its own, mapped back on each notification). */

@@ -37,6 +37,7 @@ export async function startProxy(
     instance,
     callTimeoutMs: config.call_timeout_seconds * 1000,
     maxResponseBytes: config.max_response_bytes,
+    argumentCheckMs: config.argument_check_ms,
     redact,
     log,
   };
