@@ -84,6 +84,10 @@ export async function startProxy(
       `upstream '${instance}' (${describeTarget(config)}) did not start: ${errorLine(redact(errorLine(error, Number.POSITIVE_INFINITY)))}`,
     );
   }
+  if (upstream.link?.guarded === false) {
+    // No /bin/sh (or no process groups): the group still ends with every orderly exit, not after a SIGKILL.
+    log.warn({ instance, upstream: describeTarget(config) }, 'mcp_proxy_upstream_unguarded');
+  }
   log.info(
     {
       instance,
