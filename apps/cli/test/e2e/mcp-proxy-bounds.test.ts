@@ -6,7 +6,9 @@ import {
   connectAgent,
   exitWithin,
   fixtureConfig,
+  opsLines,
   type ProxyAgent,
+  readEvents,
   startAgent,
   writeManifest,
 } from '../fixtures/upstreams/proxy-support.js';
@@ -104,4 +106,50 @@ describe('mcp_proxy argument checks take bounded time', () => {
       "Invalid arguments for 'fx_pinned': argument 'rows' must NOT have duplicate items (items ## 0 and 40000 are identical)",
     );
   }, 120_000);
+
+  it('a pattern RE2 cannot express is still enforced; past argument_check_ms the call is refused and reported', async () => {
+    const events = join(dir, 'events.jsonl');
+    const definition = join(dir, 'definition.json');
+    const lookahead = '^(?=(a+)+$)a';
+    await writeFile(
+      definition,
+      JSON.stringify({
+        description: 'Takes checked arguments.',
+        inputSchema: { type: 'object', properties: { code: { type: 'string', pattern: lookahead } } },
+      }),
+    );
+    const manifest = await writeManifest(dir, {
+      fx: {
+        config: fixtureConfig({
+          FIXTURE_TOOLSET: 'echo',
+          FIXTURE_DESCRIPTION_FILE: definition,
+          FIXTURE_EVENTS: events,
+        }),
+      },
+    });
+    agent = await connectAgent({ manifest, dir });
+    expect((await agent.call('fx_pinned', { code: 'aaa' })).isError).toBe(false);
+    expect((await agent.call('fx_pinned', { code: 'b' })).text).toBe(
+      `Invalid arguments for 'fx_pinned': argument 'code' must match pattern "${lookahead}"`,
+    );
+    const stopped = await timed(agent.call('fx_pinned', { code: `${'a'.repeat(40)}!` }));
+    expect(stopped.ms).toBeLessThan(PROMPT_MS);
+    expect(stopped.value.isError).toBe(true);
+    expect(stopped.value.text).toBe(
+      "checking the arguments of 'fx_pinned' against its schema takes longer than 100 ms (argument_check_ms); send simpler arguments (fewer items, less nesting, shorter strings)",
+    );
+    expect(stopped.value.raw._meta?.['scoped-mcp/error']).toEqual({
+      code: 'SMCP_LIMIT_EXCEEDED',
+      limit: { name: 'argument_check_ms', value: 100 },
+    });
+    // Only the accepted call reached the upstream.
+    const calls = (await readEvents(events)).filter((e) => e.event === 'tool_call');
+    expect(calls.map((e) => e.args)).toEqual([{ code: 'aaa' }]);
+    const warning = (await opsLines(agent)).find((line) => line.event === 'mcp_proxy_pattern_backtracking');
+    expect(warning).toMatchObject({
+      instance: 'fx',
+      tool: 'pinned',
+      patterns: [{ keyword: 'pattern', pattern: lookahead }],
+    });
+  });
 });
