@@ -1,17 +1,29 @@
+import { LimitExceededError } from '@scoped-mcp/core';
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { linearRegExpEngine } from './linear-regexp.js';
 import { canonicalDefinition } from './pins.js';
 import { exceedsJsonBytes } from './result-size.js';
-import { BudgetExceeded, runWithin } from './time-budget.js';
+import { runWithin } from './time-budget.js';
 import { uniqueItemsKeyword } from './unique-items.js';
 
 /**
- * A mismatch as one line for the agent, or undefined when the arguments fit. Throws BudgetExceeded when
- * checking took longer than the budget (the arguments are then neither accepted nor refused as invalid).
+ * A mismatch as one line for the agent, or undefined when the arguments fit. Throws ArgumentCheckOverBudget
+ * when checking took longer than the budget (the arguments are then neither accepted nor found invalid).
  */
 export type ArgumentCheck = (args: unknown) => string | undefined;
+
+/** The check was stopped at its budget. The caller names the tool in what the agent reads. */
+export class ArgumentCheckOverBudget extends LimitExceededError {
+  constructor(readonly budgetMs: number) {
+    super(`checking the arguments takes longer than ${budgetMs} ms (argument_check_ms)`, {
+      name: 'argument_check_ms',
+      value: budgetMs,
+    });
+    this.name = 'ArgumentCheckOverBudget';
+  }
+}
 
 /** Where the regular-expression engine reports patterns it leaves to JavaScript, while one schema compiles. */
 let backtracking: Set<string> | undefined;
@@ -43,6 +55,12 @@ const OPTIONS: Options = {
  * milliseconds. Everything else runs within the budget (the watchdog costs ~0.2 ms a call).
  */
 const UNWATCHED_WORK = 2 ** 22;
+/**
+ * Compiling runs once per distinct schema and its cost is the upstream's schema alone (pinned, when pins are
+ * enforced), never the agent's arguments: it gets ten times a check's budget (1 s by default), so that an
+ * ordinary schema is never left unchecked because the machine was busy when it first compiled.
+ */
+const compileBudgetMs = (budgetMs: number): number => 10 * budgetMs;
 /** `$ref` can make a schema recurse: work exponential in the arguments' depth (anyOf over a recursive ref). */
 const REFERENCE = /"\$(?:ref|dynamicRef|recursiveRef)":/;
 
@@ -80,9 +98,9 @@ export interface PatternUse {
 }
 
 /**
- * Compiles (or reuses) the validator for a tool's inputSchema. Compiling and checking each take at most
- * `budgetMs` of the event loop: a schema that takes longer to compile is left to the upstream (`error`
- * says so), a check that takes longer throws BudgetExceeded. Never throws itself.
+ * Compiles (or reuses) the validator for a tool's inputSchema. A check takes at most `budgetMs` of the event
+ * loop (past it, it throws ArgumentCheckOverBudget); compiling at most ten times that (past it, the schema
+ * is left to the upstream and `error` says so). Never throws itself.
  */
 export function compileArgumentCheck(
   schema: Readonly<Record<string, unknown>>,
@@ -99,7 +117,14 @@ export function compileArgumentCheck(
   const check: ArgumentCheck = (args) => {
     const watched = current.unbounded || exceedsJsonBytes(args, unwatchedBytes);
     try {
-      const valid = watched ? runWithin(budgetMs, () => validate(args)) : validate(args);
+      let valid: boolean;
+      if (watched) {
+        const outcome = runWithin(budgetMs, () => validate(args));
+        if (!outcome.finished) throw new ArgumentCheckOverBudget(budgetMs);
+        valid = outcome.value;
+      } else {
+        valid = validate(args);
+      }
       return valid ? undefined : describeFailure(validate.errors?.[0]);
     } catch (error) {
       if ((error as Error | undefined)?.name === 'RangeError') {
@@ -127,15 +152,16 @@ function compileSchema(
   let error: string | undefined;
   backtracking = found;
   try {
-    validate = runWithin(budgetMs, () => ajv.compile(schema));
-  } catch (cause) {
-    if (cause instanceof BudgetExceeded) {
+    const outcome = runWithin(compileBudgetMs(budgetMs), () => ajv.compile(schema));
+    if (outcome.finished) {
+      validate = outcome.value;
+    } else {
       // ajv's own bookkeeping may be half-done: later schemas get a fresh instance.
       engines.delete(dialect);
-      error = `compiling it takes longer than ${budgetMs} ms (argument_check_ms)`;
-    } else {
-      error = (cause as Error).message.slice(0, 300);
+      error = `compiling it takes longer than ${compileBudgetMs(budgetMs)} ms (10 × argument_check_ms)`;
     }
+  } catch (cause) {
+    error = (cause as Error).message.slice(0, 300);
   } finally {
     backtracking = undefined;
   }

@@ -12,12 +12,11 @@ import {
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
-import { compileArgumentCheck } from './arg-validator.js';
+import { ArgumentCheckOverBudget, compileArgumentCheck } from './arg-validator.js';
 import type { McpProxyConfig } from './config.js';
 import { type JsonObject, passthroughObject } from './passthrough.js';
 import { exceedsJsonBytes } from './result-size.js';
 import { OVERSIZE_ERROR_CODE } from './stdio-transport.js';
-import { BudgetExceeded } from './time-budget.js';
 import type { CatalogEntry, ToolCatalog } from './tool-catalog.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamLink } from './upstream-link.js';
@@ -130,7 +129,7 @@ function checkArguments(entry: CatalogEntry, args: JsonObject, settings: CallSet
   try {
     return compiled.check?.(args);
   } catch (error) {
-    if (!(error instanceof BudgetExceeded)) throw error;
+    if (!(error instanceof ArgumentCheckOverBudget)) throw error;
     throw new LimitExceededError(
       `checking the arguments of '${entry.exposedName}' against its schema takes longer than ${argumentCheckMs} ms (argument_check_ms); send simpler arguments (fewer items, less nesting, shorter strings)`,
       { name: 'argument_check_ms', value: argumentCheckMs },

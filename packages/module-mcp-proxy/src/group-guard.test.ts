@@ -53,11 +53,13 @@ function readAll(stream: Readable): Promise<string> {
 }
 
 describe('guardedLaunch', () => {
-  it('runs the upstream as the spawned process itself: same pid, its own stdout', async () => {
-    const child = launch('/bin/sh', ['-c', 'echo $$']);
+  it('runs the upstream as the spawned process itself: same pid, its own stdout, no signal ignored', async () => {
+    const child = launch('/bin/sh', ['-c', 'echo $$; grep SigIgn /proc/self/status || echo "SigIgn:\t0"']);
     // exec kept the pid (the upstream is scoped-mcp's child), and stdout ended with the upstream: the
     // guard, still alive, keeps no copy of the pipe.
-    expect((await readAll(child.stdout as Readable)).trim()).toBe(String(child.pid));
+    const [pid, ignored] = (await readAll(child.stdout as Readable)).trim().split('\n');
+    expect(pid).toBe(String(child.pid));
+    expect(ignored).toMatch(/^SigIgn:\s+0+$/);
   });
 
   it("gives the upstream exactly its environment: the shell's PWD only when the manifest sets one", async () => {

@@ -16,13 +16,14 @@ export const GUARD_FD = 3;
  * guard, then `exec`s the upstream, which thus keeps the pid scoped-mcp spawned: still scoped-mcp's child,
  * still the group leader, with untouched stdio, signal dispositions and exit status. The guard closes its
  * copies of stdio (so the upstream's pipes end when the upstream does), ignores the polite signals that
- * close() sends the group, waits for EOF on fd 3 — whose other end only scoped-mcp holds, so EOF means
+ * close() sends the group (ignored before the fork, so none can arrive first; the upstream gets them back
+ * before its exec), waits for EOF on fd 3 — whose other end only scoped-mcp holds, so EOF means
  * scoped-mcp is gone, however it ended, SIGKILL included — and then kills its process group: the upstream
  * and every descendant that stayed in the group. The shell exports PWD (the working directory), which
  * the upstream's exact environment does not have: `unset PWD` comes first, unless the manifest sets PWD
  * (the shell then corrects it to the working directory).
  */
-const GUARD_SCRIPT = `(trap '' HUP INT TERM; exec 0</dev/null 1>/dev/null 2>&1; read -r _ <&${GUARD_FD}; kill -KILL 0) & exec "$@" ${GUARD_FD}<&-`;
+const GUARD_SCRIPT = `trap '' HUP INT TERM; (exec 0</dev/null 1>/dev/null 2>&1; read -r _ <&${GUARD_FD}; kill -KILL 0) & trap - HUP INT TERM; exec "$@" ${GUARD_FD}<&-`;
 /** The shell's `$0`: how it names itself in its own error messages. */
 const GUARD_NAME = 'scoped-mcp-upstream-guard';
 

@@ -1,12 +1,7 @@
 import { type Context, createContext, Script } from 'node:vm';
 
-/** The work ran past its budget and was stopped where it was (nothing it did after that point happened). */
-export class BudgetExceeded extends Error {
-  constructor(readonly budgetMs: number) {
-    super(`stopped after ${budgetMs} ms`);
-    this.name = 'BudgetExceeded';
-  }
-}
+/** The work's value, or `finished: false` when it ran past its budget and was stopped where it was. */
+export type Outcome<T> = { readonly finished: true; readonly value: T } | { readonly finished: false };
 
 let sandbox: { context: Context; script: Script } | undefined;
 
@@ -15,18 +10,16 @@ let sandbox: { context: Context; script: Script } | undefined;
  * `timeout` is a watchdog thread that terminates the running JavaScript, whichever context the function
  * was made in. It starts a thread per run (~0.2 ms), so callers use it only for work that may be slow.
  * Work stopped half-way may leave the objects it was changing half-changed: only give it work for which
- * that is harmless. Throws BudgetExceeded, or whatever the work threw.
+ * that is harmless. Whatever the work throws is thrown.
  */
-export function runWithin<T>(budgetMs: number, work: () => T): T {
+export function runWithin<T>(budgetMs: number, work: () => T): Outcome<T> {
   sandbox ??= { context: createContext({}), script: new Script('work()') };
   const { context, script } = sandbox;
   context.work = work;
   try {
-    return script.runInContext(context, { timeout: budgetMs }) as T;
+    return { finished: true, value: script.runInContext(context, { timeout: budgetMs }) as T };
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-      throw new BudgetExceeded(budgetMs);
-    }
+    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { finished: false };
     throw error;
   } finally {
     context.work = undefined;
