@@ -12,7 +12,7 @@ import {
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError, type Progress } from '@modelcontextprotocol/sdk/types.js';
-import { compileArgumentCheck } from './arg-validator.js';
+import { ArgumentCheckOverBudget, compileArgumentCheck } from './arg-validator.js';
 import type { McpProxyConfig } from './config.js';
 import { type JsonObject, passthroughObject } from './passthrough.js';
 import { exceedsJsonBytes } from './result-size.js';
@@ -26,6 +26,8 @@ export interface CallSettings {
   readonly instance: string;
   readonly callTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /** argument_check_ms: the most one argument check (or the schema's compilation) may take. */
+  readonly argumentCheckMs: number;
   readonly redact: TextRedactor;
   readonly log: ModuleLogger;
 }
@@ -99,18 +101,40 @@ export async function callUpstreamTool(
 }
 
 function checkArguments(entry: CatalogEntry, args: JsonObject, settings: CallSettings): string | undefined {
+  const { instance, log, argumentCheckMs } = settings;
   let compiled = entry.argumentCheck;
   if (compiled === undefined) {
-    compiled = compileArgumentCheck(entry.raw.inputSchema as JsonObject);
+    compiled = compileArgumentCheck(entry.raw.inputSchema as JsonObject, argumentCheckMs);
     entry.argumentCheck = compiled;
     if (compiled.error !== undefined) {
-      settings.log.warn(
-        { instance: settings.instance, tool: entry.upstreamName, error: compiled.error },
+      log.warn(
+        { instance, tool: entry.upstreamName, error: compiled.error },
         'mcp_proxy_schema_not_compiled',
       );
     }
+    if (compiled.backtracking.length > 0) {
+      log.warn(
+        {
+          instance,
+          tool: entry.upstreamName,
+          patterns: compiled.backtracking
+            .slice(0, 20)
+            .map(({ keyword, pattern }) => ({ keyword, pattern: pattern.slice(0, 200) })),
+          bound: `argument_check_ms (${argumentCheckMs} ms)`,
+        },
+        'mcp_proxy_pattern_backtracking',
+      );
+    }
   }
-  return compiled.check?.(args);
+  try {
+    return compiled.check?.(args);
+  } catch (error) {
+    if (!(error instanceof ArgumentCheckOverBudget)) throw error;
+    throw new LimitExceededError(
+      `checking the arguments of '${entry.exposedName}' against its schema takes longer than ${argumentCheckMs} ms (argument_check_ms); send simpler arguments (fewer items, less nesting, shorter strings)`,
+      { name: 'argument_check_ms', value: argumentCheckMs },
+    );
+  }
 }
 
 /** The agent's `_meta` minus its progressToken (the SDK sets its own, mapped back on each notification). */

@@ -19,6 +19,7 @@ describe('mcp_proxy config', () => {
       tool_denylist: [],
       discovery_timeout_seconds: 10,
       call_timeout_seconds: 60,
+      argument_check_ms: 100,
       max_response_bytes: 4 * 1024 * 1024,
       roots: 'client',
       pinning: 'warn',
@@ -75,6 +76,8 @@ describe('mcp_proxy config', () => {
   it('bounds the numbers', () => {
     expect(issues({ command: 'node', call_timeout_seconds: 0 }).length).toBe(1);
     expect(issues({ command: 'node', max_response_bytes: 1.5 }).length).toBe(1);
+    expect(issues({ command: 'node', argument_check_ms: 5 }).length).toBe(1);
+    expect(issues({ command: 'node', argument_check_ms: 5000 }).length).toBe(1);
     expect(issues({ command: 'node', pinning: 'strict' }).length).toBe(1);
     expect(issues({ command: 'node', restart: { max_backoff_seconds: 5, other: 1 } }).length).toBe(1);
   });

@@ -73,6 +73,15 @@ export const mcpProxyConfig = z
       .max(86_400)
       .default(60)
       .describe('Limit for one tool call; the upstream call is cancelled when it is reached.'),
+    argument_check_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(1000)
+      .default(100)
+      .describe(
+        "Longest the proxy spends checking one call's arguments against the upstream's schema (and compiling that schema once); a call that needs longer is refused.",
+      ),
     max_response_bytes: z
       .number()
       .int()

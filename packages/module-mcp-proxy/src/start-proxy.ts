@@ -37,6 +37,7 @@ export async function startProxy(
     instance,
     callTimeoutMs: config.call_timeout_seconds * 1000,
     maxResponseBytes: config.max_response_bytes,
+    argumentCheckMs: config.argument_check_ms,
     redact,
     log,
   };
@@ -82,6 +83,10 @@ export async function startProxy(
       // Redacted before it is cut: a cut could leave part of a secret that redaction no longer matches.
       `upstream '${instance}' (${describeTarget(config)}) did not start: ${errorLine(redact(errorLine(error, Number.POSITIVE_INFINITY)))}`,
     );
+  }
+  if (upstream.link?.guarded === false) {
+    // No /bin/sh (or no process groups): the group still ends with every orderly exit, not after a SIGKILL.
+    log.warn({ instance, upstream: describeTarget(config) }, 'mcp_proxy_upstream_unguarded');
   }
   log.info(
     {

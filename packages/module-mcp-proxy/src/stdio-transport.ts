@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { LineFramer, type OversizeLine } from '@scoped-mcp/core';
 import { signalGroup, trackChild } from './child-registry.js';
+import { guardedLaunch, missingProgram, spawnError } from './group-guard.js';
 import { oversizeMessageId } from './oversize-id.js';
 
 export interface StdioUpstreamOptions {
@@ -32,7 +33,8 @@ const GRACE_MS = { eof: 100, term: 150 } as const;
 
 /**
  * The SDK's stdio client transport, rebuilt for a proxy: the child leads its own process group (so a
- * wrapper such as npx and its children are stopped together), close() finishes in ~250 ms instead of
+ * wrapper such as npx and its children are stopped together) guarded so that the group dies with
+ * scoped-mcp even when scoped-mcp is killed (group-guard.ts), close() finishes in ~250 ms instead of
  * ~4 s, messages are framed without quadratic copying and bounded in size, and the exit reason is kept.
  */
 export class StdioUpstreamTransport implements Transport {
@@ -48,6 +50,8 @@ export class StdioUpstreamTransport implements Transport {
   private readonly queue: JSONRPCMessage[] = [];
   private draining = false;
   exitInfo: ExitInfo | undefined;
+  /** Whether the child's process group is killed by its guard if scoped-mcp dies (see group-guard.ts). */
+  guarded = false;
 
   constructor(private readonly options: StdioUpstreamOptions) {}
 
@@ -58,11 +62,19 @@ export class StdioUpstreamTransport implements Transport {
   start(): Promise<void> {
     if (this.child) throw new Error('StdioUpstreamTransport already started');
     const { command, args, env, cwd } = this.options;
+    const launch = guardedLaunch(command, args, env);
+    this.guarded = launch.guardFd !== undefined;
     return new Promise((resolve, reject) => {
-      const child = spawn(command, [...args], {
+      const missing = this.guarded ? missingProgram(command, env.PATH, cwd) : undefined;
+      if (missing) {
+        reject(missing);
+        this.finish();
+        return;
+      }
+      const child = spawn(launch.file, [...launch.args], {
         env: { ...env },
         cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: launch.guardFd === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'],
         detached: true,
         shell: false,
         windowsHide: true,
@@ -76,10 +88,14 @@ export class StdioUpstreamTransport implements Transport {
           done(this.exitInfo);
         });
       });
-      child.once('error', (error) => {
-        reject(error);
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        reject(this.guarded ? spawnError(command, error.code ?? 'EUNKNOWN') : error);
         this.finish();
       });
+      // The guard's end of its pipe: never written; read only so that its EOF lets the child 'close'.
+      const guardPipe = launch.guardFd === undefined ? undefined : child.stdio[launch.guardFd];
+      guardPipe?.on('error', () => undefined);
+      (guardPipe as NodeJS.ReadableStream | undefined)?.resume();
       child.once('spawn', () => {
         trackChild(child);
         resolve();

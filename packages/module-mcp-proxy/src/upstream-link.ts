@@ -64,6 +64,8 @@ export interface UpstreamLink {
   readonly client: Client;
   readonly kind: LinkKind;
   readonly pid: number | undefined;
+  /** stdio: whether the child's process group dies with scoped-mcp (group-guard.ts); undefined for HTTP. */
+  readonly guarded: boolean | undefined;
   exitInfo(): ExitInfo | undefined;
   /** Fast and idempotent: HTTP sessions are ended (DELETE) first, stdio children stopped within ~250 ms. */
   close(): Promise<void>;
@@ -133,6 +135,7 @@ async function connect(
     client,
     kind,
     pid: undefined,
+    guarded: undefined,
     exitInfo: () => (transport instanceof StdioUpstreamTransport ? transport.exitInfo : undefined),
     close() {
       closing ??= closeLink(client, transport);
@@ -154,7 +157,9 @@ async function connect(
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  return transport instanceof StdioUpstreamTransport ? { ...link, pid: transport.pid } : link;
+  return transport instanceof StdioUpstreamTransport
+    ? { ...link, pid: transport.pid, guarded: transport.guarded }
+    : link;
 }
 
 async function closeLink(client: Client, transport: Transport): Promise<void> {

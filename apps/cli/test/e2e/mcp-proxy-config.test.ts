@@ -8,6 +8,7 @@ import {
   environOf,
   type ProcessEntry,
   processTree,
+  withoutGuards,
   type ProxyAgent,
   STDIO_UPSTREAM,
   startAgent,
@@ -216,7 +217,11 @@ describe('manifests/proxy-agent.yml (the example)', () => {
 
     // The upstreams' environments, read from the process table (get-env is deliberately not offered).
     tree = await processTree(agent.pid);
-    const environs = await Promise.all(tree.filter((p) => p.pid !== agent!.pid).map((p) => environOf(p.pid)));
+    const environs = await Promise.all(
+      withoutGuards(tree)
+        .filter((p) => p.pid !== agent!.pid)
+        .map((p) => environOf(p.pid)),
+    );
     expect(environs).toHaveLength(2);
     const everything = environs.find((e) => 'EVERYTHING_API_KEY' in e);
     const reference = environs.find((e) => 'REFERENCE_API_TOKEN' in e);

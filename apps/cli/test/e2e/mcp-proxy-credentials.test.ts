@@ -8,6 +8,7 @@ import {
   everythingConfig,
   fixtureConfig,
   processTree,
+  withoutGuards,
   type ProxyAgent,
   readEvents,
   startAgent,
@@ -87,7 +88,7 @@ describe('mcp_proxy credentials: stdio upstreams get only what the manifest give
     }
     // The truth about each upstream's environment, from the process table (what the tools report may be
     // redacted on its way to the agent).
-    const children = (await processTree(agent.pid)).filter((p) => p.pid !== agent.pid);
+    const children = withoutGuards(await processTree(agent.pid)).filter((p) => p.pid !== agent.pid);
     const environs = await Promise.all(children.map((p) => environOf(p.pid)));
     fxEnv = environs.find((e) => e.FIXTURE_NAME === 'fx')!;
     credEnv = environs.find((e) => e.FIXTURE_NAME === 'cred')!;

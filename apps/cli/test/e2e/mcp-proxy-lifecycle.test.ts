@@ -5,8 +5,10 @@ import {
   clientErrorsBesidesProgressRace,
   everythingConfig,
   eventually,
+  exitWithin,
   fixtureConfig,
   type HttpUpstream,
+  isUpstreamGuard,
   killAll,
   LAUNCHER_UPSTREAM,
   type ProcessEntry,
@@ -20,6 +22,7 @@ import {
   startAgent,
   startHttpUpstream,
   waitForTreeGone,
+  withoutGuards,
   writeManifest,
 } from '../fixtures/upstreams/proxy-support.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -172,7 +175,9 @@ describe('mcp_proxy lifecycle', () => {
       expect((await readEvents(events)).filter((e) => e.event === 'barrier_passed')).toHaveLength(17);
 
       tree = await processTree(running.pid);
-      expect(tree.length).toBe(18);
+      // scoped-mcp and 17 upstreams, each with its group guard.
+      expect(withoutGuards(tree).length).toBe(18);
+      expect(tree.filter(isUpstreamGuard).length).toBe(17);
       running.endStdin();
       expect(await exitWithin(running, EXIT_BUDGET_MS)).toEqual({ code: 0, signal: null });
       expect(await waitForTreeGone(tree, ORPHAN_GRACE_MS)).toEqual([]);
@@ -212,7 +217,7 @@ describe('mcp_proxy lifecycle', () => {
       expect((await running.call('web_echo', { message: 'x' })).isError).toBe(false);
       tree = await processTree(running.pid);
       // scoped-mcp, direct, launcher + its server, server-everything.
-      expect(tree.length).toBeGreaterThanOrEqual(5);
+      expect(withoutGuards(tree).length).toBeGreaterThanOrEqual(5);
       return running;
     }
 
@@ -239,9 +244,39 @@ describe('mcp_proxy lifecycle', () => {
       });
       expect((await running.call('stubborn_echo', { message: 'x' })).isError).toBe(false);
       tree = await processTree(running.pid);
-      expect(tree.length).toBe(3);
+      expect(withoutGuards(tree).length).toBe(3);
+      expect(tree.filter(isUpstreamGuard).length).toBe(2);
       running.endStdin();
       expect(await exitWithin(running, EXIT_BUDGET_MS)).toEqual({ code: 0, signal: null });
+      expect(await waitForTreeGone(tree, ORPHAN_GRACE_MS)).toEqual([]);
+      expect(await processesMentioning(dir)).toEqual([]);
+    });
+
+    it('after SIGKILL of scoped-mcp, stubborn upstreams and their children are gone within 2 s', async () => {
+      const events = join(dir, 'events.jsonl');
+      const stubborn = { FIXTURE_TOOLSET: 'echo', FIXTURE_STUBBORN: '1', FIXTURE_EVENTS: events };
+      const running = await start({
+        // Ignores stdin EOF and SIGTERM, and starts a child that does too and has no pipe to anyone.
+        forking: { config: fixtureConfig({ ...stubborn, FIXTURE_FORK_CHILD: '1' }, tagged()) },
+        // A wrapper (like npx) whose stubborn server is a grandchild of scoped-mcp.
+        launched: { config: fixtureConfig(stubborn, tagged(LAUNCHER_UPSTREAM)) },
+      });
+      const pids = [
+        (await running.call('forking_whoami')).json<{ pid: number }>().pid,
+        (await running.call('launched_whoami')).json<{ pid: number }>().pid,
+      ];
+      const forked = await eventually(
+        async () => (await readEvents(events)).find((e) => e.event === 'child_forked'),
+        'the upstream to start its child',
+      );
+      pids.push(forked.child_pid as number);
+      tree = await processTree(running.pid);
+      const upstreams = tree.filter((entry) => pids.includes(entry.pid));
+      expect(upstreams).toHaveLength(3);
+
+      process.kill(running.pid, 'SIGKILL');
+      expect(await exitWithin(running, EXIT_BUDGET_MS)).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await waitForTreeGone(upstreams, 2000)).toEqual([]);
       expect(await waitForTreeGone(tree, ORPHAN_GRACE_MS)).toEqual([]);
       expect(await processesMentioning(dir)).toEqual([]);
     });
@@ -277,13 +312,3 @@ describe('mcp_proxy lifecycle', () => {
     });
   });
 });
-
-async function exitWithin(
-  running: ProxyAgent,
-  ms: number,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
-  return Promise.race([
-    running.exited,
-    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms)),
-  ]);
-}
