@@ -8,7 +8,7 @@ import {
   z,
 } from '@scoped-mcp/core';
 import { filesystemConfig } from './config.js';
-import { readDirectoryPage } from './directory-page.js';
+import { type DirectoryPage, readDirectoryPage } from './directory-page.js';
 import { createFilesystemState } from './state.js';
 import { decodeText } from './text.js';
 
@@ -108,7 +108,7 @@ export default defineModule({
         refuseTempName(target.relative);
         const name = shown(target.relative);
         const pageSize = Math.min(limit ?? state.maxListEntries, state.maxListEntries);
-        let page: Awaited<ReturnType<typeof readDirectoryPage>>;
+        let page: DirectoryPage;
         try {
           page = await readDirectoryPage(state.files.entries(target, { signal }), {
             after,

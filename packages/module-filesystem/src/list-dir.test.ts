@@ -176,10 +176,11 @@ describe('list_dir on a directory larger than max_list_entries', () => {
   });
 
   it.each([
-    [{ limit: 0 }, /limit/],
-    [{ limit: 1.5 }, /limit/],
-    [{ prefix: 'logs/2024' }, /prefix matches names inside the directory and cannot contain '\/'/],
-    [{ after: 'x'.repeat(256) }, /after/],
+    [{ limit: 0 }, /limit: Too small/],
+    [{ limit: 1.5 }, /limit: Invalid input: expected int/],
+    [{ prefix: 'logs/2024' }, /prefix: prefix matches names inside the directory and cannot contain '\/'/],
+    // No name is longer than 255 bytes, so no cursor needs more than 255 UTF-16 units.
+    [{ after: 'x'.repeat(256) }, /after: Too big/],
   ])('refuses %j as bad input', async (args, message) => {
     const h = await harness();
     const r = await h.call('list_dir', args);

@@ -74,7 +74,6 @@ describe('a write killed by SIGKILL half-way', () => {
     // 2. The next start, right away: the temp file is young (for all it knows, a write in flight in
     //    another session of this agent), so it stays, hidden from the agent and refused by name.
     const next = await start(manifest);
-    expect(await sweepLine(next)).toMatchObject({ removed: 0, complete: true });
     const listed = await next.call('filesystem_list_dir', {});
     expect(listed.json()).toEqual(['report.txt']);
     expect(listed.raw.structuredContent).toEqual({ entries: ['report.txt'], total: 1, truncated: false });
@@ -89,6 +88,7 @@ describe('a write killed by SIGKILL half-way', () => {
         `'${temp}' is a name reserved for scoped-mcp's temporary files; use another name`,
       );
     }
+    expect(await sweepLine(next)).toMatchObject({ removed: 0, complete: true });
     expect(await readdir(root)).toContain(temp);
     await next.close();
 
