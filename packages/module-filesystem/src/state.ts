@@ -46,6 +46,7 @@ export async function createFilesystemState(ctx: ModuleContext<FilesystemConfig>
   const scope = await prefixScope(join(ctx.resolvePath(ctx.config.base_path), 'agents', id));
   const files = scopedFs(scope);
   const sweeping = new AbortController();
+  const sweepStarted = performance.now();
   // Not awaited: startup does not wait for a large tree; the temp files are hidden from the agent meanwhile.
   const tempSweep = files
     .removeStaleTempFiles({
@@ -63,6 +64,7 @@ export async function createFilesystemState(ctx: ModuleContext<FilesystemConfig>
             examples: removed.slice(0, 5),
             entries,
             complete,
+            elapsed_ms: Math.round(performance.now() - sweepStarted),
           },
           'filesystem_stale_temp_files',
         );

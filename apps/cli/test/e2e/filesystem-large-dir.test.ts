@@ -10,7 +10,7 @@ const ENTRIES = 200_000;
 // ~100-byte names: the whole listing was 21 MB of JSON, twice (text and structuredContent), 42 MB an answer.
 const nameOf = (i: number) => `${'x'.repeat(90)}-${String(i).padStart(6, '0')}.txt`;
 // The CLI's peak RSS may grow this much for one call. Measured on a 2-core Linux VM: +21 to +33 MB now; before the
-// listing was paged, +294 MB (and the SDK client lost the connection on the 42 MB line).
+// listing was paged, +294 to +520 MB (and the SDK client lost the connection on the 42 MB line).
 const RSS_GROWTH_LIMIT_MB = 64;
 
 /** Peak resident set of a process so far, in MiB (Linux). */
