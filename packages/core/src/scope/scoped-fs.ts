@@ -277,7 +277,8 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
       try {
         for await (const entry of dirents(dir, options.signal)) yield entry.name;
       } finally {
-        await dir.close();
+        // Not awaited, as in readOpened: the names are complete, the answer need not wait for the close.
+        dir.close().catch(() => undefined);
       }
     },
 
@@ -377,7 +378,8 @@ async function* dirents(dir: VerifiedDir, signal?: AbortSignal): AsyncGenerator<
       yield entry;
     }
   } finally {
-    await handle.close().catch(() => undefined); // already closed when read() failed
+    // Not awaited (see entries); it fails only when read() already closed it.
+    handle.close().catch(() => undefined);
   }
 }
 
