@@ -83,7 +83,7 @@ describe('built-in tools and an SDK client', () => {
       text: 'hello',
     });
     expect(await call('files_list_dir', { path: 'notes' })).toEqual({
-      structured: { result: ['a.txt'] },
+      structured: { entries: ['a.txt'], total: 1, truncated: false },
       text: '["a.txt"]',
     });
     expect(await call('files_delete_file', { path: 'notes/a.txt' })).toEqual({

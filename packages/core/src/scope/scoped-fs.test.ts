@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { watch, writeFileSync } from 'node:fs';
 import {
   chmod,
   lstat,
@@ -11,6 +12,7 @@ import {
   rm,
   stat,
   symlink,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,22 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isScopedMcpError, isScopeViolation } from '../errors/errors.js';
 import { type PrefixScope, prefixScope, type ScopedPath } from './prefix-scope.js';
-import { DirOpener, fsErrorCode, fsToolError, type ScopedFs, scopedFs } from './scoped-fs.js';
+import {
+  DirOpener,
+  fsErrorCode,
+  fsToolError,
+  isScopedFsTempName,
+  type ScopedFs,
+  scopedFs,
+} from './scoped-fs.js';
+
+async function collect(names: AsyncIterable<string>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const name of names) all.push(name);
+  return all;
+}
+
+const HOUR_AGO = new Date(Date.now() - 3_600_000);
 
 let base: string;
 let rootDir: string;
@@ -159,6 +176,98 @@ describe.each([
     expect(await readFile(join(rootDir, 'real/n.txt'), 'utf8')).toBe('via alias');
   });
 
+  it('streams the entries of a directory of any size, in batches', async () => {
+    await mkdir(join(rootDir, 'many'));
+    // More than one batch of 1024; made synchronously, one thread-pool trip each would cost seconds on a busy disk.
+    const names = Array.from({ length: 1500 }, (_, i) => `n${i}`);
+    for (const name of names) writeFileSync(join(rootDir, 'many', name), '');
+    expect((await collect(sfs.entries(await scope.resolve('many')))).sort()).toEqual(names.sort());
+    const codeOf = async (p: Promise<unknown>) => fsErrorCode(await caught(p));
+    await writeFile(join(rootDir, 'file'), 'x');
+    expect(await codeOf(collect(sfs.entries(await scope.resolve('missing'))))).toBe('ENOENT');
+    expect(await codeOf(collect(sfs.entries(await scope.resolve('file'))))).toBe('ENOTDIR');
+    const stop = new AbortController();
+    stop.abort(new Error('cancelled'));
+    const cancelled = await caught(
+      collect(sfs.entries(await scope.resolve('many'), { signal: stop.signal })),
+    );
+    expect(cancelled.message).toBe('cancelled');
+  }, 30_000);
+
+  it('names its temp files as isScopedFsTempName recognises them', async () => {
+    const created: string[] = [];
+    const watcher = watch(rootDir, (_event, name) => {
+      if (name !== null && name !== 'f.txt') created.push(name);
+    });
+    try {
+      // Large enough to be written in several chunks, so the watcher sees the temp file while it exists.
+      await sfs.writeFile(await scope.resolve('f.txt'), 'x'.repeat(4 * 1024 * 1024));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      watcher.close();
+    }
+    expect(created.length).toBeGreaterThan(0);
+    for (const name of created) expect(isScopedFsTempName(name), name).toBe(true);
+    expect(await readdir(rootDir)).toEqual(['f.txt']);
+  });
+
+  describe('removeStaleTempFiles', () => {
+    const TEMP = '.scoped-mcp-0123456789abcdef.tmp';
+
+    async function stale(path: string): Promise<void> {
+      await writeFile(path, 'half a write');
+      await utimes(path, HOUR_AGO, HOUR_AGO);
+    }
+
+    it('deletes stale temp files in the whole tree, and nothing else', async () => {
+      await mkdir(join(rootDir, 'a/b'), { recursive: true });
+      await stale(join(rootDir, TEMP));
+      await stale(join(rootDir, 'a/b', TEMP));
+      await writeFile(join(rootDir, 'a', TEMP), 'young: maybe a write in flight');
+      await stale(join(rootDir, 'a/.scoped-mcp-0123456789abcdef.tmp~'));
+      await stale(join(rootDir, 'a/.scoped-mcp-notes.tmp'));
+      await stale(join(outside, TEMP));
+      await symlink(outside, join(rootDir, 'out'));
+      await symlink(join(outside, TEMP), join(rootDir, 'a/.scoped-mcp-fedcba9876543210.tmp'));
+      const sweep = await sfs.removeStaleTempFiles({ olderThanMs: 60_000, maxEntries: 1000 });
+      expect(sweep).toEqual({ removed: [TEMP, `a/b/${TEMP}`], entries: 9, complete: true });
+      // (snapshot's readdir descends into the link `out`; what is outside is checked on its own below)
+      const inside = Object.entries(await snapshot(rootDir)).filter(([path]) => !path.startsWith('out/'));
+      expect(Object.fromEntries(inside)).toEqual({
+        a: '<dir>',
+        'a/b': '<dir>',
+        [`a/${TEMP}`]: 'young: maybe a write in flight',
+        'a/.scoped-mcp-0123456789abcdef.tmp~': 'half a write',
+        'a/.scoped-mcp-notes.tmp': 'half a write',
+        'a/.scoped-mcp-fedcba9876543210.tmp': '<link>',
+        out: '<link>',
+      });
+      expect(await readFile(join(outside, TEMP), 'utf8')).toBe('half a write');
+    });
+
+    it('stops after maxEntries directory entries, breadth first', async () => {
+      await mkdir(join(rootDir, 'd'));
+      for (let i = 0; i < 5; i++) await writeFile(join(rootDir, `f${i}`), '');
+      await stale(join(rootDir, 'd', TEMP));
+      const sweep = await sfs.removeStaleTempFiles({ olderThanMs: 60_000, maxEntries: 6 });
+      expect(sweep).toEqual({ removed: [], entries: 6, complete: false });
+      expect(await readdir(join(rootDir, 'd'))).toEqual([TEMP]);
+      const whole = await sfs.removeStaleTempFiles({ olderThanMs: 60_000, maxEntries: 7 });
+      expect(whole).toEqual({ removed: [`d/${TEMP}`], entries: 7, complete: true });
+    });
+
+    it('stops when its signal aborts', async () => {
+      await stale(join(rootDir, TEMP));
+      const stop = new AbortController();
+      stop.abort(new Error('stopping'));
+      const error = await caught(
+        sfs.removeStaleTempFiles({ olderThanMs: 60_000, maxEntries: 1000, signal: stop.signal }),
+      );
+      expect(error.message).toBe('stopping');
+      expect(await readdir(rootDir)).toEqual([TEMP]);
+    });
+  });
+
   it('readFileAt gives what resolve + readFile give', async () => {
     await mkdir(join(rootDir, 'real'));
     await writeFile(join(rootDir, 'real/n.txt'), 'via alias');
@@ -229,6 +338,12 @@ describe.each([
       const target = await scope.resolve('d/e');
       await swapDirForLink('d', outside);
       await expectRefusedAndOutsideUntouched(() => sfs.readdir(target));
+    });
+
+    it('entries: directory swapped', async () => {
+      const target = await scope.resolve('d/e');
+      await swapDirForLink('d', outside);
+      await expectRefusedAndOutsideUntouched(() => collect(sfs.entries(target)));
     });
 
     it('write: parent directory swapped', async () => {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, type Dirent, type Stats } from 'node:fs';
 import {
   type FileHandle,
   lstat,
   mkdir,
   open,
+  opendir,
   readdir,
   readlink,
   realpath,
@@ -65,6 +66,11 @@ export interface ScopedFs {
   /** Entry names of a directory, unsorted (ENOENT, ENOTDIR). */
   readdir(target: ScopedPath): Promise<string[]>;
   /**
+   * Entry names of a directory, unsorted, read from the kernel a batch at a time: memory stays flat for a
+   * directory of any size. Stops with the signal's reason when it aborts (ENOENT, ENOTDIR).
+   */
+  entries(target: ScopedPath, options?: { readonly signal?: AbortSignal }): AsyncIterable<string>;
+  /**
    * Creates missing parent directories (0700), then writes a temp file created exclusively next to the
    * target and renames it over the target, which replaces a symlink rather than following it. An existing
    * file keeps its permission bits; new files are 0600. EISDIR when the target is a directory or the root.
@@ -72,7 +78,45 @@ export interface ScopedFs {
   writeFile(target: ScopedPath, data: string | Uint8Array): Promise<void>;
   /** Removes a file or symlink (resolve it with `followLeaf: false`); EISDIR for a directory. */
   unlink(target: ScopedPath): Promise<void>;
+  /**
+   * Deletes the temp files of writes that never finished (the process was killed between create and
+   * rename): regular files named as `writeFile` names them (`isScopedFsTempName`), not modified for
+   * `olderThanMs` (a younger one may belong to a write in flight in another process of the same agent).
+   * Walks the tree breadth-first through verified directories, never following a symlink, and stops after
+   * `maxEntries` directory entries, so the work and memory are bounded however large the tree.
+   */
+  removeStaleTempFiles(options: StaleTempOptions): Promise<StaleTempSweep>;
 }
+
+export interface StaleTempOptions {
+  readonly olderThanMs: number;
+  /** Directory entries looked at, at most; the sweep stops there (`complete: false`). */
+  readonly maxEntries: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface StaleTempSweep {
+  /** Relative paths of the temp files deleted. */
+  readonly removed: readonly string[];
+  /** Directory entries looked at. */
+  readonly entries: number;
+  /** Whether the whole tree was walked (false: `maxEntries` was reached first). */
+  readonly complete: boolean;
+}
+
+// `writeFile` writes to `.scoped-mcp-<16 hex digits>.tmp` next to its target, then renames it.
+const TEMP_NAME = /^\.scoped-mcp-[0-9a-f]{16}\.tmp$/;
+
+/**
+ * Whether `name` (one path segment) is a name `writeFile` gives its temp files. Such a file is a write in
+ * flight, or the remains of one that was killed: modules hide these names from the agent.
+ */
+export function isScopedFsTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+// Batches of names per readdir call of the kernel (Node's default is 32): fewer round trips, flat memory.
+const DIR_BATCH = 1024;
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK; // O_NONBLOCK: opening a FIFO must not hang
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
@@ -228,6 +272,16 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
       return withDir(await opener.open(target.absolute, target.relative), (dir) => readdir(dir.via));
     },
 
+    async *entries(target: ScopedPath, options: { readonly signal?: AbortSignal } = {}) {
+      const dir = await opener.open(target.absolute, target.relative);
+      try {
+        for await (const entry of dirents(dir, options.signal)) yield entry.name;
+      } finally {
+        // Not awaited, as in readOpened: the names are complete, the answer need not wait for the close.
+        dir.close().catch(() => undefined);
+      }
+    },
+
     async writeFile(target: ScopedPath, data: string | Uint8Array): Promise<void> {
       const { parent, name } = split(target);
       const dir = await openParentCreating(parent, target.relative);
@@ -237,7 +291,7 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
           throw error;
         });
         if (existing?.isDirectory()) throw errnoError('EISDIR');
-        const temp = dir.child(`.scoped-mcp-${randomBytes(8).toString('hex')}.tmp`);
+        const temp = dir.child(`.scoped-mcp-${randomBytes(8).toString('hex')}.tmp`); // see TEMP_NAME
         const handle = await openNoFollow(temp, TEMP_FLAGS, target.relative, 0o600);
         try {
           if (!dir.pinned) await opener.checkPortable(handle, temp, target.relative);
@@ -261,7 +315,72 @@ export function scopedFs(scope: PrefixScope, options: ScopedFsOptions = {}): Sco
         await unlink(dir.child(name));
       });
     },
+
+    async removeStaleTempFiles({
+      olderThanMs,
+      maxEntries,
+      signal,
+    }: StaleTempOptions): Promise<StaleTempSweep> {
+      const removed: string[] = [];
+      const cutoff = Date.now() - olderThanMs;
+      // Directories still to walk, as root-relative paths; never more than the entries looked at.
+      const pending: string[] = [''];
+      let entries = 0;
+      for (let next = 0; next < pending.length; next++) {
+        const relative = pending[next] as string;
+        let dir: VerifiedDir;
+        try {
+          dir = await opener.open(relative === '' ? root : `${root}/${relative}`, relative);
+        } catch {
+          continue; // gone since it was listed, unreadable, or replaced by a symlink: not ours to walk
+        }
+        try {
+          for await (const entry of dirents(dir, signal)) {
+            if (++entries > maxEntries) return { removed, entries: maxEntries, complete: false };
+            const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+            if (entry.isDirectory()) pending.push(path);
+            else if (entry.isFile() && isScopedFsTempName(entry.name)) {
+              if (await removeIfStale(dir, entry.name, cutoff)) removed.push(path);
+            }
+          }
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          // A directory that cannot be read (permissions) is skipped; the rest of the tree is still swept.
+        } finally {
+          await dir.close();
+        }
+      }
+      return { removed, entries, complete: true };
+    },
   });
+}
+
+/** Deletes a temp file through its verified directory when it is still a regular file older than `cutoff`. */
+async function removeIfStale(dir: VerifiedDir, name: string, cutoff: number): Promise<boolean> {
+  try {
+    const stats = await lstat(dir.child(name));
+    if (!stats.isFile() || stats.mtimeMs >= cutoff) return false;
+    await unlink(dir.child(name));
+    return true;
+  } catch {
+    return false; // renamed by its writer or removed by another process in the meantime
+  }
+}
+
+/** The entries of a verified directory, read from the kernel DIR_BATCH at a time. */
+async function* dirents(dir: VerifiedDir, signal?: AbortSignal): AsyncGenerator<Dirent> {
+  const handle = await opendir(dir.via, { bufferSize: DIR_BATCH });
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const entry = await handle.read();
+      if (entry === null) return;
+      yield entry;
+    }
+  } finally {
+    // Not awaited (see entries); it fails only when read() already closed it.
+    handle.close().catch(() => undefined);
+  }
 }
 
 function tooLarge(relative: string, size: string, options: ReadFileOptions): LimitExceededError {
