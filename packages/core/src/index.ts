@@ -46,9 +46,11 @@ export type {
   LogLevel,
   SessionChannel,
 } from './module/client-channel.js';
+export { DEFAULT_LIMITS } from './manifest/schema.js';
 export type {
   AnyToolDefinition,
   CommandInstance,
+  CoreLimits,
   CredentialSpec,
   JsonValue,
   ModuleCommand,
@@ -100,3 +102,9 @@ export {
   stateTtlMs,
 } from './state/index.js';
 export { LineFramer, type LineSink, type OversizeLine } from './shared/line-framer.js';
+export {
+  type OversizeKind,
+  type OversizeMessage,
+  oversizeResponseId,
+  readOversizeMessage,
+} from './shared/oversize-id.js';

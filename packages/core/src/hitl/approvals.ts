@@ -40,11 +40,13 @@ export const ARGS_HASH_PATTERN = /^[0-9a-f]{32}$/;
  * `", "` separators): approval tokens are written and consumed by the same implementation, and are never
  * portable between the Python and TypeScript versions anyway.
  *
- * Throws on a value JSON cannot express faithfully (a cycle, extreme nesting): the caller refuses the call
- * rather than fall back to a shared constant, which would let one approval cover other arguments.
+ * Throws on a value JSON cannot express faithfully (a cycle, nesting deeper than `maxDepth`, by default
+ * the default `limits.max_argument_depth`): the caller refuses the call rather than fall back to a shared
+ * constant, which would let one approval cover other arguments.
  */
-export function argsHash(args: unknown): string {
-  return createHash('sha256').update(canonicalJson(args), 'utf8').digest('hex').slice(0, ARGS_HASH_LENGTH);
+export function argsHash(args: unknown, maxDepth?: number): string {
+  const text = canonicalJson(args, maxDepth === undefined ? {} : { maxDepth });
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, ARGS_HASH_LENGTH);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface HitlOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Replaces the manifest's notifier (tests, embedders). */
   readonly notifier?: Notifier;
+  /** `limits.max_argument_depth`: arguments that deep are hashed for an approval (default 64). */
+  readonly maxArgumentDepth?: number;
 }
 
 export const SHADOW_RESULT = Object.freeze({
@@ -80,7 +82,7 @@ export function createHitlMiddleware(options: HitlOptions): {
     const tool = call.tool;
     let hash: string;
     try {
-      hash = argsHash(call.args);
+      hash = argsHash(call.args, options.maxArgumentDepth);
     } catch {
       throw new ToolInputError(
         `the arguments of '${tool}' cannot be bound to an approval (cyclic or too deeply nested)`,

@@ -22,11 +22,12 @@ export interface ShutdownHooks {
 /**
  * The SDK's stdio server does not end the process when the client closes stdin, and open upstream pipes
  * keep the event loop alive — so EOF, SIGTERM and SIGINT all lead here: close, teardown, flush, exit.
+ * The returned function starts the same shutdown for any other reason, exiting with `code`.
  */
 export function installShutdown(
   hooks: ShutdownHooks,
   input: NodeJS.ReadableStream = process.stdin,
-): (reason: string) => Promise<void> {
+): (reason: string, code?: number) => Promise<void> {
   const exit = hooks.exit ?? ((code: number) => process.exit(code));
   const redact = hooks.redact ?? ((text: string) => text);
   let running: Promise<void> | undefined;
@@ -70,5 +71,5 @@ export function installShutdown(
       'unhandled_rejection',
     );
   });
-  return (reason) => shutdown(reason);
+  return (reason, code = 0) => shutdown(reason, code);
 }

@@ -1,8 +1,7 @@
-/** How deep `canonicalJson` follows nested objects and arrays by default before it refuses. */
-const CANONICAL_JSON_MAX_DEPTH = 64;
+import { DEFAULT_MAX_JSON_DEPTH } from './json-depth.js';
 
 export interface CanonicalJsonOptions {
-  /** Nesting (objects and arrays) beyond this is refused; default CANONICAL_JSON_MAX_DEPTH. */
+  /** Nesting (objects and arrays) beyond this is refused; default DEFAULT_MAX_JSON_DEPTH (64). */
   readonly maxDepth?: number;
 }
 
@@ -17,7 +16,7 @@ export interface CanonicalJsonOptions {
  * in itself, is written twice.
  */
 export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
-  return write(value, 0, new Set(), options.maxDepth ?? CANONICAL_JSON_MAX_DEPTH);
+  return write(value, 0, new Set(), options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH);
 }
 
 function write(value: unknown, depth: number, seen: Set<object>, maxDepth: number): string {
