@@ -19,7 +19,6 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
   let writeFailed = false;
   const stdio = stdioServerTransport({
     maxMessageBytes: options.maxMessageBytes ?? scoped.limits.max_message_bytes,
-    maxCallsInFlight: scoped.limits.max_calls_in_flight,
     onOversize: (line, limit, { kind, answered }) =>
       ops.warn({ bytes: line.bytes, limit, kind, answered }, 'message_too_large'),
     onWriteError: (error) => {

@@ -66,6 +66,10 @@ beforeAll(async () => {
     join(root, 'gate.yml'),
     'agent_type: research\nmodules:\n  gate:\n    config: {}\nlimits:\n  max_calls_in_flight: 1\n  max_queued_calls: 0\n  max_message_bytes: 1048576\n',
   );
+  await writeFile(
+    join(root, 'gate-rate.yml'),
+    'agent_type: research\nmodules:\n  gate:\n    config: {}\nrate_limits:\n  global: 2/minute\n',
+  );
 });
 
 afterAll(async () => {
@@ -156,6 +160,39 @@ describe('openScopedServer', () => {
     await client.close();
     await scoped.close();
     expect((await records(auditLog)).filter((r) => r.error_code === 'SMCP_SERVER_BUSY')).toHaveLength(1);
+  });
+
+  it('counts calls refused for nesting too deep against the rate limit, like any other call', async () => {
+    const auditLog = join(root, 'audit-gate-rate.jsonl');
+    const scoped = await openScopedServer({
+      manifestPath: join(root, 'gate-rate.yml'),
+      env: { AGENT_ID: 'gate-rate-1', AGENT_TYPE: 'research' },
+      auditLog,
+      opsLog: join(root, 'ops-gate-rate.jsonl'),
+      version: '1.0.0',
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'gate-rate', version: '1.0.0' });
+    const started = scoped.connect(serverSide);
+    await client.connect(clientSide);
+    await started;
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = [deep];
+    const code = (result: unknown) =>
+      (result as { _meta?: Record<string, { code?: string }> })._meta?.['scoped-mcp/error']?.code;
+    for (let i = 0; i < 2; i++)
+      expect(code(await client.callTool({ name: 'gate_limits', arguments: { deep } }))).toBe(
+        'SMCP_TOOL_INPUT',
+      );
+    expect(code(await client.callTool({ name: 'gate_limits', arguments: {} }))).toBe('SMCP_RATE_LIMITED');
+    await client.close();
+    await scoped.close();
+    const lines = await records(auditLog);
+    expect(lines.filter((r) => r.event === 'rate_limit_exceeded')).toHaveLength(1);
+    // The refused calls' audit lines carry their arguments cut at the sanitiser's depth, not 100 levels.
+    const refused = lines.filter((r) => r.error_code === 'SMCP_TOOL_INPUT');
+    expect(refused).toHaveLength(2);
+    expect(JSON.stringify(refused[0]).length).toBeLessThan(1000);
   });
 
   it('takes the ops log level from the environment it is given', async () => {

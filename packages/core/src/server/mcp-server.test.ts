@@ -304,6 +304,37 @@ describe('calls in flight over stdio', () => {
     expect(served.calls.counts).toEqual({ running: 0, queued: 0 });
     await served.close();
   });
+
+  it('stops reading a client that never reads once refusals fill the output past the message limit', async () => {
+    const served = await serve({ maxInFlight: 1, maxQueued: 0, maxMessageBytes: 65_536 });
+    const started = waitStarted();
+    served.send(call(50, { name: 'slow_wait', arguments: {} }));
+    await started;
+    served.pause();
+    const before = served.audit.length;
+    // In batches, as reads from a pipe arrive: the answers to one are written before the next is read.
+    for (let id = 1000; id < 3000; id += 100) {
+      for (let k = id; k < id + 100; k++)
+        served.send(call(k, { name: 'echo_say', arguments: { text: 'x' } }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each refusal is a few hundred bytes: reading stopped once about 64 KiB of them (plus what the
+    // paused reader holds) waited, a few batches in, not after all 2000.
+    const refusedWhilePaused = served.audit.length - before;
+    expect(refusedWhilePaused).toBeGreaterThan(50);
+    expect(refusedWhilePaused).toBeLessThan(600);
+    served.resume();
+    const answered = new Set<number>();
+    while (answered.size < 2000) {
+      const line = await served.next(2000);
+      if (line === undefined) break;
+      answered.add(JSON.parse(line).id);
+    }
+    expect(answered.size).toBe(2000);
+    expect(served.audit.length - before).toBe(2000);
+    await served.close();
+  });
 });
 
 describe('stdioServerTransport', () => {

@@ -197,11 +197,6 @@ export interface StdioServingOptions {
   /** Longest message read from the client, in bytes; default the SDK's limit (10 MiB). */
   readonly maxMessageBytes?: number;
   /**
-   * `limits.max_calls_in_flight`: each call's answer may wait for stdout's `drain` (one listener each),
-   * so stdout's listener warning is raised above it.
-   */
-  readonly maxCallsInFlight?: number;
-  /**
    * A message over the limit was dropped (the ones after it are read as usual); `answered` tells whether
    * it was a request, and was answered with a JSON-RPC error.
    */
@@ -226,9 +221,6 @@ export interface StdioServing {
   readonly input: Readable;
 }
 
-/** Listeners stdout may have besides one per call in flight (notifications, server→client requests). */
-const OTHER_DRAIN_LISTENERS = 64;
-
 /**
  * The SDK's stdio server transport, reading through core's line framer: the framer hands over one
  * complete line at a time, within the limit, so an over-long message is dropped and reported instead of
@@ -236,6 +228,11 @@ const OTHER_DRAIN_LISTENERS = 64;
  * with a JSON-RPC error (Invalid Request, `SMCP_MESSAGE_TOO_LARGE` in its data) under its id when the
  * line's first or last bytes show it, else under `null`, so the client never waits for an answer that
  * cannot come. Write errors on the output are caught (an unhandled one would end the process).
+ *
+ * The client's input is not read while more than the message limit of answers waits in the output's
+ * buffer. Calls in flight are bounded (`CallsInFlight`), but the answers to calls refused at once, to
+ * oversize requests and the notifications are not: a client that keeps writing and never reads would
+ * otherwise grow that buffer without end. It reads again once the output has drained.
  */
 export function stdioServerTransport(options: StdioServingOptions = {}): StdioServing {
   const limit = options.maxMessageBytes ?? STDIO_DEFAULT_MAX_BUFFER_SIZE;
@@ -243,6 +240,7 @@ export function stdioServerTransport(options: StdioServingOptions = {}): StdioSe
   let transport: StdioServerTransport | undefined;
   const input = lineFramerStage({
     maxLineBytes: limit,
+    holdInput: () => (output.writableLength > limit && !output.destroyed ? drained(output) : undefined),
     onOversize: (line) => {
       const message = readOversizeMessage(line);
       // A response or a notification expects no answer; a line that is neither shown nor ruled out as a
@@ -267,9 +265,9 @@ export function stdioServerTransport(options: StdioServingOptions = {}): StdioSe
   });
   // A failing or closed client input destroys the stage too, and the lifecycle sees it close.
   pipeline(options.input ?? process.stdin, input, () => undefined);
-  output.setMaxListeners(
-    Math.max(output.getMaxListeners(), (options.maxCallsInFlight ?? 0) + OTHER_DRAIN_LISTENERS),
-  );
+  // The SDK's transport waits for `drain` with one listener per pending write: one per answer, refusals
+  // included. They are bounded (see above) but can outnumber the leak warning's default of 10.
+  output.setMaxListeners(0);
   // A line arrives with its newline: the SDK's buffer holds at most that, so its own limit never trips.
   const stdio = new StdioServerTransport(input, output, { maxBufferSize: limit + 1 });
   transport = stdio;
@@ -278,4 +276,19 @@ export function stdioServerTransport(options: StdioServingOptions = {}): StdioSe
     else void stdio.close();
   });
   return { transport: stdio, input };
+}
+
+/** Settles when the output has drained, or can no longer be written (then nothing waits for it). */
+function drained(output: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      output.off('drain', done);
+      output.off('close', done);
+      output.off('error', done);
+      resolve();
+    };
+    output.on('drain', done);
+    output.on('close', done);
+    output.on('error', done);
+  });
 }
