@@ -71,6 +71,7 @@ export type {
   ToolSet,
 } from './module/types.js';
 export { type CanonicalJsonOptions, canonicalJson } from './shared/canonical-json.js';
+export { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './shared/json-depth.js';
 export { type NamespaceScope, namespaceScope, renderAgentTemplate } from './scope/namespace-scope.js';
 export {
   type LexicalPath,

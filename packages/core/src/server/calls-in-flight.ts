@@ -61,9 +61,11 @@ export class CallsInFlight {
   admit(requestId: RequestId, signal: AbortSignal): CallSlot | undefined {
     let granted = false;
     let released = false;
+    let onCancelAfterFinish: (() => void) | undefined;
     const release: Release = () => {
       if (!granted || released) return;
       released = true;
+      if (onCancelAfterFinish) signal.removeEventListener('abort', onCancelAfterFinish);
       this.running--;
       this.grantNext();
     };
@@ -106,7 +108,8 @@ export class CallsInFlight {
         if (waiting) waiting.push(release);
         else this.awaitingAnswer.set(requestId, [release]);
         // Cancelled before its answer reached send: the SDK drops the answer, so nothing will free the slot.
-        signal.addEventListener('abort', () => this.dropAwaiting(requestId, release), { once: true });
+        onCancelAfterFinish = () => this.dropAwaiting(requestId, release);
+        signal.addEventListener('abort', onCancelAfterFinish, { once: true });
       },
     };
   }

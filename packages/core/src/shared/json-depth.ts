@@ -13,17 +13,21 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
  */
 export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  const containers: object[] = [value];
-  const depths: number[] = [1];
-  while (containers.length > 0) {
-    const container = containers.pop()!;
-    const depth = depths.pop()!;
+  // Pairs of (container, its depth) on one flat stack: no array per container, no recursion.
+  const stack: unknown[] = [value, 1];
+  while (stack.length > 0) {
+    const depth = stack.pop() as number;
+    const container = stack.pop() as object;
     if (depth > maxDepth) return true;
-    const items = Array.isArray(container) ? container : Object.values(container);
-    for (const item of items) {
-      if (typeof item === 'object' && item !== null) {
-        containers.push(item);
-        depths.push(depth + 1);
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i++) {
+        const item: unknown = container[i];
+        if (typeof item === 'object' && item !== null) stack.push(item, depth + 1);
+      }
+    } else {
+      for (const key in container) {
+        const item: unknown = (container as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) stack.push(item, depth + 1);
       }
     }
   }
