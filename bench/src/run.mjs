@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { boundsCost } from './bounds-cost.mjs';
 import { compare, median, runLoop } from './measure.mjs';
 import { treeRssMiB } from './rss.mjs';
 import {
@@ -185,6 +186,9 @@ async function main() {
     }
     process.stderr.write('done: rss\n');
 
+    const boundsRows = await boundsCost({ quick: Q });
+    process.stderr.write('done: bounds\n');
+
     const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
     const lines = [];
     lines.push(`scoped-mcp bench${Q ? ' --quick' : ''} — node ${process.version}, ${cpus().length} × ${cpu}`);
@@ -217,6 +221,10 @@ async function main() {
         `| ${r.target} | ${f(r.startMiB, 1)} | ${f(r.startMiB / rssFloor.startMiB, 2)} | ${f(r.afterMiB, 1)} | ${growth} | ${f(r.heapAtStart, 1)} | ${f(r.heapAfter, 1)} |`,
       );
     }
+    lines.push('');
+    lines.push('| 10 bounds per call, in process (median of rounds) | ns |');
+    lines.push('|---|---:|');
+    for (const r of boundsRows) lines.push(`| ${r.what} | ${f(r.ns, 0)} |`);
     const wall = (performance.now() - started) / 1000;
     lines.push('');
     lines.push(`wall time ${wall.toFixed(1)} s${missing.length ? `; skipped: ${missing.join('; ')}` : ''}`);
@@ -226,7 +234,7 @@ async function main() {
     await mkdir(dirname(opts.out), { recursive: true });
     await writeFile(
       opts.out,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick: Q, config: cfg, steady, coldStart: coldRows, rss: rssRows, missing, wallSeconds: wall }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick: Q, config: cfg, steady, coldStart: coldRows, rss: rssRows, bounds: boundsRows, missing, wallSeconds: wall }, null, 2)}\n`,
     );
   } finally {
     await Promise.all([...conns.values()].map((c) => c.client.close().catch(() => {})));

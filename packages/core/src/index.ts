@@ -46,9 +46,11 @@ export type {
   LogLevel,
   SessionChannel,
 } from './module/client-channel.js';
+export { DEFAULT_LIMITS } from './manifest/schema.js';
 export type {
   AnyToolDefinition,
   CommandInstance,
+  CoreLimits,
   CredentialSpec,
   JsonValue,
   ModuleCommand,
@@ -69,6 +71,7 @@ export type {
   ToolSet,
 } from './module/types.js';
 export { type CanonicalJsonOptions, canonicalJson } from './shared/canonical-json.js';
+export { DEFAULT_MAX_JSON_DEPTH, nestsDeeperThan } from './shared/json-depth.js';
 export { type NamespaceScope, namespaceScope, renderAgentTemplate } from './scope/namespace-scope.js';
 export {
   type LexicalPath,
@@ -103,3 +106,9 @@ export {
   stateTtlMs,
 } from './state/index.js';
 export { LineFramer, type LineSink, type OversizeLine } from './shared/line-framer.js';
+export {
+  type OversizeKind,
+  type OversizeMessage,
+  oversizeResponseId,
+  readOversizeMessage,
+} from './shared/oversize-id.js';

@@ -3,9 +3,11 @@ export {
   HitlApprovalRequired,
   HitlRejected,
   ManifestError,
+  MessageTooLargeError,
   NotifyError,
   PluginLoadError,
   RateLimitError,
+  ServerBusyError,
   SetupTimeoutError,
   StartupError,
   StateUnavailableError,
@@ -35,6 +37,7 @@ export {
   REDIS_STATE_PACKAGE,
 } from './runtime/open-state-backend.js';
 export { type RuntimeOptions, STATUS_TOOL, ScopedRuntime } from './server/scoped-runtime.js';
+export { type CallSlot, CallsInFlight, type CallsInFlightLimits } from './server/calls-in-flight.js';
 export type { InstanceSpec, ModuleStatus } from './server/module-instance.js';
 export type { StatusReport } from './server/status-report.js';
 export { type InstalledModule, listInstalledModules } from './loader/list-installed.js';
@@ -49,6 +52,7 @@ export {
 export {
   type ArgumentFilterRule,
   compileFilterPattern,
+  DEFAULT_LIMITS,
   formatZodIssues,
   type HitlConfig,
   type LoadedManifest,

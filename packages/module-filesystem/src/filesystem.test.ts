@@ -257,6 +257,22 @@ describe('filesystem module', () => {
       await expect(createModuleHarness(filesystem, { config })).rejects.toThrow(pattern);
     });
 
+    it('refuses at setup a max_write_bytes that no message can carry, naming both fields', async () => {
+      const limits = { max_message_bytes: 65_536 };
+      await expect(
+        createModuleHarness(filesystem, { config: { base_path: base, max_write_bytes: 65_536 }, limits }),
+      ).rejects.toThrow(
+        'filesystem: config max_write_bytes (65536) must be smaller than limits.max_message_bytes (65536), the largest message a write_file call can arrive in',
+      );
+      await expect(
+        createModuleHarness(filesystem, { config: { base_path: base, max_write_bytes: 16 * 1024 * 1024 } }),
+      ).rejects.toThrow(
+        /max_write_bytes \(16777216\) must be smaller than limits\.max_message_bytes \(10485760\)/,
+      );
+      const fits = await harness({ config: { base_path: base, max_write_bytes: 65_535 }, limits });
+      expect((await fits.call('write_file', { path: 'a.txt', content: 'x' })).isError).toBe(false);
+    });
+
     it('declares no credentials', () => {
       expect(filesystem.credentials).toBeUndefined();
     });

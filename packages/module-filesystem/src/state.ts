@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   IdentityError,
   type ModuleContext,
+  ModuleConfigError,
   type PrefixScope,
   prefixScope,
   type ScopedFs,
@@ -38,6 +39,14 @@ export const TEMP_SWEEP_MAX_ENTRIES = 100_000;
 
 /** Creates (0700) and pins the agent's own directory, `{base_path}/agents/{agent_id}`. */
 export async function createFilesystemState(ctx: ModuleContext<FilesystemConfig>): Promise<FilesystemState> {
+  // A write_file call carries its content in one message, so a cap no message can reach promises a write
+  // that can never arrive.
+  const messageBytes = ctx.limits.max_message_bytes;
+  if (ctx.config.max_write_bytes >= messageBytes) {
+    throw new ModuleConfigError(
+      `filesystem: config max_write_bytes (${ctx.config.max_write_bytes}) must be smaller than limits.max_message_bytes (${messageBytes}), the largest message a write_file call can arrive in`,
+    );
+  }
   const id = ctx.agent.id;
   // Core validates AGENT_ID at startup; this guards embedders that build an identity by hand.
   if (id === '' || id === '.' || id === '..' || /[/\\\0]/.test(id)) {

@@ -130,6 +130,7 @@ function instanceContext(
     manifestDir: ctx.manifestDir,
     manifestPath: ctx.manifestPath,
     resolvePath: ctx.resolvePath,
+    limits: ctx.limits,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ModuleContext, ModuleLogger } from '@scoped-mcp/core';
+import { DEFAULT_LIMITS, type ModuleContext, type ModuleLogger } from '@scoped-mcp/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { FIXTURE_UPSTREAM, fakeSession, progressChannel } from './__fixtures__/test-helpers.js';
@@ -20,6 +20,7 @@ const ctx: ModuleContext<McpProxyConfig> = {
   manifestPath: 'manifest.yml',
   resolvePath: (path) => path,
   session,
+  limits: DEFAULT_LIMITS,
 };
 let state: McpProxyState;
 

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModuleCommandContext } from '@scoped-mcp/core';
+import { DEFAULT_LIMITS, type ModuleCommandContext } from '@scoped-mcp/core';
 import { captureLogger, createModuleHarness, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FIXTURE_UPSTREAM, isAlive, tempDir, waitFor } from './__fixtures__/test-helpers.js';
@@ -67,6 +67,7 @@ async function runPins(
     manifestPath,
     manifestDir: dir.path,
     resolvePath: (path) => join(dir.path, path),
+    limits: DEFAULT_LIMITS,
     log: captureLogger('ops', []),
     out: (text) => stdout.push(text),
     err: (text) => stderr.push(text),

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { LineFramer, type OversizeLine } from '@scoped-mcp/core';
+import { LineFramer, type OversizeLine, oversizeResponseId } from '@scoped-mcp/core';
 import { signalGroup, trackChild } from './child-registry.js';
 import { guardedLaunch, missingProgram, spawnError } from './group-guard.js';
-import { oversizeMessageId } from './oversize-id.js';
 
 export interface StdioUpstreamOptions {
   readonly command: string;
@@ -199,7 +198,7 @@ export class StdioUpstreamTransport implements Transport {
   };
 
   private oversize(line: OversizeLine): void {
-    const id = oversizeMessageId(line);
+    const id = oversizeResponseId(line);
     if (id === undefined) {
       this.options.onDropped?.(line.bytes);
       return;

@@ -3,12 +3,14 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type {
   AgentIdentity,
   CallChannel,
+  CoreLimits,
   CredentialSpec,
   ScopedMcpModule,
   SessionChannel,
   ToolMode,
 } from '@scoped-mcp/core';
 import {
+  DEFAULT_LIMITS,
   formatZodIssues,
   type InstanceSpec,
   type Middleware,
@@ -57,6 +59,8 @@ export interface RuntimeHarnessOptions {
   readonly setupTimeoutMs?: number;
   readonly teardownTimeoutMs?: number;
   readonly onStarted?: RuntimeOptions['onStarted'];
+  /** The manifest's `limits:` (what `setup` sees as `ctx.limits`); unset ones keep their defaults. */
+  readonly limits?: Partial<CoreLimits>;
   /** Stands in for the agent's client; default: no client (requests fail, capabilities `{}`). */
   readonly session?: SessionChannel;
 }
@@ -144,6 +148,7 @@ export function runtimeParts(
       setupTimeoutMs: options.setupTimeoutMs,
       teardownTimeoutMs: options.teardownTimeoutMs,
       onStarted: options.onStarted,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readJsonl } from '../helpers/jsonl.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -76,20 +77,31 @@ describe('process lifecycle', () => {
     },
   );
 
-  it('drops a message over the size limit, logs message_too_large, and keeps serving', async () => {
+  it('answers a message over the size limit with an error, logs message_too_large, and keeps serving', async () => {
     const running = agent!;
     const limit = STDIO_DEFAULT_MAX_BUFFER_SIZE;
     const pad = 'x'.repeat(limit);
-    const huge = `{"jsonrpc":"2.0","id":"huge","method":"tools/call","params":{"name":"first_ping","arguments":{"pad":"${pad}"}}}`;
-    await new Promise<void>((resolve, reject) =>
-      running.child.stdin!.write(`${huge}\n`, (error) => (error ? reject(error) : resolve())),
+    // Sent by the SDK client itself, which waits for the answer (before, it waited for ever).
+    const huge = running.client.request(
+      { method: 'tools/call', params: { name: 'first_ping', arguments: { pad } } },
+      CallToolResultSchema,
     );
+    await expect(huge).rejects.toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(
+        /bytes is larger than this server reads \(limits\.max_message_bytes: 10485760\)/,
+      ),
+      data: { code: 'SMCP_MESSAGE_TOO_LARGE', limit: { name: 'max_message_bytes', value: limit } },
+    });
     expect((await running.call('first_ping')).text).toBe('pong');
     expect(isAlive(running.pid)).toBe(true);
     const ops = await readJsonl(running.opsLog!);
-    expect(ops.filter((l) => l.event === 'message_too_large')).toEqual([
-      expect.objectContaining({ level: 'warn', bytes: huge.length, limit }),
+    const dropped = ops.filter((l) => l.event === 'message_too_large');
+    expect(dropped).toEqual([
+      expect.objectContaining({ level: 'warn', limit, kind: 'request', answered: true }),
     ]);
+    expect(dropped[0]!.bytes).toBeGreaterThan(limit);
+    expect(dropped[0]!.bytes).toBeLessThan(limit + 200);
     expect(JSON.stringify(ops)).not.toContain('xxxxxxxx');
     expect(running.clientErrors).toEqual([]);
   });

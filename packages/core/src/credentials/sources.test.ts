@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,12 +159,33 @@ describe('file credential source', () => {
     const sub = join(dir, 'sub');
     await mkdir(sub, { mode: 0o700 });
     expect((await rejection(openFileCredentialSource(sub, { manifestDir: dir }))).message).toBe(
-      `Secrets file '${sub}' is not a regular file`,
+      `Secrets file '${sub}' is not a regular file: it is a directory`,
     );
     const big = await secretsFile('big.yml', `K: ${'x'.repeat(1024 * 1024)}\n`);
     expect((await rejection(openFileCredentialSource(big, { manifestDir: dir }))).message).toContain(
       'larger than 1 MiB',
     );
+  });
+
+  it('refuses a FIFO at once, naming it, instead of waiting for a writer (which hung startup)', async () => {
+    const fifo = join(dir, 'secrets.fifo');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const outcome = await Promise.race([
+      rejection(openFileCredentialSource(fifo, { manifestDir: dir })),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 2000).unref()),
+    ]);
+    // Had the open blocked, a writer releases it, so the worker is not left with a stuck thread.
+    if (outcome === 'hung') closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    expect(outcome).not.toBe('hung');
+    expect((outcome as ScopedMcpError).code).toBe(ErrorCode.credentialsSource);
+    expect((outcome as ScopedMcpError).message).toBe(
+      `Secrets file '${fifo}' is not a regular file: it is a FIFO (named pipe)`,
+    );
+  });
+
+  it('refuses a character device, naming it', async () => {
+    const error = await rejection(openFileCredentialSource('/dev/null', { manifestDir: dir }));
+    expect(error.message).toBe("Secrets file '/dev/null' is not a regular file: it is a character device");
   });
 
   it('never echoes file content in parse errors', async () => {

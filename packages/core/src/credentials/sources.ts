@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { CredentialsError, isScopedMcpError } from '../errors/errors.js';
@@ -89,10 +89,11 @@ export async function openFileCredentialSource(
   const warnings: string[] = [];
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(file, 'r');
+    // Non-blocking: opening a FIFO for reading would otherwise wait for a writer, and startup with it.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     // Checked on the open descriptor, so the file read is the file checked.
     const stats = await handle.stat();
-    if (!stats.isFile()) throw fail(`Secrets file '${file}' is not a regular file`);
+    if (!stats.isFile()) throw fail(`Secrets file '${file}' is not a regular file: it is ${fileKind(stats)}`);
     if (stats.size > MAX_SECRETS_FILE_BYTES) throw fail(`Secrets file '${file}' is larger than 1 MiB`);
     const problems = permissionProblems(file, stats);
     if (problems.length > 0) {
@@ -135,11 +136,21 @@ function permissionProblems(file: string, stats: Stats): string[] {
   return problems;
 }
 
+/** What a file that is not a regular file is, for people. */
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a file';
+}
+
 function readFailure(file: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return `Secrets file not found: ${file}`;
   if (code === 'EACCES') return `Secrets file '${file}' cannot be read (permission denied)`;
-  if (code === 'EISDIR') return `Secrets file '${file}' is not a regular file`;
+  if (code === 'EISDIR') return `Secrets file '${file}' is not a regular file: it is a directory`;
   return `Secrets file '${file}' cannot be read (${code ?? 'unknown error'})`;
 }
 

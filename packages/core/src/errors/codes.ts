@@ -114,6 +114,17 @@ export const ERRORS = {
       return `${subject} ${rate}. Retry in ${seconds(r.retryAfterMs)} s.`;
     },
   },
+  SMCP_SERVER_BUSY: {
+    class: 'ServerBusyError',
+    message: (inFlight: number, queued: number) =>
+      `Server busy: ${inFlight} calls are running and ${queued} are waiting (limits.max_calls_in_flight, ` +
+      'limits.max_queued_calls). Retry once one of your earlier calls has answered.',
+  },
+  SMCP_MESSAGE_TOO_LARGE: {
+    class: 'MessageTooLargeError',
+    message: (bytes: number, limit: number) =>
+      `Message of ${bytes} bytes is larger than this server reads (limits.max_message_bytes: ${limit}); it was dropped unread.`,
+  },
   SMCP_POLICY_BLOCKED: {
     class: 'PolicyError',
     // Names the tool only: naming the rule, the field or the matched text would teach the agent how to

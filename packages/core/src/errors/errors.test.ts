@@ -52,6 +52,8 @@ const RAISE: { readonly [Code in ErrorCodeValue]: () => ScopedMcpError } = {
       windowSeconds: 60,
       retryAfterMs: 4_210,
     }),
+  SMCP_SERVER_BUSY: () => new errors.ServerBusyError(16, 64),
+  SMCP_MESSAGE_TOO_LARGE: () => new errors.MessageTooLargeError(20_000_000, 10_485_760),
   SMCP_POLICY_BLOCKED: () => new errors.PolicyError('fs_read', 'argument'),
   SMCP_HITL_APPROVAL_REQUIRED: () =>
     new errors.HitlApprovalRequired({

@@ -164,10 +164,13 @@ export function isScopeViolation(value: unknown): value is ScopedMcpError {
   return isScopedMcpError(value) && value.code === 'SMCP_SCOPE_VIOLATION';
 }
 
-/** Bad arguments the agent can fix; the message is shown to the agent as is. */
+/**
+ * Bad arguments the agent can fix; the message is shown to the agent as is. `limit` names the core limit
+ * the arguments broke (`max_argument_depth`), when one did.
+ */
 export class ToolInputError extends ScopedMcpError {
-  constructor(message: string) {
-    super('SMCP_TOOL_INPUT', message);
+  constructor(message: string, limit?: { readonly name: string; readonly value: number }) {
+    super('SMCP_TOOL_INPUT', message, limit ? { details: { limit } } : {});
     this.name = 'ToolInputError';
   }
 }
@@ -217,6 +220,38 @@ export class LimitExceededError extends ScopedMcpError {
   constructor(message: string, limit?: { readonly name: string; readonly value: number }) {
     super('SMCP_LIMIT_EXCEEDED', message, limit ? { details: { limit } } : {});
     this.name = 'LimitExceededError';
+  }
+}
+
+/**
+ * Every slot for calls in flight is taken and the queue behind them is full: the call is refused at once,
+ * never run. `limit` names the queue; a retry succeeds once earlier calls have answered.
+ */
+export class ServerBusyError extends ScopedMcpError {
+  constructor(inFlight: number, queued: number) {
+    super('SMCP_SERVER_BUSY', ERRORS.SMCP_SERVER_BUSY.message(inFlight, queued), {
+      details: { limit: { name: 'max_queued_calls', value: queued } },
+    });
+    this.name = 'ServerBusyError';
+  }
+}
+
+/**
+ * A message from the client longer than `limits.max_message_bytes`: never assembled nor parsed, answered
+ * with a JSON-RPC error (`JSONRPC_CODE`, Invalid Request) when it was a request.
+ */
+export class MessageTooLargeError extends ScopedMcpError {
+  /** The JSON-RPC error code of the answer: Invalid Request. */
+  static readonly JSONRPC_CODE = -32_600;
+
+  constructor(
+    readonly bytes: number,
+    limit: number,
+  ) {
+    super('SMCP_MESSAGE_TOO_LARGE', ERRORS.SMCP_MESSAGE_TOO_LARGE.message(bytes, limit), {
+      details: { limit: { name: 'max_message_bytes', value: limit } },
+    });
+    this.name = 'MessageTooLargeError';
   }
 }
 

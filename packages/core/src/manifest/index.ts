@@ -19,6 +19,7 @@ export {
   type ArgumentFilterRule,
   type AuditConfig,
   type CredentialsConfig,
+  DEFAULT_LIMITS,
   type HitlConfig,
   type HitlNotifyConfig,
   type HitlSigningConfig,

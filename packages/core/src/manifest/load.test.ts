@@ -264,6 +264,12 @@ describe('parseManifest pipeline', () => {
       },
       credentials: { source: 'env', strict_permissions: true },
       state_backend: { type: 'in_process' },
+      limits: {
+        max_message_bytes: 10 * 1024 * 1024,
+        max_calls_in_flight: 16,
+        max_queued_calls: 64,
+        max_argument_depth: 64,
+      },
     });
     for (const absent of [
       'rate_limits',

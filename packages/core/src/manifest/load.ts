@@ -20,6 +20,7 @@ import { splitLeadingIgnoreCase } from '../shared/filter-decode.js';
 import { formatPath, formatZodIssues, manifestWarnings } from './issues.js';
 import {
   type CredentialsConfig,
+  DEFAULT_LIMITS,
   type HitlConfig,
   type HitlNotifyConfig,
   type Manifest,
@@ -238,6 +239,7 @@ function normaliseManifest(input: Input): Manifest {
     ),
     credentials: credentials(input.credentials),
     state_backend: stateBackend(input.state_backend),
+    limits: Object.freeze({ ...DEFAULT_LIMITS, ...input.limits }),
     ...defined(
       'rate_limits',
       input.rate_limits && {

@@ -28,6 +28,7 @@ const full = (): Json => ({
   modules: { fs: { mode: 'write', type: 'filesystem', config: { base_path: '/d' }, optional: false } },
   credentials: { source: 'vault', vault: { addr: 'https://vault:8200', path: 'kv/{agent_type}' } },
   state_backend: { type: 'redis', url: 'redis://127.0.0.1:6379/0', key_prefix: 'smcp' },
+  limits: { max_calls_in_flight: 8 },
   rate_limits: { global: '60/minute', per_tool: { 'fs_*': '5/second' } },
   argument_filters: [{ name: 'a', pattern: 'x' }],
   response_filters: [{ name: 'r', pattern: 'y' }],
@@ -117,6 +118,7 @@ describe('manifest schema: unknown keys at every level', () => {
     ['credentials'],
     ['credentials', 'vault'],
     ['state_backend'],
+    ['limits'],
     ['rate_limits'],
     ['argument_filters', 0],
     ['response_filters', 0],
@@ -334,6 +336,50 @@ describe('manifest schema: state_backend', () => {
       type: 'in_process',
       key_prefix: 'team-a:',
     });
+  });
+});
+
+describe('manifest schema: limits', () => {
+  const DEFAULTS = {
+    max_message_bytes: 10 * 1024 * 1024,
+    max_calls_in_flight: 16,
+    max_queued_calls: 64,
+    max_argument_depth: 64,
+  };
+
+  it('fills every limit with its default, whether the block is absent, null or partial', () => {
+    expect(load({}).limits).toEqual(DEFAULTS);
+    expect(load({ limits: null }).limits).toEqual(DEFAULTS);
+    expect(load({ limits: { max_queued_calls: 0, max_argument_depth: 8 } }).limits).toEqual({
+      ...DEFAULTS,
+      max_queued_calls: 0,
+      max_argument_depth: 8,
+    });
+    expect(Object.isFrozen(load({}).limits)).toBe(true);
+  });
+
+  it('refuses nonsense values, naming the field and the bounds', () => {
+    expect(
+      issues({
+        limits: {
+          max_message_bytes: 1000,
+          max_calls_in_flight: 0,
+          max_queued_calls: -1,
+          max_argument_depth: 1.5,
+        },
+      }),
+    ).toEqual([
+      'limits.max_message_bytes: must be a whole number from 65536 to 268435456',
+      'limits.max_calls_in_flight: must be a whole number from 1 to 1024',
+      'limits.max_queued_calls: must be a whole number from 0 to 10000',
+      'limits.max_argument_depth: must be a whole number from 1 to 1000',
+    ]);
+    expect(issues({ limits: { max_calls_in_flight: '16' } })).toEqual([
+      'limits.max_calls_in_flight: must be a whole number from 1 to 1024',
+    ]);
+    expect(issues({ limits: { max_argument_depth: 5000 } })).toEqual([
+      'limits.max_argument_depth: must be a whole number from 1 to 1000',
+    ]);
   });
 });
 

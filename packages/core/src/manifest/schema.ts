@@ -1,5 +1,8 @@
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { z } from 'zod';
 import { AGENT_TYPE_PATTERN } from '../identity/agent-identity.js';
+import type { CoreLimits } from '../module/types.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../shared/json-depth.js';
 import { DECODE_STEPS, type DecodeStep, filterPatternProblem } from '../shared/filter-decode.js';
 
 /**
@@ -118,6 +121,8 @@ export interface Manifest {
   readonly modules: Readonly<Record<string, ModuleEntry>>;
   readonly credentials: CredentialsConfig;
   readonly state_backend: StateBackendConfig;
+  /** The server's own limits, defaults filled (modules see them as `ctx.limits`). */
+  readonly limits: CoreLimits;
   /** Present (even empty) means the rate-limit middleware is on. */
   readonly rate_limits?: RateLimitsConfig;
   readonly argument_filters?: readonly ArgumentFilterRule[];
@@ -129,6 +134,19 @@ export interface Manifest {
   readonly interaction_permissions?: InteractionPermissions;
   readonly workspace_access?: readonly WorkspaceAccessEntry[];
 }
+
+/**
+ * The limits a manifest without `limits:` gets. Each bounds what one client can make the process hold:
+ * messages of at most `max_message_bytes` are read; at most `max_calls_in_flight` calls run while their
+ * answers are being written and at most `max_queued_calls` wait; arguments nest at most
+ * `max_argument_depth` levels, the depth HITL's canonical JSON follows.
+ */
+export const DEFAULT_LIMITS: CoreLimits = Object.freeze({
+  max_message_bytes: STDIO_DEFAULT_MAX_BUFFER_SIZE,
+  max_calls_in_flight: 16,
+  max_queued_calls: 64,
+  max_argument_depth: DEFAULT_MAX_JSON_DEPTH,
+});
 
 /** The module an entry loads: its `type:`, else the manifest key (as in the reference). */
 export function moduleTypeOf(key: string, entry: Pick<ModuleEntry, 'type'>): string {
@@ -330,6 +348,42 @@ const notifySchema = z
     }
   });
 
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/** A whole number within bounds, with a message that states them. */
+function boundedInt(min: number, max: number) {
+  const bounds = `a whole number from ${min} to ${max}`;
+  return z
+    .number({ error: `must be ${bounds}` })
+    .int({ error: `must be ${bounds}` })
+    .min(min, { error: `must be ${bounds}` })
+    .max(max, { error: `must be ${bounds}` });
+}
+
+const limitsSchema = z.strictObject({
+  max_message_bytes: boundedInt(64 * KIB, 256 * MIB)
+    .default(DEFAULT_LIMITS.max_message_bytes)
+    .describe(
+      'Longest message read from the client, in bytes (default 10 MiB, the MCP SDK limit). A longer request is answered with a JSON-RPC error (-32600) and the connection stays open.',
+    ),
+  max_calls_in_flight: boundedInt(1, 1024)
+    .default(DEFAULT_LIMITS.max_calls_in_flight)
+    .describe(
+      "Tool calls running at once (default 16). A call keeps its slot until its answer is written and stdout has drained, so a client that stops reading holds new calls back instead of filling the server's memory.",
+    ),
+  max_queued_calls: boundedInt(0, 10_000)
+    .default(DEFAULT_LIMITS.max_queued_calls)
+    .describe(
+      'Tool calls waiting for a slot, in arrival order (default 64). Beyond it a call is refused at once with SMCP_SERVER_BUSY.',
+    ),
+  max_argument_depth: boundedInt(1, 1000)
+    .default(DEFAULT_LIMITS.max_argument_depth)
+    .describe(
+      "How deep a call's arguments may nest, objects and arrays, the arguments object counted (default 64). A deeper call is refused before any check or tool sees it.",
+    ),
+});
+
 const signingSchema = z
   .strictObject({
     mode: z.enum(['off', 'observe', 'enforce']).default('off'),
@@ -417,6 +471,10 @@ export const manifestInputSchema = z
     modules: modulesSchema,
     credentials: credentialsSchema.nullable().default({ source: 'env', strict_permissions: true }),
     state_backend: stateBackendSchema.nullable().default({ type: 'in_process' }),
+    limits: limitsSchema
+      .nullable()
+      .default(DEFAULT_LIMITS)
+      .describe("The server's own bounds: message size, calls in flight and queued, argument depth."),
     rate_limits: rateLimitsSchema.nullish(),
     argument_filters: argumentFiltersSchema.nullish(),
     response_filters: responseFiltersSchema.nullish(),

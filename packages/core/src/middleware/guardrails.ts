@@ -35,6 +35,11 @@ export interface GuardrailOptions {
 export interface Guardrails {
   /** Index 0 outermost, ready for composeMiddleware. */
   readonly middleware: Middleware[];
+  /**
+   * The layers a call refused before its arguments are parsed (nested too deep) still passes: the rate
+   * limit, so that such calls count like any other.
+   */
+  readonly admission: Middleware[];
   /** For the ops log at startup (patterns that match no tool, unsupported options, …). */
   readonly warnings: string[];
   /** Whether HITL's shadow list answers this tool's calls without running it. */
@@ -51,6 +56,7 @@ export interface Guardrails {
 export function buildGuardrails(options: GuardrailOptions): Guardrails {
   const { manifest, agent, audit, state, toolNames } = options;
   const middleware: Middleware[] = [];
+  const admission: Middleware[] = [];
   const warnings: string[] = [];
   let shadowed: (tool: string) => boolean = () => false;
 
@@ -63,6 +69,7 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
       toolNames,
     });
     middleware.push(built.middleware);
+    admission.push(built.middleware);
     warnings.push(...built.warnings);
   }
 
@@ -82,6 +89,7 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
       redactCredentials: options.redactCredentials,
       toolNames,
       ...(options.manifestPath !== undefined ? { manifestPath: options.manifestPath } : {}),
+      maxArgumentDepth: manifest.limits.max_argument_depth,
       ...(options.env !== undefined ? { env: options.env } : {}),
       ...(options.notifier !== undefined ? { notifier: options.notifier } : {}),
     });
@@ -97,5 +105,5 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
   if (responseRules.length > 0) {
     middleware.push(createResponseFilterMiddleware({ rules: responseRules, audit, agentId: agent.id }));
   }
-  return { middleware, warnings, shadowed };
+  return { middleware, admission, warnings, shadowed };
 }

@@ -43,6 +43,8 @@ export interface HitlOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Replaces the manifest's notifier (tests, embedders). */
   readonly notifier?: Notifier;
+  /** `limits.max_argument_depth`: arguments that deep are hashed for an approval (default 64). */
+  readonly maxArgumentDepth?: number;
 }
 
 export const SHADOW_RESULT = Object.freeze({
@@ -97,7 +99,10 @@ export function createHitlMiddleware(options: HitlOptions): {
     // The text the hash binds is the text the operator reads: one canonical JSON for both.
     let canonical: string;
     try {
-      canonical = canonicalJson(call.args);
+      canonical = canonicalJson(
+        call.args,
+        options.maxArgumentDepth === undefined ? {} : { maxDepth: options.maxArgumentDepth },
+      );
     } catch {
       throw new ToolInputError(
         `the arguments of '${tool}' cannot be bound to an approval (cyclic or too deeply nested)`,

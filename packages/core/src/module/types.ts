@@ -19,6 +19,22 @@ export interface CredentialSpec {
   readonly optional?: readonly string[];
 }
 
+/**
+ * The server's own limits (the manifest's `limits:` block, defaults filled), for a module to check its
+ * config against: a module cap that no message can carry (a write larger than `max_message_bytes`) is a
+ * config mistake to refuse in `setup`, not a call to fail later.
+ */
+export interface CoreLimits {
+  /** Longest message the server reads from the client, in bytes (default 10 MiB, the MCP SDK's). */
+  readonly max_message_bytes: number;
+  /** Tool calls running at once (default 16). */
+  readonly max_calls_in_flight: number;
+  /** Tool calls waiting for one of those slots (default 64); more are refused at once. */
+  readonly max_queued_calls: number;
+  /** How deep a call's arguments may nest, objects and arrays (default 64); deeper is refused. */
+  readonly max_argument_depth: number;
+}
+
 /** What `setup` and `teardown` receive. */
 export interface ModuleContext<Config> {
   readonly agent: AgentIdentity;
@@ -36,6 +52,8 @@ export interface ModuleContext<Config> {
   resolvePath(path: string): string;
   /** The agent's client: capabilities, server→client requests, logging, tool-list changes. */
   readonly session: SessionChannel;
+  /** The server's limits, read-only. */
+  readonly limits: CoreLimits;
 }
 
 /**
@@ -221,6 +239,8 @@ export interface ModuleCommandContext<Config> {
   readonly manifestDir: string;
   /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
   resolvePath(path: string): string;
+  /** The manifest's limits, as a server start would give them to `setup`. */
+  readonly limits: CoreLimits;
   /** The ops log (stderr unless `--ops-log`), warnings and above. */
   readonly log: ModuleLogger;
   /** A line of the command's output (stdout), with every credential value of the manifest redacted. */

@@ -81,6 +81,7 @@ export async function runModuleCommand(options: ModuleCommandOptions): Promise<n
         manifestPath: manifest.path,
         manifestDir,
         resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
+        limits: manifest.manifest.limits,
         log: sanitizingLogger(
           loggers.ops.child({ module: provider.module.name, command: options.command }),
           sanitizer,

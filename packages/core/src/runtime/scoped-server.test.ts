@@ -36,6 +36,40 @@ beforeAll(async () => {
     },
   });
   await writeFile(join(root, 'chatty.yml'), 'agent_type: research\nmodules:\n  chatty:\n    config: {}\n');
+  // Reports the limits its setup saw; `hold` answers once the test releases it.
+  await writePackage(root, {
+    name: '@scoped-mcp/module-gate',
+    files: {
+      'index.mjs': coreModuleSource({
+        name: 'gate',
+        body: `{
+  name: 'gate',
+  description: 'fixture',
+  config: z.strictObject({}),
+  setup(ctx) {
+    return { limits: ctx.limits, frozen: Object.isFrozen(ctx.limits) };
+  },
+  tools: {
+    limits: defineTool({ mode: 'read', description: 'limits', input: z.strictObject({}), handler: (_a, ctx) => JSON.stringify(ctx.state) }),
+    hold: defineTool({
+      mode: 'read',
+      description: 'hold',
+      input: z.strictObject({}),
+      handler: () => new Promise((resolve) => { globalThis.__gateRelease = () => resolve('released'); }),
+    }),
+  },
+}`,
+      }),
+    },
+  });
+  await writeFile(
+    join(root, 'gate.yml'),
+    'agent_type: research\nmodules:\n  gate:\n    config: {}\nlimits:\n  max_calls_in_flight: 1\n  max_queued_calls: 0\n  max_message_bytes: 1048576\n',
+  );
+  await writeFile(
+    join(root, 'gate-rate.yml'),
+    'agent_type: research\nmodules:\n  gate:\n    config: {}\nrate_limits:\n  global: 2/minute\n',
+  );
 });
 
 afterAll(async () => {
@@ -84,6 +118,81 @@ describe('openScopedServer', () => {
       tools: 2,
       healthy: true,
     });
+  });
+
+  it("serves with the manifest's limits: setup sees them, and a call past the slots and the queue is refused", async () => {
+    const auditLog = join(root, 'audit-gate.jsonl');
+    const scoped = await openScopedServer({
+      manifestPath: join(root, 'gate.yml'),
+      env: { AGENT_ID: 'gate-1', AGENT_TYPE: 'research' },
+      auditLog,
+      opsLog: join(root, 'ops-gate.jsonl'),
+      version: '1.0.0',
+    });
+    expect(scoped.limits).toEqual({
+      max_message_bytes: 1_048_576,
+      max_calls_in_flight: 1,
+      max_queued_calls: 0,
+      max_argument_depth: 64,
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'gate', version: '1.0.0' });
+    const started = scoped.connect(serverSide);
+    await client.connect(clientSide);
+    await started;
+    const seen = await client.callTool({ name: 'gate_limits', arguments: {} });
+    expect(JSON.parse((seen.content as { text: string }[])[0]!.text)).toEqual({
+      limits: scoped.limits,
+      frozen: true,
+    });
+    const held = client.callTool({ name: 'gate_hold', arguments: {} });
+    while (scoped.calls.counts.running === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const busy = await client.callTool({ name: 'gate_limits', arguments: {} });
+    expect(busy).toMatchObject({
+      isError: true,
+      _meta: {
+        'scoped-mcp/error': { code: 'SMCP_SERVER_BUSY', limit: { name: 'max_queued_calls', value: 0 } },
+      },
+    });
+    (globalThis as { __gateRelease?: () => void }).__gateRelease!();
+    expect((await held).content).toEqual([{ type: 'text', text: 'released' }]);
+    expect((await client.callTool({ name: 'gate_limits', arguments: {} })).isError).toBeUndefined();
+    await client.close();
+    await scoped.close();
+    expect((await records(auditLog)).filter((r) => r.error_code === 'SMCP_SERVER_BUSY')).toHaveLength(1);
+  });
+
+  it('counts calls refused for nesting too deep against the rate limit, like any other call', async () => {
+    const auditLog = join(root, 'audit-gate-rate.jsonl');
+    const scoped = await openScopedServer({
+      manifestPath: join(root, 'gate-rate.yml'),
+      env: { AGENT_ID: 'gate-rate-1', AGENT_TYPE: 'research' },
+      auditLog,
+      opsLog: join(root, 'ops-gate-rate.jsonl'),
+      version: '1.0.0',
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: 'gate-rate', version: '1.0.0' });
+    const started = scoped.connect(serverSide);
+    await client.connect(clientSide);
+    await started;
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = [deep];
+    const code = (result: unknown) =>
+      (result as { _meta?: Record<string, { code?: string }> })._meta?.['scoped-mcp/error']?.code;
+    for (let i = 0; i < 2; i++)
+      expect(code(await client.callTool({ name: 'gate_limits', arguments: { deep } }))).toBe(
+        'SMCP_TOOL_INPUT',
+      );
+    expect(code(await client.callTool({ name: 'gate_limits', arguments: {} }))).toBe('SMCP_RATE_LIMITED');
+    await client.close();
+    await scoped.close();
+    const lines = await records(auditLog);
+    expect(lines.filter((r) => r.event === 'rate_limit_exceeded')).toHaveLength(1);
+    // The refused calls' audit lines carry their arguments cut at the sanitiser's depth, not 100 levels.
+    const refused = lines.filter((r) => r.error_code === 'SMCP_TOOL_INPUT');
+    expect(refused).toHaveLength(2);
+    expect(JSON.stringify(refused[0]).length).toBeLessThan(1000);
   });
 
   it('takes the ops log level from the environment it is given', async () => {

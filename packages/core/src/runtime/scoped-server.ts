@@ -5,6 +5,8 @@ import { resolveIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
 import type { Middleware } from '../middleware/compose.js';
+import type { CoreLimits } from '../module/types.js';
+import { CallsInFlight } from '../server/calls-in-flight.js';
 import { writeHealthFile } from '../server/health-file.js';
 import { ClientBridge, createMcpServer, type Server } from '../server/mcp-server.js';
 import { type RuntimeOptions, ScopedRuntime } from '../server/scoped-runtime.js';
@@ -34,11 +36,16 @@ export interface ScopedServer {
   readonly server: Server;
   readonly runtime: ScopedRuntime;
   readonly loggers: Loggers;
+  /** The limits it serves with (the manifest's `limits:`, defaults filled). */
+  readonly limits: CoreLimits;
+  /** Tool calls running and waiting now. */
+  readonly calls: CallsInFlight;
   /**
    * Connects the server to the transport, then starts the modules (connecting first answers the client's
    * initialize at once, and lets a proxy module wait for the client's capabilities before it connects its
    * upstream; tools/list and tools/call wait for startup). Resolves once every module has started.
-   * `transportName` is what the ops log's `server_ready` line names.
+   * `transportName` is what the ops log's `server_ready` line names. The transport's `send` is wrapped
+   * in place, so that a call's slot is freed when its answer has been sent (see `CallsInFlight`).
    */
   connect(transport: Transport, transportName?: string): Promise<StatusReport>;
   /**
@@ -69,14 +76,20 @@ export function createScopedServer(options: RuntimeServerOptions): ScopedServer 
   const { ops } = loggers;
   const bridge = new ClientBridge();
   const runtime = new ScopedRuntime({ ...runtimeOptions, session: bridge, audit: loggers.audit, ops });
-  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version });
+  const calls = new CallsInFlight({
+    maxInFlight: runtime.limits.max_calls_in_flight,
+    maxQueued: runtime.limits.max_queued_calls,
+  });
+  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version }, calls);
   let closing: Promise<void> | undefined;
   return {
     server,
     runtime,
     loggers,
+    limits: runtime.limits,
+    calls,
     async connect(transport, transportName = 'custom') {
-      await server.connect(transport);
+      await server.connect(calls.watch(transport));
       const report = await runtime.start();
       onReady?.(runtime);
       ops.info(
@@ -178,7 +191,9 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     manifestPath: assembly.manifest.path,
     secrets: assembly.secrets,
     middleware: guardrails.middleware,
+    admission: guardrails.admission,
     shadowed: guardrails.shadowed,
+    limits: manifest.limits,
     logArgs: manifest.audit?.log_args ?? true,
     onStarted: async (report) => {
       if (healthFile) await writeHealthFile(healthFile, report, ops);

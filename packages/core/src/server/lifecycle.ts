@@ -22,6 +22,7 @@ export interface ShutdownHooks {
 /**
  * The SDK's stdio server does not end the process when the client closes stdin, and open upstream pipes
  * keep the event loop alive — so EOF, SIGTERM and SIGINT all lead here: close, teardown, flush, exit.
+ * The returned function starts the same shutdown for any other reason, exiting with `code`.
  */
 export function installShutdown(
   hooks: ShutdownHooks,
@@ -70,5 +71,5 @@ export function installShutdown(
       'unhandled_rejection',
     );
   });
-  return (reason, code) => shutdown(reason, code);
+  return (reason, code = 0) => shutdown(reason, code);
 }

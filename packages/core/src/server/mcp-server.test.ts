@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { echoModule, RUNTIME } from '../__fixtures__/runtime-fixtures.js';
 import { createHarness, moduleInstance } from '@scoped-mcp/testing';
 import { defineModule, defineTool, rawResult } from '../module/define.js';
 import type { OversizeLine } from '../shared/line-framer.js';
+import { CallsInFlight } from './calls-in-flight.js';
 import { ClientBridge, createMcpServer, stdioServerTransport } from './mcp-server.js';
 
 const aborts: string[] = [];
@@ -66,20 +67,45 @@ interface Served {
   next(timeoutMs?: number): Promise<string | undefined>;
   close(): Promise<void>;
   start(): Promise<void>;
+  /** Stops and resumes reading stdout, as a client that stops reading its answers. */
+  pause(): void;
+  resume(): void;
+  /** Audit lines written so far (one per finished call). */
+  readonly audit: readonly Record<string, unknown>[];
+  readonly calls: CallsInFlight;
+}
+
+interface ServeOptions {
+  readonly start?: boolean;
+  readonly maxInFlight?: number;
+  readonly maxQueued?: number;
+  /** stdout's high-water mark (default Node's 16 KiB). */
+  readonly highWaterMark?: number;
+  readonly maxMessageBytes?: number;
 }
 
 /** The runtime behind the SDK's server and stdio transport, spoken to in raw JSON-RPC lines. */
-async function serve(options: { start?: boolean } = {}): Promise<Served> {
-  const { runtime } = createHarness(
+async function serve(options: ServeOptions = {}): Promise<Served> {
+  const { runtime, audit } = createHarness(
     [moduleInstance('echo', echoModule), moduleInstance('slow', slowModule)],
     RUNTIME,
   );
   if (options.start !== false) await runtime.start();
   const bridge = new ClientBridge();
-  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: '0.0.0' });
+  const calls = new CallsInFlight({
+    maxInFlight: options.maxInFlight ?? 16,
+    maxQueued: options.maxQueued ?? 64,
+  });
+  const server = createMcpServer(runtime, bridge, { name: 'scoped-mcp', version: '0.0.0' }, calls);
   const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const { transport } = stdioServerTransport({ input: stdin, output: stdout });
+  const stdout = new PassThrough(
+    options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark },
+  );
+  const { transport } = stdioServerTransport({
+    input: stdin,
+    output: stdout,
+    ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+  });
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
   let partial = '';
@@ -109,7 +135,7 @@ async function serve(options: { start?: boolean } = {}): Promise<Served> {
           }, timeoutMs);
           waiters.push(waiter);
         });
-  await server.connect(transport);
+  await server.connect(calls.watch(transport));
   const send = (line: string) => stdin.write(`${line}\n`);
   const served = {
     send,
@@ -122,6 +148,10 @@ async function serve(options: { start?: boolean } = {}): Promise<Served> {
     start: async () => {
       await runtime.start();
     },
+    pause: () => stdout.pause(),
+    resume: () => stdout.resume(),
+    audit,
+    calls,
   };
   await served.ask(
     JSON.stringify({
@@ -227,6 +257,86 @@ describe('the MCP server over the runtime', () => {
   });
 });
 
+describe('calls in flight over stdio', () => {
+  const waitFor = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  it('refuses a call at once when every slot and the queue are taken, with the code and the limit', async () => {
+    const served = await serve({ maxInFlight: 1, maxQueued: 0 });
+    const started = waitStarted();
+    served.send(call(30, { name: 'slow_wait', arguments: {} }));
+    await started;
+    const busy = JSON.parse((await served.ask(hello))!);
+    expect(busy).toMatchObject({ id: 1, result: { isError: true } });
+    expect(busy.result.content[0].text).toMatch(/^Server busy: 1 calls are running and 0 are waiting/);
+    expect(busy.result._meta).toEqual({
+      'scoped-mcp/error': { code: 'SMCP_SERVER_BUSY', limit: { name: 'max_queued_calls', value: 0 } },
+    });
+    expect(served.audit.at(-1)).toMatchObject({
+      event: 'tool_error',
+      tool: 'echo_say',
+      error_code: 'SMCP_SERVER_BUSY',
+    });
+    served.send(
+      JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 30 } }),
+    );
+    await waitFor(() => served.calls.counts.running === 0);
+    expect(JSON.parse((await served.ask(hello))!).result.content[0].text).toBe('hellohello');
+    await served.close();
+  });
+
+  it('holds new calls back while the client does not read its answers, and runs them when it does', async () => {
+    const served = await serve({ maxInFlight: 2, maxQueued: 10, highWaterMark: 64 });
+    served.pause();
+    const before = served.audit.length;
+    for (let id = 40; id < 46; id++)
+      served.send(call(id, { name: 'echo_say', arguments: { text: 'x'.repeat(100), times: 5 } }));
+    await waitFor(() => served.audit.length - before >= 2 && served.calls.counts.queued === 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Two answers are written and wait for stdout to drain; the other four calls have not run.
+    expect(served.audit.length - before).toBe(2);
+    expect(served.calls.counts).toEqual({ running: 2, queued: 4 });
+    served.resume();
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push(JSON.parse((await served.next(2000))!).id);
+    expect(ids.sort()).toEqual([40, 41, 42, 43, 44, 45]);
+    expect(served.calls.counts).toEqual({ running: 0, queued: 0 });
+    await served.close();
+  });
+
+  it('stops reading a client that never reads once refusals fill the output past the message limit', async () => {
+    const served = await serve({ maxInFlight: 1, maxQueued: 0, maxMessageBytes: 65_536 });
+    const started = waitStarted();
+    served.send(call(50, { name: 'slow_wait', arguments: {} }));
+    await started;
+    served.pause();
+    const before = served.audit.length;
+    // In batches, as reads from a pipe arrive: the answers to one are written before the next is read.
+    for (let id = 1000; id < 3000; id += 100) {
+      for (let k = id; k < id + 100; k++)
+        served.send(call(k, { name: 'echo_say', arguments: { text: 'x' } }));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each refusal is a few hundred bytes: reading stopped once about 64 KiB of them (plus what the
+    // paused reader holds) waited, a few batches in, not after all 2000.
+    const refusedWhilePaused = served.audit.length - before;
+    expect(refusedWhilePaused).toBeGreaterThan(50);
+    expect(refusedWhilePaused).toBeLessThan(600);
+    served.resume();
+    const answered = new Set<number>();
+    while (answered.size < 2000) {
+      const line = await served.next(2000);
+      if (line === undefined) break;
+      answered.add(JSON.parse(line).id);
+    }
+    expect(answered.size).toBe(2000);
+    expect(served.audit.length - before).toBe(2000);
+    await served.close();
+  });
+});
+
 describe('stdioServerTransport', () => {
   it('frames lines across chunks, drops a trailing CR, and reports a bad line without stopping', async () => {
     const stdin = new PassThrough();
@@ -276,6 +386,77 @@ describe('stdioServerTransport', () => {
     expect(seen).toEqual([JSON.parse(exactly64)]);
     expect(errors).toEqual([]);
     expect(closed).toBe(false);
+  });
+
+  it('answers a dropped request with a JSON-RPC error under its id, or null; never a notification or response', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const written: string[] = [];
+    stdout.on('data', (chunk: Buffer) => written.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    const answers: unknown[] = [];
+    const { transport } = stdioServerTransport({
+      input: stdin,
+      output: stdout,
+      maxMessageBytes: 64,
+      onOversize: (_line, _limit, answer) => answers.push(answer),
+    });
+    transport.onmessage = () => undefined;
+    await transport.start();
+    const pad = 'x'.repeat(100);
+    const first = `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"p":"${pad}"}}`;
+    stdin.write(`${first}\n`);
+    stdin.write(`{"method":"tools/call","params":{"p":"${pad}"},"jsonrpc":"2.0","id":"tail-7"}\n`);
+    stdin.write(`{"method":"notifications/message","params":{"p":"${pad}"},"jsonrpc":"2.0"}\n`);
+    stdin.write(`{"jsonrpc":"2.0","id":3,"result":{"p":"${pad}"}}\n`);
+    stdin.write(`${pad}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answers).toEqual([
+      { kind: 'request', answered: true },
+      { kind: 'request', answered: true },
+      { kind: 'notification', answered: false },
+      { kind: 'response', answered: false },
+      { kind: 'unknown', answered: true },
+    ]);
+    const parsed = written.map((line) => JSON.parse(line));
+    expect(parsed.map((m) => m.id)).toEqual([5, 'tail-7', null]);
+    expect(parsed[0]).toEqual({
+      jsonrpc: '2.0',
+      id: 5,
+      error: {
+        code: -32600,
+        message: `Message of ${first.length} bytes is larger than this server reads (limits.max_message_bytes: 64); it was dropped unread.`,
+        data: { code: 'SMCP_MESSAGE_TOO_LARGE', limit: { name: 'max_message_bytes', value: 64 } },
+      },
+    });
+  });
+
+  it('reports a failed write instead of throwing, and by default closes the transport', async () => {
+    const failing = () =>
+      new Writable({
+        write(_chunk, _encoding, done) {
+          done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        },
+      });
+    const seen: string[] = [];
+    const reported = stdioServerTransport({
+      input: new PassThrough(),
+      output: failing(),
+      onWriteError: (error) => seen.push(String(error.code)),
+    });
+    await reported.transport.start();
+    void reported.transport.send({ jsonrpc: '2.0', method: 'a' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['EPIPE']);
+
+    const closing = stdioServerTransport({ input: new PassThrough(), output: failing() });
+    let closed = false;
+    closing.transport.onclose = () => {
+      closed = true;
+    };
+    await closing.transport.start();
+    void closing.transport.send({ jsonrpc: '2.0', method: 'a' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
   });
 
   it("ends its framed input when the client's input ends", async () => {

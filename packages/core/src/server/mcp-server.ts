@@ -12,11 +12,13 @@ import {
   ListRootsResultSchema,
   ListToolsRequestSchema,
   type LoggingLevel,
+  type RequestId,
   ResultSchema,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import { ToolFailure } from '../errors/errors.js';
+import { errorMeta } from '../errors/error-meta.js';
+import { MessageTooLargeError, ToolFailure } from '../errors/errors.js';
 import type {
   CallChannel,
   ClientRequestOptions,
@@ -24,6 +26,8 @@ import type {
   SessionChannel,
 } from '../module/client-channel.js';
 import { lineFramerStage, type OversizeLine } from '../shared/line-framer.js';
+import { type OversizeKind, readOversizeMessage } from '../shared/oversize-id.js';
+import type { CallsInFlight } from './calls-in-flight.js';
 import type { ScopedRuntime } from './scoped-runtime.js';
 
 // The MCP server and the agent's client behind it: the only file of core that imports the SDK's server side.
@@ -40,9 +44,15 @@ export interface ServerInfo {
  * Requests that arrive while modules are still starting wait for startup to finish. The SDK validates
  * each request, checks and normalises each result against `CallToolResultSchema` (so a malformed result
  * from an upstream behind mcp_proxy never reaches the agent), aborts a call's signal on
- * `notifications/cancelled` or when the connection closes, and writes the answers.
+ * `notifications/cancelled` or when the connection closes, and writes the answers. Each call takes a
+ * slot of `calls` first (its transport must be `calls.watch`ed), or waits for one, or is refused.
  */
-export function createMcpServer(runtime: ScopedRuntime, bridge: ClientBridge, info: ServerInfo): Server {
+export function createMcpServer(
+  runtime: ScopedRuntime,
+  bridge: ClientBridge,
+  info: ServerInfo,
+  calls: CallsInFlight,
+): Server {
   const server = new Server(
     { name: info.name, version: info.version },
     {
@@ -57,11 +67,18 @@ export function createMcpServer(runtime: ScopedRuntime, bridge: ClientBridge, in
   });
   // The one way into a tool from the agent: the call's abort signal and its client channel are wired here.
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    await runtime.whenStarted();
-    return runtime.call(request.params.name, request.params.arguments, {
-      signal: extra.signal,
-      client: bridge.forCall(extra),
-    });
+    const slot = calls.admit(extra.requestId, extra.signal);
+    if (!slot) return runtime.refuse(request.params.name, calls.busy());
+    try {
+      await slot.ready;
+      await runtime.whenStarted();
+      return await runtime.call(request.params.name, request.params.arguments, {
+        signal: extra.signal,
+        client: bridge.forCall(extra),
+      });
+    } finally {
+      slot.finished();
+    }
   });
   runtime.onToolsChanged(() => {
     void server.sendToolListChanged().catch(() => undefined);
@@ -179,8 +196,23 @@ export interface StdioServingOptions {
   readonly output?: Writable;
   /** Longest message read from the client, in bytes; default the SDK's limit (10 MiB). */
   readonly maxMessageBytes?: number;
-  /** A message over the limit was dropped; the ones after it are read as usual. */
-  readonly onOversize?: (line: OversizeLine, limit: number) => void;
+  /**
+   * A message over the limit was dropped (the ones after it are read as usual); `answered` tells whether
+   * it was a request, and was answered with a JSON-RPC error.
+   */
+  readonly onOversize?: (line: OversizeLine, limit: number, answered: OversizeAnswer) => void;
+  /**
+   * Writing to the client failed (EPIPE once it is gone, ENOBUFS, …). Default: the transport closes.
+   * Called for each failed write; nothing more reaches the client after the first.
+   */
+  readonly onWriteError?: (error: NodeJS.ErrnoException) => void;
+}
+
+/** What became of an over-long message. */
+export interface OversizeAnswer {
+  readonly kind: OversizeKind;
+  /** A request (or a line that cannot be told apart from one) got a JSON-RPC error. */
+  readonly answered: boolean;
 }
 
 export interface StdioServing {
@@ -192,19 +224,71 @@ export interface StdioServing {
 /**
  * The SDK's stdio server transport, reading through core's line framer: the framer hands over one
  * complete line at a time, within the limit, so an over-long message is dropped and reported instead of
- * overflowing the SDK's read buffer, which would close the connection.
+ * overflowing the SDK's read buffer, which would close the connection. A dropped request is answered
+ * with a JSON-RPC error (Invalid Request, `SMCP_MESSAGE_TOO_LARGE` in its data) under its id when the
+ * line's first or last bytes show it, else under `null`, so the client never waits for an answer that
+ * cannot come. Write errors on the output are caught (an unhandled one would end the process).
+ *
+ * The client's input is not read while more than the message limit of answers waits in the output's
+ * buffer. Calls in flight are bounded (`CallsInFlight`), but the answers to calls refused at once, to
+ * oversize requests and the notifications are not: a client that keeps writing and never reads would
+ * otherwise grow that buffer without end. It reads again once the output has drained.
  */
 export function stdioServerTransport(options: StdioServingOptions = {}): StdioServing {
   const limit = options.maxMessageBytes ?? STDIO_DEFAULT_MAX_BUFFER_SIZE;
+  const output = options.output ?? process.stdout;
+  let transport: StdioServerTransport | undefined;
   const input = lineFramerStage({
     maxLineBytes: limit,
-    onOversize: (line) => options.onOversize?.(line, limit),
+    holdInput: () => (output.writableLength > limit && !output.destroyed ? drained(output) : undefined),
+    onOversize: (line) => {
+      const message = readOversizeMessage(line);
+      // A response or a notification expects no answer; a line that is neither shown nor ruled out as a
+      // request gets one under the null id, as JSON-RPC answers a request whose id cannot be read.
+      const answered = message.kind === 'request' || message.kind === 'unknown';
+      if (answered) {
+        const refusal = new MessageTooLargeError(line.bytes, limit);
+        void transport
+          ?.send({
+            jsonrpc: '2.0',
+            id: (message.id ?? null) as RequestId,
+            error: {
+              code: MessageTooLargeError.JSONRPC_CODE,
+              message: refusal.message,
+              data: errorMeta(refusal),
+            },
+          })
+          .catch(() => undefined);
+      }
+      options.onOversize?.(line, limit, { kind: message.kind, answered });
+    },
   });
   // A failing or closed client input destroys the stage too, and the lifecycle sees it close.
   pipeline(options.input ?? process.stdin, input, () => undefined);
+  // The SDK's transport waits for `drain` with one listener per pending write: one per answer, refusals
+  // included. They are bounded (see above) but can outnumber the leak warning's default of 10.
+  output.setMaxListeners(0);
   // A line arrives with its newline: the SDK's buffer holds at most that, so its own limit never trips.
-  const transport = new StdioServerTransport(input, options.output ?? process.stdout, {
-    maxBufferSize: limit + 1,
+  const stdio = new StdioServerTransport(input, output, { maxBufferSize: limit + 1 });
+  transport = stdio;
+  output.on('error', (error: NodeJS.ErrnoException) => {
+    if (options.onWriteError) options.onWriteError(error);
+    else void stdio.close();
   });
-  return { transport, input };
+  return { transport: stdio, input };
+}
+
+/** Settles when the output has drained, or can no longer be written (then nothing waits for it). */
+function drained(output: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      output.off('drain', done);
+      output.off('close', done);
+      output.off('error', done);
+      resolve();
+    };
+    output.on('drain', done);
+    output.on('close', done);
+    output.on('error', done);
+  });
 }

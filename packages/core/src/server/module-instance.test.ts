@@ -18,6 +18,7 @@ const deps: PipelineDeps = {
   redactor: createSecretRedactor([]),
   middleware: [],
   logArgs: true,
+  maxArgumentDepth: 64,
 };
 
 describe('selectToolKeys', () => {

@@ -4,7 +4,14 @@ import { errorLine } from '../errors/error-line.js';
 import { SetupTimeoutError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { SessionChannel } from '../module/client-channel.js';
-import type { AnyToolDefinition, ModuleContext, ScopedMcpModule, ToolMode } from '../module/types.js';
+import { DEFAULT_LIMITS } from '../manifest/schema.js';
+import type {
+  AnyToolDefinition,
+  CoreLimits,
+  ModuleContext,
+  ScopedMcpModule,
+  ToolMode,
+} from '../module/types.js';
 import { detachedSession } from '../module/client-channel.js';
 import { sanitizingLogger } from './module-logger.js';
 import { exposedToolName, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
@@ -68,7 +75,7 @@ export class ModuleInstance {
     private readonly manifestDir: string,
     private readonly ops: Logger,
     private readonly session: SessionChannel = detachedSession(),
-    private readonly where: { manifestPath?: string } = {},
+    private readonly where: { manifestPath?: string; limits?: CoreLimits } = {},
   ) {
     this.status = spec.failure?.status ?? 'pending';
     this.error = spec.failure?.error;
@@ -99,6 +106,7 @@ export class ModuleInstance {
       manifestPath: this.where.manifestPath ?? resolve(manifestDir, 'manifest.yml'),
       resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
       session: this.session,
+      limits: this.where.limits ?? DEFAULT_LIMITS,
     });
     try {
       this.state = await bounded(Promise.resolve(module.setup?.(context)), setupTimeoutMs, (late) => {

@@ -4,10 +4,12 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { z } from 'zod';
 import { createSanitizer, type Sanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor, type SecretRedactor } from '../redact/secrets.js';
-import { StartupError, ToolNotFoundError } from '../errors/errors.js';
+import { type ScopedMcpError, StartupError, ToolNotFoundError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/compose.js';
+import { DEFAULT_LIMITS } from '../manifest/schema.js';
 import type { SessionChannel } from '../module/client-channel.js';
+import type { CoreLimits } from '../module/types.js';
 import { defineTool } from '../module/define.js';
 import { type InstanceSpec, ModuleInstance } from './module-instance.js';
 import { type StatusReport, statusReport, statusReportSchema } from './status-report.js';
@@ -33,6 +35,10 @@ export interface RuntimeOptions {
   readonly logArgs?: boolean;
   /** Tools the HITL shadow list answers without running them (see `PipelineDeps.shadowed`). */
   readonly shadowed?: (tool: string) => boolean;
+  /** The manifest's `limits:` (modules see them as `ctx.limits`); default `DEFAULT_LIMITS`. */
+  readonly limits?: CoreLimits;
+  /** Middleware that also counts calls refused before their arguments are parsed (see `PipelineDeps`). */
+  readonly admission?: readonly Middleware[];
   /** Upper bound for one module's setup; a module exceeding it is `failed_startup` (default 30 s). */
   readonly setupTimeoutMs?: number;
   /** Upper bound for every module's teardown together, so shutdown finishes in time. */
@@ -47,6 +53,7 @@ export interface RuntimeOptions {
 /** The running set of module instances and the tool table the MCP adapter serves. */
 export class ScopedRuntime {
   readonly instances: readonly ModuleInstance[];
+  readonly limits: CoreLimits;
   readonly sanitizer: Sanitizer;
   readonly redactor: SecretRedactor;
   private readonly table = new ToolTable();
@@ -61,6 +68,7 @@ export class ScopedRuntime {
 
   constructor(private readonly options: RuntimeOptions) {
     const secrets = options.secrets ?? [];
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
     this.sanitizer = createSanitizer({ secrets });
     this.redactor = createSecretRedactor(secrets);
     this.deps = {
@@ -72,6 +80,8 @@ export class ScopedRuntime {
       middleware: options.middleware ?? [],
       logArgs: options.logArgs ?? true,
       ...(options.shadowed ? { shadowed: options.shadowed } : {}),
+      maxArgumentDepth: this.limits.max_argument_depth,
+      ...(options.admission ? { admission: options.admission } : {}),
     };
     this.session = options.session ?? detachedSession();
     this.instances = options.instances.map(
@@ -89,7 +99,7 @@ export class ScopedRuntime {
             log: (level, data, logger) => this.session.log(level, data, logger),
             toolsChanged: () => this.refresh(spec.key),
           },
-          { manifestPath: options.manifestPath },
+          { manifestPath: options.manifestPath, limits: this.limits },
         ),
     );
   }
@@ -193,17 +203,24 @@ export class ScopedRuntime {
         client: env?.client ?? callChannel(this.session),
       });
     }
-    const unknown = new ToolNotFoundError(name.slice(0, 200));
+    return Promise.resolve(this.refuse(name, new ToolNotFoundError(name.slice(0, 200))));
+  }
+
+  /**
+   * A call refused before any tool is looked up (an unknown name, a full queue): one audit line with the
+   * code and the name, cut and redacted (the agent chose it), no arguments, and the agent's result.
+   */
+  refuse(name: string, error: ScopedMcpError): CallToolResult {
     this.options.audit.warn(
       {
         status: 'error',
         elapsed_ms: 0,
         tool: this.sanitizer.redactText(name.slice(0, 200)),
-        error_code: unknown.code,
+        error_code: error.code,
       },
       'tool_error',
     );
-    return Promise.resolve(errorResult(unknown, unknown.message));
+    return errorResult(error, error.message);
   }
 
   status(): StatusReport {

@@ -10,6 +10,7 @@ import { ToolInputError } from '../errors/errors.js';
 import { responseRule } from '../middleware/__fixtures__/filter-test-kit.js';
 import { createResponseFilterMiddleware } from '../middleware/response-filter.js';
 import { defineModule, defineTool, rawResult, structuredResult } from '../module/define.js';
+import { CallsInFlight } from './calls-in-flight.js';
 import { ClientBridge, createMcpServer } from './mcp-server.js';
 import { type RuntimeOptions, ScopedRuntime, STATUS_TOOL } from './scoped-runtime.js';
 
@@ -244,9 +245,15 @@ describe('an SDK client', () => {
 
   async function connect(): Promise<Client> {
     const { runtime } = await start();
-    const server = createMcpServer(runtime, new ClientBridge(), { name: 'scoped-mcp', version: '0.0.0' });
+    const calls = new CallsInFlight({ maxInFlight: 16, maxQueued: 64 });
+    const server = createMcpServer(
+      runtime,
+      new ClientBridge(),
+      { name: 'scoped-mcp', version: '0.0.0' },
+      calls,
+    );
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
+    await server.connect(calls.watch(serverSide));
     const client = new Client({ name: 'test', version: '0.0.0' });
     await client.connect(clientSide);
     closers.push(async () => {

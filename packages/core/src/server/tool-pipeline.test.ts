@@ -5,6 +5,8 @@ import { AGENT } from '../__fixtures__/runtime-fixtures.js';
 import { createSanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor } from '../redact/secrets.js';
 import type { Middleware } from '../middleware/compose.js';
+import { ToolInputError } from '../errors/errors.js';
+import { DEFAULT_LIMITS } from '../manifest/schema.js';
 import { defineTool } from '../module/define.js';
 import type { AnyToolDefinition, ToolContext } from '../module/types.js';
 import { captureLogger } from '@scoped-mcp/testing';
@@ -25,6 +27,7 @@ function deps(overrides: Partial<PipelineDeps> = {}) {
       redactor: createSecretRedactor(secrets),
       middleware: [],
       logArgs: true,
+      maxArgumentDepth: 64,
       ...overrides,
     } satisfies PipelineDeps,
   };
@@ -41,6 +44,7 @@ const context = {
   manifestPath: '/m/manifest.yml',
   resolvePath: (p: string) => p,
   session: detachedSession(),
+  limits: DEFAULT_LIMITS,
 } satisfies Omit<ToolContext<unknown, unknown>, 'signal' | 'client'>;
 
 function env(signal: AbortSignal) {
@@ -183,5 +187,89 @@ describe('prepareTool', () => {
       env(new AbortController().signal),
     );
     expect(audit[0]?.args).toEqual({ password: '<redacted>', note: 'see <redacted-secret>', path: 'a.txt' });
+  });
+});
+
+describe('prepareTool: argument depth', () => {
+  function nested(levels: number): unknown {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < levels; i++) value = levels % 2 === 0 ? [value] : { a: value };
+    return value;
+  }
+
+  /** A tool whose schema and handler record that they ran. */
+  function recordingTool(seen: string[]) {
+    return defineTool({
+      mode: 'write',
+      description: 'd',
+      input: z.unknown().superRefine(() => {
+        seen.push('schema');
+      }),
+      handler: () => {
+        seen.push('handler');
+        return 'ran';
+      },
+    }) as AnyToolDefinition;
+  }
+
+  it('refuses arguments nested 8,000 levels deep before the schema, the middleware or the handler', async () => {
+    const seen: string[] = [];
+    const chain: Middleware = async (_call, next) => {
+      seen.push('middleware');
+      return next();
+    };
+    const { deps: d, audit } = deps({ middleware: [chain] });
+    const prepared = prepareTool({ instance: 'i', key: 'k', tool: recordingTool(seen), context }, d);
+    const result = await prepared.invoke({ extra: nested(8000) }, env(new AbortController().signal));
+    expect(result.isError).toBe(true);
+    expect(result.content).toEqual([
+      {
+        type: 'text',
+        text: "Arguments for 'i_k' nest deeper than 64 levels of objects and arrays (limits.max_argument_depth); send flatter arguments.",
+      },
+    ]);
+    expect(result._meta).toEqual({
+      'scoped-mcp/error': { code: 'SMCP_TOOL_INPUT', limit: { name: 'max_argument_depth', value: 64 } },
+    });
+    expect(seen).toEqual([]);
+    // The audit line names the refusal and stays small: the sanitiser cuts the arguments at depth 8.
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ event: 'tool_error', error_code: 'SMCP_TOOL_INPUT', tool: 'i_k' });
+    expect(JSON.stringify(audit[0]).length).toBeLessThan(1000);
+  });
+
+  it('accepts arguments exactly at the limit, the arguments object counted', async () => {
+    const seen: string[] = [];
+    const { deps: d } = deps({ maxArgumentDepth: 10 });
+    const prepared = prepareTool({ instance: 'i', key: 'k', tool: recordingTool(seen), context }, d);
+    const signal = new AbortController().signal;
+    expect((await prepared.invoke({ a: nested(9) }, env(signal))).isError).toBeUndefined();
+    expect(seen).toEqual(['schema', 'handler']);
+    const refused = await prepared.invoke({ a: nested(10) }, env(signal));
+    expect(refused._meta).toMatchObject({ 'scoped-mcp/error': { limit: { value: 10 } } });
+  });
+
+  it('passes a refused call through the admission middleware (the rate limit), so it counts', async () => {
+    const seen: string[] = [];
+    const admitted: string[] = [];
+    const counting: Middleware = async (call, next) => {
+      admitted.push(`${call.tool}:${JSON.stringify(call.args)}`);
+      return next();
+    };
+    const { deps: d } = deps({ admission: [counting] });
+    const prepared = prepareTool({ instance: 'i', key: 'k', tool: recordingTool(seen), context }, d);
+    const result = await prepared.invoke({ a: nested(100) }, env(new AbortController().signal));
+    expect(result._meta).toMatchObject({ 'scoped-mcp/error': { code: 'SMCP_TOOL_INPUT' } });
+    expect(admitted).toEqual(['i_k:{}']);
+    expect(seen).toEqual([]);
+    // The admission middleware's own refusal wins, as the rate limit's does for any other call.
+    const refusing: Middleware = async () => {
+      throw new ToolInputError('rate limited stand-in');
+    };
+    const { deps: limited } = deps({ admission: [refusing] });
+    const again = prepareTool({ instance: 'i', key: 'k', tool: recordingTool(seen), context }, limited);
+    expect((await again.invoke({ a: nested(100) }, env(new AbortController().signal))).content).toEqual([
+      { type: 'text', text: 'rate limited stand-in' },
+    ]);
   });
 });

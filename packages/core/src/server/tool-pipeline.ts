@@ -11,6 +11,7 @@ import type { AgentIdentity } from '../identity/agent-identity.js';
 import { composeMiddleware, type Middleware, type ToolCall } from '../middleware/compose.js';
 import type { CallChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ToolContext, ToolMode } from '../module/types.js';
+import { nestsDeeperThan } from '../shared/json-depth.js';
 import { describeArgumentIssues } from './argument-issues.js';
 import {
   errorResult,
@@ -50,6 +51,13 @@ export interface PipelineDeps {
    * checks structuredContent against it, and the shadow answer cannot match a tool's schema.
    */
   readonly shadowed?: (tool: string) => boolean;
+  /** Arguments nesting deeper than this (objects and arrays, the arguments object counted) are refused. */
+  readonly maxArgumentDepth: number;
+  /**
+   * Middleware that also sees the calls refused before their arguments are parsed (nested too deep): the
+   * rate limit, so such calls count like any other. Their `args` are empty.
+   */
+  readonly admission?: readonly Middleware[];
 }
 
 export interface ToolSource {
@@ -79,12 +87,32 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   const handler = async (call: ToolCall) =>
     tool.handler(call.args, { ...context, signal: call.signal, client: call.client });
   const chain = composeMiddleware(deps.middleware, handler);
-  const { audit, ops, sanitizer, redactor, agent, logArgs } = deps;
+  const { audit, ops, sanitizer, redactor, agent, logArgs, maxArgumentDepth } = deps;
+  const tooDeep = () =>
+    new ToolInputError(
+      `Arguments for '${name}' nest deeper than ${maxArgumentDepth} levels of objects and arrays (limits.max_argument_depth); send flatter arguments.`,
+      { name: 'max_argument_depth', value: maxArgumentDepth },
+    );
+  // The refusal passes the admission middleware (the rate limit) first, so a refused call still counts.
+  const refuseTooDeep = composeMiddleware(deps.admission ?? [], () => Promise.reject(tooDeep()));
 
   async function invoke(rawArgs: unknown, { signal, client }: CallEnvironment): Promise<CallToolResult> {
     const started = performance.now();
     const args = rawArgs ?? EMPTY_ARGS;
     try {
+      // Before any check that walks the arguments recursively (zod, a proxy's JSON Schema validator, the
+      // JSON text sent upstream): 8,000 levels overflow the stack of each.
+      if (nestsDeeperThan(args, maxArgumentDepth)) {
+        await refuseTooDeep({
+          tool: name,
+          instance,
+          mode: tool.mode,
+          args: EMPTY_ARGS,
+          agent,
+          signal,
+          client,
+        });
+      }
       const parsed = tool.input.safeParse(args);
       if (!parsed.success) throw new ToolInputError(describeArgumentIssues(name, parsed.error));
       const output = await chain({

@@ -1,8 +1,7 @@
-/** How deep `canonicalJson` follows nested objects and arrays by default before it refuses. */
-const CANONICAL_JSON_MAX_DEPTH = 64;
+import { DEFAULT_MAX_JSON_DEPTH } from './json-depth.js';
 
 export interface CanonicalJsonOptions {
-  /** Nesting (objects and arrays) beyond this is refused; default CANONICAL_JSON_MAX_DEPTH. */
+  /** Nesting (objects and arrays) beyond this is refused; default DEFAULT_MAX_JSON_DEPTH (64). */
   readonly maxDepth?: number;
   /**
    * Spaces per nesting level, for people to read (JSON.stringify's layout: one entry per line, `": "`
@@ -30,7 +29,7 @@ interface Writer {
  */
 export function canonicalJson(value: unknown, options: CanonicalJsonOptions = {}): string {
   const writer: Writer = {
-    maxDepth: options.maxDepth ?? CANONICAL_JSON_MAX_DEPTH,
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH,
     indent: ' '.repeat(Math.max(0, Math.min(options.indent ?? 0, 10))),
     seen: new Set(),
   };

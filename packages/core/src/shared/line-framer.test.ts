@@ -77,3 +77,29 @@ describe('lineFramerStage', () => {
     expect(oversize[0]!.head.startsWith('{"id":1,')).toBe(true);
   });
 });
+
+describe('lineFramerStage holdInput', () => {
+  it('frames no chunk while holdInput holds it, and the next ones only after it', async () => {
+    let release: () => void = () => undefined;
+    let holding = true;
+    const stage = lineFramerStage({
+      maxLineBytes: 100,
+      holdInput: () =>
+        holding
+          ? new Promise<void>((resolve) => {
+              release = resolve;
+            })
+          : undefined,
+    });
+    const chunks: string[] = [];
+    stage.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+    stage.write('{"a":1}\n');
+    stage.write('{"b":2}\n');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks).toEqual([]);
+    holding = false;
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks).toEqual(['{"a":1}\n', '{"b":2}\n']);
+  });
+});

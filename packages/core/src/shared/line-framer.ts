@@ -104,6 +104,11 @@ export interface LineFramerStageOptions {
   readonly maxLineBytes: number;
   /** Called for each line over the limit, which is dropped; the lines after it pass on as usual. */
   readonly onOversize?: (line: OversizeLine) => void;
+  /**
+   * Asked before each chunk is framed: a promise holds the chunk (and, through the stream's
+   * backpressure, the reader in front of the stage) until it settles.
+   */
+  readonly holdInput?: () => Promise<void> | undefined;
 }
 
 /**
@@ -115,8 +120,16 @@ export interface LineFramerStageOptions {
 export function lineFramerStage(options: LineFramerStageOptions): Transform {
   const stage = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
-      framer.push(chunk);
-      done();
+      const hold = options.holdInput?.();
+      if (!hold) {
+        framer.push(chunk);
+        done();
+        return;
+      }
+      void hold.then(() => {
+        framer.push(chunk);
+        done();
+      });
     },
     flush(done: TransformCallback) {
       framer.reset();
