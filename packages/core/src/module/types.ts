@@ -164,6 +164,14 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
   /** Validates `modules.<key>.config` when the manifest loads; unknown keys should be rejected (z.strictObject). */
   readonly config: ConfigSchema;
   readonly credentials?: CredentialSpec | ((config: z.output<ConfigSchema>) => CredentialSpec);
+  /**
+   * Values of this instance's config that must never reach the agent or a log: a token put in a child's
+   * environment, a header value, the password in a URL. Core adds them to the values it redacts on every
+   * channel (results, tool definitions, notifications, requests, error texts, logs), like the resolved
+   * credentials. Called once per instance at startup. Values shorter than 6 characters, and numbers
+   * shorter than 10 digits, are ignored: "1", "true" or a port cannot be told apart from ordinary data.
+   */
+  readonly secrets?: (config: z.output<ConfigSchema>) => readonly string[];
   /** Runs once at startup, concurrently with other modules; its result is every handler's `ctx.state`. */
   setup?(ctx: ModuleContext<z.output<ConfigSchema>>): Promise<State> | State;
   /**

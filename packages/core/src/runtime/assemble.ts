@@ -10,7 +10,12 @@ import { formatZodIssues } from '../manifest/issues.js';
 import { type LoadedManifest, loadManifest } from '../manifest/load.js';
 import { type ModuleEntry, moduleTypeOf } from '../manifest/schema.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
-import { type InstanceSpec, reservedToolNames, selectToolKeys } from '../server/module-instance.js';
+import {
+  declaredSecrets,
+  type InstanceSpec,
+  reservedToolNames,
+  selectToolKeys,
+} from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
 import { exposedToolName } from '../server/tool-pipeline.js';
 import { collisionMessage, staticNameCollisions } from '../server/tool-table.js';
@@ -28,7 +33,7 @@ export interface AssembleOptions {
 export interface Assembly {
   readonly manifest: LoadedManifest;
   readonly instances: readonly InstanceSpec[];
-  /** Every credential value resolved, for exact-value redaction. */
+  /** Every credential value resolved and every value a module declared secret, for exact-value redaction. */
   readonly secrets: readonly string[];
   readonly warnings: readonly string[];
   /** Exposed tool names per instance (before setup; a module failing setup registers none). */
@@ -139,7 +144,7 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
     [STATUS_TOOL],
   );
   if (collisions.length > 0) throw new StartupError(collisions.map(collisionMessage), manifest.path);
-  return { manifest, instances, secrets, warnings, toolNames };
+  return { manifest, instances, secrets: [...secrets, ...declaredSecrets(instances)], warnings, toolNames };
 }
 
 function credentialSpecOf(module: ScopedMcpModule, config: unknown): CredentialSpec | undefined {

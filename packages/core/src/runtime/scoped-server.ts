@@ -190,6 +190,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     manifestDir: assembly.manifest.dir,
     manifestPath: assembly.manifest.path,
     secrets: assembly.secrets,
+    responseFilters: manifest.response_filters ?? [],
     middleware: guardrails.middleware,
     admission: guardrails.admission,
     shadowed: guardrails.shadowed,
