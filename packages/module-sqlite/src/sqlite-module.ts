@@ -90,7 +90,8 @@ export default defineModule({
         // With RETURNING, the result comes as JSON text (the rows spliced in), which stays the agent's text.
         if (typeof result === 'string') return structuredResult(JSON.parse(result), result);
         // The text is the reference's: the bare row count, which prompts and log pipelines written for it read.
-        return structuredResult(result, String(result.changes));
+        const changes = (result as { readonly changes: number | string }).changes;
+        return structuredResult(result, String(changes));
       },
     }),
     create_table: tool({
