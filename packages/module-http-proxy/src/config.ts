@@ -1,5 +1,6 @@
 import { z } from '@scoped-mcp/core';
 import { hostRefusal } from './blocked-addresses.js';
+import { originKey } from './guarded-agent.js';
 
 const MIB = 1024 * 1024;
 
@@ -107,16 +108,26 @@ export const httpProxyConfig = z.strictObject({
     .array(service)
     .min(1, "http_proxy module requires a non-empty 'allowed_services' list in config")
     .superRefine((services, ctx) => {
-      const seen = new Set<string>();
-      for (const [index, { name }] of services.entries()) {
-        if (seen.has(name)) {
+      const names = new Set<string>();
+      // allow_private is decided per origin at connect time, so services on one origin must agree on it.
+      const privateByOrigin = new Map<string, { name: string; allowPrivate: boolean }>();
+      for (const [index, entry] of services.entries()) {
+        if (names.has(entry.name)) {
+          ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `service name '${entry.name}' is used twice` });
+        }
+        names.add(entry.name);
+        const url = URL.parse(entry.base_url);
+        if (!url) continue;
+        const origin = originKey(url.protocol, url.hostname, url.port);
+        const other = privateByOrigin.get(origin);
+        if (other && other.allowPrivate !== entry.allow_private) {
           ctx.addIssue({
             code: 'custom',
-            path: [index, 'name'],
-            message: `service name '${name}' is used twice`,
+            path: [index, 'allow_private'],
+            message: `Service '${entry.name}' shares its origin with service '${other.name}' but not its allow_private; set the same on both`,
           });
         }
-        seen.add(name);
+        privateByOrigin.set(origin, { name: entry.name, allowPrivate: entry.allow_private });
       }
     })
     .describe('The services the agent may call, by name; nothing else is reachable.'),
