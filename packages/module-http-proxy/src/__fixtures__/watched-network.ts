@@ -23,6 +23,8 @@ export interface WatchedNetwork {
   readonly lookups: string[];
   /** What the guard handed the connector, in order. */
   readonly attempts: ConnectAttempt[];
+  /** Requests the listener answered: their Host header and target. */
+  readonly requests: { host: string; url: string }[];
   /** Connections the listener accepted, and the bytes it received. */
   connections: number;
   bytes: number;
@@ -40,6 +42,9 @@ export function answer(...addresses: string[]): ResolvedAddress[] {
 
 export async function startWatchedNetwork(dns: DnsTable): Promise<WatchedNetwork> {
   const server = createServer((req, res) => {
+    network.requests.push({ host: req.headers.host ?? '', url: req.url ?? '' });
+    // One request per connection, so every request makes the guard resolve and check again.
+    res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://watched.test');
     if (url.pathname.endsWith('/redirect')) {
       res.writeHead(302, { location: url.searchParams.get('to') ?? '/' }).end();
@@ -51,6 +56,7 @@ export async function startWatchedNetwork(dns: DnsTable): Promise<WatchedNetwork
   const network: WatchedNetwork = {
     lookups: [],
     attempts: [],
+    requests: [],
     connections: 0,
     bytes: 0,
     port: 0,
