@@ -144,12 +144,14 @@ describe('host names', () => {
     },
   );
 
-  it.each(['metadata.google.internal', 'metadata.google.internal.', 'METADATA.goog', 'x.metadata.google.internal'])(
-    '%s is a metadata name: always blocked',
-    (name) => {
-      expect(hostNameRefusal(name, true)).toEqual({ why: 'cloud metadata name', private: false });
-    },
-  );
+  it.each([
+    'metadata.google.internal',
+    'metadata.google.internal.',
+    'METADATA.goog',
+    'x.metadata.google.internal',
+  ])('%s is a metadata name: always blocked', (name) => {
+    expect(hostNameRefusal(name, true)).toEqual({ why: 'cloud metadata name', private: false });
+  });
 
   it.each(['example.com', 'notlocalhost', 'localhost.example.com', 'metadata.google.internal.evil.com'])(
     '%s is an ordinary name (its addresses are checked once resolved)',

@@ -16,11 +16,18 @@ function oneService(entry: Record<string, unknown>): string[] {
 describe('config', () => {
   it('accepts a reference manifest entry (name, base_url, credential_key) and fills the defaults', () => {
     const parsed = httpProxyConfig.parse({
-      allowed_services: [{ name: 'github', base_url: 'https://api.github.com', credential_key: 'GITHUB_TOKEN' }],
+      allowed_services: [
+        { name: 'github', base_url: 'https://api.github.com', credential_key: 'GITHUB_TOKEN' },
+      ],
     });
     expect(parsed).toEqual({
       allowed_services: [
-        { name: 'github', base_url: 'https://api.github.com', credential_key: 'GITHUB_TOKEN', allow_private: false },
+        {
+          name: 'github',
+          base_url: 'https://api.github.com',
+          credential_key: 'GITHUB_TOKEN',
+          allow_private: false,
+        },
       ],
       timeout_ms: 15_000,
       max_response_bytes: 4 * 1024 * 1024,
@@ -47,7 +54,10 @@ describe('config', () => {
     const cases: [string, string][] = [
       [`ftp://files.example/${secretish}`, 'that is not http or https (ftp:)'],
       [`file:///etc/${secretish}`, 'that is not http or https (file:)'],
-      [`https://user:${secretish}@api.example`, 'with user info (user:password@); use credential_key instead'],
+      [
+        `https://user:${secretish}@api.example`,
+        'with user info (user:password@); use credential_key instead',
+      ],
       [`https://${secretish}@api.example`, 'with user info (user:password@); use credential_key instead'],
       [`https://api.example/#${secretish}`, 'with a fragment (#)'],
       [`not a url ${secretish}`, 'that is not a URL'],
@@ -60,7 +70,14 @@ describe('config', () => {
   });
 
   it('headers cannot replace Authorization, Host, Content-Type or framing headers, nor carry CR/LF', () => {
-    for (const name of ['Authorization', 'authorization', 'HOST', 'Content-Type', 'Transfer-Encoding', 'Connection']) {
+    for (const name of [
+      'Authorization',
+      'authorization',
+      'HOST',
+      'Content-Type',
+      'Transfer-Encoding',
+      'Connection',
+    ]) {
       expect(oneService({ base_url: 'https://api.example', headers: { [name]: 'x' } })).toEqual([
         `config.allowed_services[0].headers: Service 'api' cannot set header '${name}': the module sets it (or undici frames the request with it)`,
       ]);
@@ -71,7 +88,9 @@ describe('config', () => {
     expect(oneService({ base_url: 'https://api.example', headers: { 'X A': 'v' } })).toEqual([
       "config.allowed_services[0].headers: Service 'api' has a header name that is not an HTTP token",
     ]);
-    expect(oneService({ base_url: 'https://api.example', headers: { Accept: 'application/json' } })).toEqual([]);
+    expect(oneService({ base_url: 'https://api.example', headers: { Accept: 'application/json' } })).toEqual(
+      [],
+    );
   });
 
   it('services on one origin must agree on allow_private', () => {

@@ -113,7 +113,11 @@ export const httpProxyConfig = z.strictObject({
       const privateByOrigin = new Map<string, { name: string; allowPrivate: boolean }>();
       for (const [index, entry] of services.entries()) {
         if (names.has(entry.name)) {
-          ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `service name '${entry.name}' is used twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'name'],
+            message: `service name '${entry.name}' is used twice`,
+          });
         }
         names.add(entry.name);
         const url = URL.parse(entry.base_url);

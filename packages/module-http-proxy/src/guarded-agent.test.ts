@@ -75,7 +75,10 @@ describe('a name: resolved, every answer checked, the checked address connected 
   it('the first answer is used when all pass, IPv6 too', async () => {
     makeAgent();
     await get('http://dual.test:8080');
-    expect(net.attempts.at(-1)).toMatchObject({ hostname: '2606:2800:220:1:248:1893:25c8:1946', port: '8080' });
+    expect(net.attempts.at(-1)).toMatchObject({
+      hostname: '2606:2800:220:1:248:1893:25c8:1946',
+      port: '8080',
+    });
   });
 
   it.each([
@@ -123,7 +126,9 @@ describe('a name: resolved, every answer checked, the checked address connected 
   it('loopback and metadata names are refused without asking the resolver', async () => {
     makeAgent();
     const lookups = net.lookups.length;
-    expect(await refusal('http://localhost:8080')).toMatchObject({ message: "Host 'localhost' is a blocked name (loopback name)" });
+    expect(await refusal('http://localhost:8080')).toMatchObject({
+      message: "Host 'localhost' is a blocked name (loopback name)",
+    });
     expect(await refusal('http://metadata.google.internal')).toMatchObject({
       message: "Host 'metadata.google.internal' is a blocked name (cloud metadata name)",
     });

@@ -15,7 +15,11 @@ let service: ItemsService;
 let h: ModuleHarness;
 const seen: HarnessResult[] = [];
 
-async function call(tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<HarnessResult> {
+async function call(
+  tool: string,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<HarnessResult> {
   const result = await h.call(tool, args, signal ? { signal } : {});
   seen.push(result);
   return result;
@@ -37,7 +41,12 @@ beforeAll(async () => {
           headers: { 'X-Client': 'scoped-mcp-test' },
           allow_private: true,
         },
-        { name: 'tenant', base_url: `${service.origin}/api?tenant=acme`, credential_key: SERVICE_KEY, allow_private: true },
+        {
+          name: 'tenant',
+          base_url: `${service.origin}/api?tenant=acme`,
+          credential_key: SERVICE_KEY,
+          allow_private: true,
+        },
         { name: 'anonymous', base_url: `${service.origin}/api`, allow_private: true },
       ],
       timeout_ms: 2000,
@@ -89,7 +98,7 @@ describe('the four tools against a loopback service', () => {
     const result = await call('post', { service: 'items', path: 'items' });
     expect(result.isError).toBe(true);
     expect(code(result)).toBe('SMCP_UPSTREAM_ERROR');
-    expect(result.text).toBe("Service 'items' answered HTTP 400: {\"error\":\"field 'name' is required\"}");
+    expect(result.text).toBe('Service \'items\' answered HTTP 400: {"error":"field \'name\' is required"}');
     expect(service.requests.at(-1)!.body).toBe('{}');
   });
 
@@ -199,7 +208,11 @@ describe('errors and caps', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const started = Date.now();
-    const result = await call('get', { service: 'items', path: 'slow', params: { ms: 20_000 } }, controller.signal);
+    const result = await call(
+      'get',
+      { service: 'items', path: 'slow', params: { ms: 20_000 } },
+      controller.signal,
+    );
     expect(result.isError).toBe(true);
     expect(Date.now() - started).toBeLessThan(1900);
   });
@@ -239,7 +252,11 @@ describe('the credential', () => {
   it('a named credential_key is required: without it the module does not start', async () => {
     await expect(
       createModuleHarness(httpProxy, {
-        config: { allowed_services: [{ name: 'x', base_url: service.origin, credential_key: 'X_TOKEN', allow_private: true }] },
+        config: {
+          allowed_services: [
+            { name: 'x', base_url: service.origin, credential_key: 'X_TOKEN', allow_private: true },
+          ],
+        },
       }),
     ).rejects.toThrow('missing required credential(s): X_TOKEN');
   });
@@ -247,7 +264,11 @@ describe('the credential', () => {
   it('a credential that a header line cannot carry is refused at startup, and not quoted', async () => {
     for (const bad of ['', 'has space', 'line\r\nX-Injected: 1', 'naïve']) {
       const attempt = createModuleHarness(httpProxy, {
-        config: { allowed_services: [{ name: 'x', base_url: service.origin, credential_key: 'X_TOKEN', allow_private: true }] },
+        config: {
+          allowed_services: [
+            { name: 'x', base_url: service.origin, credential_key: 'X_TOKEN', allow_private: true },
+          ],
+        },
         credentials: { X_TOKEN: bad },
       });
       await expect(attempt).rejects.toThrow(

@@ -35,11 +35,15 @@ describe('requestTarget: what a path may be', () => {
     expect(requestTarget(tenant, 'items?page=2', { q: 'a&b', n: 1.5, all: false }).href).toBe(
       'http://lan.example:8080/api/items?tenant=acme&key=k&page=2&q=a%26b&n=1.5&all=false',
     );
-    expect(requestTarget(tenant, 'items', { tenant: 'other' }).search).toBe('?tenant=acme&key=k&tenant=other');
+    expect(requestTarget(tenant, 'items', { tenant: 'other' }).search).toBe(
+      '?tenant=acme&key=k&tenant=other',
+    );
   });
 
   it('a base URL without a path takes any path', () => {
-    expect(requestTarget(serviceAt('https://api.example.com'), 'x/y').href).toBe('https://api.example.com/x/y');
+    expect(requestTarget(serviceAt('https://api.example.com'), 'x/y').href).toBe(
+      'https://api.example.com/x/y',
+    );
   });
 });
 

@@ -44,7 +44,9 @@ const DNS = {
 } as const;
 
 /** Names whose answer is blocked from the first lookup: one service each, refused at connect time. */
-const BLOCKED_BY_ANSWER = Object.keys(DNS).filter((name) => !['public.test', 'rebind.test', 'rebind-v6.test'].includes(name));
+const BLOCKED_BY_ANSWER = Object.keys(DNS).filter(
+  (name) => !['public.test', 'rebind.test', 'rebind-v6.test'].includes(name),
+);
 
 /** base_url hosts refused at startup: literal addresses in every notation, blocked names, URL tricks. */
 const BLOCKED_BASE_URLS = [
@@ -209,14 +211,19 @@ describe('control: the watch sees what is let through', () => {
 describe('names whose resolved addresses are blocked', () => {
   it.each(BLOCKED_BY_ANSWER)('%s', async (host) => {
     const text = await refusedCall('get', { service: serviceName(host), path: 'x' });
-    expect(text).toMatch(new RegExp(`^Host '${host.replaceAll('.', '\\.')}' resolves to a blocked address: `));
+    expect(text).toMatch(
+      new RegExp(`^Host '${host.replaceAll('.', '\\.')}' resolves to a blocked address: `),
+    );
   });
 
-  it.each(['rebind', 'rebind-v6'])('%s: allowed on the first lookup, refused when the answer changes', async (name) => {
-    expect((await h.call('get', { service: name, path: '' })).isError).toBe(false);
-    const text = await refusedCall('get', { service: name, path: '' });
-    expect(text).toMatch(/resolves to a blocked address: (127\.0\.0\.1|::ffff:169\.254\.169\.254)/);
-  });
+  it.each(['rebind', 'rebind-v6'])(
+    '%s: allowed on the first lookup, refused when the answer changes',
+    async (name) => {
+      expect((await h.call('get', { service: name, path: '' })).isError).toBe(false);
+      const text = await refusedCall('get', { service: name, path: '' });
+      expect(text).toMatch(/resolves to a blocked address: (127\.0\.0\.1|::ffff:169\.254\.169\.254)/);
+    },
+  );
 });
 
 describe('base_url hosts refused at startup', () => {
@@ -224,17 +231,21 @@ describe('base_url hosts refused at startup', () => {
     await nothingReached(async () => {
       const parsed = module.config.safeParse({ allowed_services: [{ name: 'target', base_url }] });
       expect(parsed.success).toBe(false);
-      expect(parsed.error?.issues[0]?.message).toMatch(/^Service 'target' has (a blocked base_url|a base_url)/);
-      await expect(createModuleHarness(module, { config: { allowed_services: [{ name: 'target', base_url }] } })).rejects.toThrow(
-        "Service 'target'",
+      expect(parsed.error?.issues[0]?.message).toMatch(
+        /^Service 'target' has (a blocked base_url|a base_url)/,
       );
+      await expect(
+        createModuleHarness(module, { config: { allowed_services: [{ name: 'target', base_url }] } }),
+      ).rejects.toThrow("Service 'target'");
     });
   });
 });
 
 describe('paths', () => {
   it.each(REFUSED_PATHS)('%j is refused', async (path) => {
-    expect(await refusedCall('get', { service: 'public', path })).toMatch(/^Path refused for service 'public': /);
+    expect(await refusedCall('get', { service: 'public', path })).toMatch(
+      /^Path refused for service 'public': /,
+    );
   });
 
   it.each(CONTAINED_PATHS)('%j reaches the service itself and nothing else', async (path) => {
@@ -247,7 +258,11 @@ describe('paths', () => {
 
   it('params cannot change the host either', async () => {
     const before = net.attempts.length;
-    await h.call('get', { service: 'public', path: 'x', params: { '@127.0.0.1': '//169.254.169.254', '#': '\r\n' } });
+    await h.call('get', {
+      service: 'public',
+      path: 'x',
+      params: { '@127.0.0.1': '//169.254.169.254', '#': '\r\n' },
+    });
     expect(net.attempts.slice(before).map((a) => a.hostname)).toEqual(['93.184.216.34']);
     expect(net.requests.at(-1)?.url).toBe('/api/x?%40127.0.0.1=%2F%2F169.254.169.254&%23=%0D%0A');
   });
@@ -267,7 +282,10 @@ describe('redirects from an allowed loopback service', () => {
     expect(result.text).toBe("Service 'loop' answered HTTP 302, a redirect; redirects are not followed");
     expect(net.attempts.slice(before.attempts).map((a) => a.hostname)).toEqual(['127.0.0.1']);
     expect(net.requests.slice(before.requests)).toEqual([
-      { host: `127.0.0.1:${net.port}`, url: `/api/redirect?to=${encodeURIComponent(to).replaceAll('%20', '+')}` },
+      {
+        host: `127.0.0.1:${net.port}`,
+        url: `/api/redirect?to=${encodeURIComponent(to).replaceAll('%20', '+')}`,
+      },
     ]);
   });
 });

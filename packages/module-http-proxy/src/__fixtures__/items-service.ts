@@ -130,7 +130,10 @@ export async function startItemsService(options: { token?: string } = {}): Promi
         res.write('x');
         return;
       case '/api/slow': {
-        const timer = setTimeout(() => send(res, 200, { late: true }), Number(url.searchParams.get('ms') ?? '5000'));
+        const timer = setTimeout(
+          () => send(res, 200, { late: true }),
+          Number(url.searchParams.get('ms') ?? '5000'),
+        );
         res.on('close', () => clearTimeout(timer));
         return;
       }
@@ -171,10 +174,12 @@ function send(res: ServerResponse, status: number, value: unknown): void {
 
 /** The request's JSON object, or why it is not one (as a real API answers 400). */
 function jsonObject(req: IncomingMessage, body: string): Record<string, unknown> | string {
-  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return 'content-type must be application/json';
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+    return 'content-type must be application/json';
   try {
     const value: unknown = JSON.parse(body);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'body must be a JSON object';
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return 'body must be a JSON object';
     return value as Record<string, unknown>;
   } catch {
     return 'body is not valid JSON';
