@@ -30,7 +30,7 @@ describe.skipIf(!haveOpenssl())('https through the guard', () => {
   let server: Server;
   let port: number;
   let cert: Buffer;
-  const servernames: (string | false)[] = [];
+  const servernames: (string | false | null)[] = [];
   let h: ModuleHarness;
 
   beforeAll(async () => {
