@@ -1,4 +1,4 @@
-import { type ModuleLogger, UpstreamError } from '@scoped-mcp/core';
+import { type ModuleLogger, ToolFailure, UpstreamError } from '@scoped-mcp/core';
 import type { GrafanaApi } from './grafana-api.js';
 
 // Pages of /api/folders read while looking for the agent's folder: 100,000 folders, far beyond any org.
@@ -23,16 +23,20 @@ export class AgentFolder {
     this.#log = log;
   }
 
-  /** The folder's uid. `tool` names the call that needs it, for messages. */
-  uid(tool: string): Promise<string> {
+  /**
+   * The folder's uid. `tool` names the call that needs it, for messages; `signal` is that call's
+   * cancellation, which ends its wait but not the lookup (it serves every call waiting on it, and has its
+   * own deadline per request).
+   */
+  uid(tool: string, signal?: AbortSignal): Promise<string> {
     if (!this.#uid) {
-      // Not tied to the first caller's cancellation: the lookup serves every call waiting on it.
       this.#uid = this.#resolve(tool);
       this.#uid.catch(() => {
         this.#uid = undefined;
       });
     }
-    return this.#uid;
+    if (!signal) return this.#uid;
+    return untilAborted(this.#uid, signal, tool);
   }
 
   async #resolve(tool: string): Promise<string> {
@@ -78,4 +82,22 @@ export class AgentFolder {
     }
     return undefined;
   }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, tool: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ToolFailure(`${tool} was cancelled`));
+  return new Promise<T>((resolve, reject) => {
+    const cancelled = () => reject(new ToolFailure(`${tool} was cancelled`));
+    signal.addEventListener('abort', cancelled, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', cancelled);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', cancelled);
+        reject(error);
+      },
+    );
+  });
 }

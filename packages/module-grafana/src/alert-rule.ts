@@ -71,7 +71,10 @@ export function parseCondition(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? `condition.${issue.path.join('.')}` : 'condition';
-    const keys = issue?.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')}; allowed: data, for, labels, annotations)` : '';
+    const keys =
+      issue?.code === 'unrecognized_keys'
+        ? ` (${issue.keys.join(', ')}; allowed: data, for, labels, annotations)`
+        : '';
     throw new ToolInputError(`${where}: ${issue?.message ?? 'invalid'}${keys}`);
   }
   return parsed.data;

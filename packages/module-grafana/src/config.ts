@@ -14,11 +14,7 @@ export const grafanaConfig = z.strictObject({
       'Base URL of Grafana (e.g. https://grafana.example.com or https://host/grafana); overrides the GRAFANA_URL credential. https, or http to a loopback address only (the token travels in every request) unless allow_plain_http is set.',
     ),
   allowed_datasources: z
-    .array(
-      z
-        .string()
-        .regex(DATASOURCE_NAME, 'a datasource name is 1-64 letters, digits, spaces, _ . or -'),
-    )
+    .array(z.string().regex(DATASOURCE_NAME, 'a datasource name is 1-64 letters, digits, spaces, _ . or -'))
     .default([])
     .describe(
       'Datasource names the agent may see (list_datasources), query (query_datasource) and use in alert rules. Empty (the default): none — list_datasources answers [] and query_datasource is disabled.',
@@ -49,7 +45,7 @@ export const grafanaConfig = z.strictObject({
     .min(1024)
     .max(256 * MIB)
     .default(8 * MIB)
-    .describe("Largest answer read from Grafana, in bytes (default 8 MiB); a larger one fails the call."),
+    .describe('Largest answer read from Grafana, in bytes (default 8 MiB); a larger one fails the call.'),
 });
 
 export type GrafanaConfig = z.output<typeof grafanaConfig>;

@@ -101,8 +101,9 @@ export class GrafanaApi {
     throw answerError(answer, tool, what);
   }
 
+  /** Shutdown: requests still open (a folder lookup no call waits for any more) are aborted, not awaited. */
   close(): Promise<void> {
-    return this.#agent.close();
+    return this.#agent.destroy();
   }
 }
 

@@ -27,15 +27,24 @@ describe('the agent folder', () => {
     world.server.addFolder('General-ish');
     const folderUid = world.server.addFolder('agent-ops-01');
     const agent = await world.agent('ops-01');
-    await Promise.all([agent.call('list_dashboards'), agent.call('list_dashboards'), agent.call('list_dashboards')]);
+    await Promise.all([
+      agent.call('list_dashboards'),
+      agent.call('list_dashboards'),
+      agent.call('list_dashboards'),
+    ]);
     expect(world.server.requests.filter((r) => r.path === '/api/folders')).toHaveLength(1);
-    expect(world.server.requests.find((r) => r.path === '/api/search')?.query.get('folderUIDs')).toBe(folderUid);
+    expect(world.server.requests.find((r) => r.path === '/api/search')?.query.get('folderUIDs')).toBe(
+      folderUid,
+    );
   });
 
   it('is read again when another process created it first (409)', async () => {
     const agent = await world.agent('ops-01');
     // The other process's folder appears between this one's lookup and its create.
-    world.server.override('POST /api/folders', { status: 409, body: { message: 'a folder with the same name already exists' } });
+    world.server.override('POST /api/folders', {
+      status: 409,
+      body: { message: 'a folder with the same name already exists' },
+    });
     world.server.override('GET /api/folders', { status: 200, body: [] });
     const theirs = world.server.addFolder('agent-ops-01');
     expect((await agent.call('list_dashboards')).isError).toBe(false);
@@ -56,11 +65,12 @@ describe('the agent folder', () => {
     const folderUid = world.server.addFolder('agent-ops-01');
     const agent = await world.agent('ops-01');
     expect((await agent.call('list_dashboards')).isError).toBe(false);
-    expect(world.server.requests.filter((r) => r.path === '/api/folders').map((r) => r.query.get('page'))).toEqual([
-      '1',
-      '2',
-    ]);
-    expect(world.server.requests.find((r) => r.path === '/api/search')?.query.get('folderUIDs')).toBe(folderUid);
+    expect(
+      world.server.requests.filter((r) => r.path === '/api/folders').map((r) => r.query.get('page')),
+    ).toEqual(['1', '2']);
+    expect(world.server.requests.find((r) => r.path === '/api/search')?.query.get('folderUIDs')).toBe(
+      folderUid,
+    );
   });
 });
 
@@ -108,12 +118,17 @@ describe('dashboards', () => {
     }>();
     const got = await agent.call('get_dashboard', { uid });
     expect(got.isError).toBe(false);
-    expect(got.json()).toMatchObject({ dashboard: { uid, title: 'Mine', panels: [{ title: 'p' }] }, meta: {} });
+    expect(got.json()).toMatchObject({
+      dashboard: { uid, title: 'Mine', panels: [{ title: 'p' }] },
+      meta: {},
+    });
   });
 
   it('update_dashboard replaces the panels, keeps the rest, and sends the version it read', async () => {
     const agent = await world.agent('ops-01');
-    const { uid } = (await agent.call('create_dashboard', { title: 'Mine', panels: [{ title: 'old' }] })).json<{
+    const { uid } = (
+      await agent.call('create_dashboard', { title: 'Mine', panels: [{ title: 'old' }] })
+    ).json<{
       uid: string;
     }>();
     const updated = await agent.call('update_dashboard', { uid, panels: [{ title: 'new' }] });
@@ -124,12 +139,17 @@ describe('dashboards', () => {
       folderUid: world.server.folders[0]?.uid,
       overwrite: false,
     });
-    expect(world.server.dashboards.get(uid)?.dashboard).toMatchObject({ version: 2, panels: [{ title: 'new' }] });
+    expect(world.server.dashboards.get(uid)?.dashboard).toMatchObject({
+      version: 2,
+      panels: [{ title: 'new' }],
+    });
   });
 
   it('update_dashboard refuses to overwrite a dashboard changed since it was read', async () => {
     const agent = await world.agent('ops-01');
-    const { uid } = (await agent.call('create_dashboard', { title: 'Mine', panels: [] })).json<{ uid: string }>();
+    const { uid } = (await agent.call('create_dashboard', { title: 'Mine', panels: [] })).json<{
+      uid: string;
+    }>();
     world.server.override('POST /api/dashboards/db', {
       status: 412,
       body: { message: 'The dashboard has been changed by someone else', status: 'version-mismatch' },
@@ -142,7 +162,9 @@ describe('dashboards', () => {
 
   it('delete_dashboard deletes a dashboard of the agent folder', async () => {
     const agent = await world.agent('ops-01');
-    const { uid } = (await agent.call('create_dashboard', { title: 'Mine', panels: [] })).json<{ uid: string }>();
+    const { uid } = (await agent.call('create_dashboard', { title: 'Mine', panels: [] })).json<{
+      uid: string;
+    }>();
     const deleted = await agent.call('delete_dashboard', { uid });
     expect(deleted.isError).toBe(false);
     expect(deleted.json()).toMatchObject({ title: 'Mine' });
@@ -175,7 +197,14 @@ describe('datasources', () => {
     const agent = await world.agent('ops-01');
     const listed = await agent.call('list_datasources');
     expect(listed.json()).toEqual([
-      { uid: prometheus, name: 'Prometheus', type: 'prometheus', typeName: 'Prometheus', isDefault: false, readOnly: false },
+      {
+        uid: prometheus,
+        name: 'Prometheus',
+        type: 'prometheus',
+        typeName: 'Prometheus',
+        isDefault: false,
+        readOnly: false,
+      },
     ]);
     expect(listed.text).not.toContain('prometheus.internal');
     expect(listed.text).not.toContain('scraper');
@@ -184,7 +213,10 @@ describe('datasources', () => {
   it('query_datasource resolves the name and posts the query with a time range', async () => {
     const prometheus = world.server.addDatasource('Prometheus');
     const agent = await world.agent('ops-01');
-    const result = await agent.call('query_datasource', { datasource: 'Prometheus', query: 'up{job="node"}' });
+    const result = await agent.call('query_datasource', {
+      datasource: 'Prometheus',
+      query: 'up{job="node"}',
+    });
     expect(result.isError).toBe(false);
     expect(result.json()).toMatchObject({ results: { A: { status: 200 } } });
     const post = world.server.requests.find((r) => r.path === '/api/ds/query');
@@ -200,7 +232,9 @@ describe('datasources', () => {
   it('a datasource name with a space is percent-encoded in the path', async () => {
     world.server.addDatasource('Node Exporter');
     const agent = await world.agent('ops-01', { config: { allowed_datasources: ['Node Exporter'] } });
-    expect((await agent.call('query_datasource', { datasource: 'Node Exporter', query: 'up' })).isError).toBe(false);
+    expect((await agent.call('query_datasource', { datasource: 'Node Exporter', query: 'up' })).isError).toBe(
+      false,
+    );
     const lookup = world.server.requests.find((r) => r.path.startsWith('/api/datasources/name/'));
     expect(lookup?.rawPath).toBe(`${BASE_PATH}/api/datasources/name/Node%20Exporter`);
   });
@@ -239,7 +273,9 @@ describe('alert rules', () => {
     const agent = await world.agent('ops-01');
     await agent.call('create_alert_rule', {
       name: 'Math only',
-      condition: { data: [{ refId: 'C', datasourceUid: '__expr__', model: { type: 'math', expression: '1' } }] },
+      condition: {
+        data: [{ refId: 'C', datasourceUid: '__expr__', model: { type: 'math', expression: '1' } }],
+      },
     });
     const post = world.server.requests.find((r) => r.path === '/api/v1/provisioning/alert-rules');
     expect(post?.body).toMatchObject({ for: '5m' });

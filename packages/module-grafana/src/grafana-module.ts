@@ -66,7 +66,7 @@ export default defineModule({
   tools: (tool) => {
     /** The dashboard, once Grafana says it lies in the agent's folder; refused before any write. */
     async function ownDashboard(state: GrafanaState, uid: string, name: string, signal: AbortSignal) {
-      const folderUid = await state.folder.uid(name);
+      const folderUid = await state.folder.uid(name, signal);
       const answer = await state.api.call({
         method: 'GET',
         path: ['api', 'dashboards', 'uid', uid],
@@ -82,7 +82,10 @@ export default defineModule({
         throw new ScopeViolation(`Dashboard '${uid}' is not in the agent folder '${state.folder.title}'`);
       }
       if (typeof json.dashboard !== 'object' || json.dashboard === null || Array.isArray(json.dashboard)) {
-        throw new UpstreamError('SMCP_UPSTREAM_ERROR', `Grafana answered dashboard '${uid}' without its model`);
+        throw new UpstreamError(
+          'SMCP_UPSTREAM_ERROR',
+          `Grafana answered dashboard '${uid}' without its model`,
+        );
       }
       return { dashboard: json.dashboard as Record<string, JsonValue>, meta: json.meta, json };
     }
@@ -90,7 +93,12 @@ export default defineModule({
     /** The allowlisted datasources as Grafana lists them (none without an allowlist: fail closed). */
     async function allowedDatasources(state: GrafanaState, name: string, signal: AbortSignal) {
       if (state.allowed.size === 0) return [];
-      const answer = await state.api.call({ method: 'GET', path: ['api', 'datasources'], tool: name, signal });
+      const answer = await state.api.call({
+        method: 'GET',
+        path: ['api', 'datasources'],
+        tool: name,
+        signal,
+      });
       const list = state.api.expectOk(answer, name, 'list datasources');
       if (!Array.isArray(list)) {
         throw new UpstreamError('SMCP_UPSTREAM_ERROR', 'Grafana answered the datasource list with no list');
@@ -111,7 +119,7 @@ export default defineModule({
         annotations: { openWorldHint: true },
         async handler(_args, { state, signal, instance }) {
           const name = `${instance}_list_dashboards`;
-          const folderUid = await state.folder.uid(name);
+          const folderUid = await state.folder.uid(name, signal);
           const answer = await state.api.call({
             method: 'GET',
             path: ['api', 'search'],
@@ -126,7 +134,8 @@ export default defineModule({
           // The server filter is asked for and checked: a Grafana that ignores folderUIDs (an old version,
           // a proxy dropping the parameter) must not show the agent the whole org.
           return (hits as Record<string, JsonValue>[]).filter(
-            (hit) => hit?.folderUid === folderUid && typeof hit.uid === 'string' && typeof hit.title === 'string',
+            (hit) =>
+              hit?.folderUid === folderUid && typeof hit.uid === 'string' && typeof hit.title === 'string',
           );
         },
       }),
@@ -134,7 +143,7 @@ export default defineModule({
         mode: 'read',
         title: 'Read one of your dashboards',
         description:
-          "Return a dashboard of your folder as Grafana gives it ({ dashboard, meta }). Dashboards outside your folder are refused.",
+          'Return a dashboard of your folder as Grafana gives it ({ dashboard, meta }). Dashboards outside your folder are refused.',
         input: z.strictObject({ uid: dashboardUid }),
         output: z.looseObject({ dashboard: looseRecord, meta: looseRecord }),
         annotations: { openWorldHint: true },
@@ -173,7 +182,11 @@ export default defineModule({
         description:
           "Run a query (PromQL, LogQL, … as the datasource understands it; sent as the query's expr) on an allowlisted datasource, by name, over a time range (default the last hour). Returns Grafana's answer ({ results: { A: { frames } } }).",
         input: z.strictObject({
-          datasource: z.string().min(1).max(64).describe('The datasource name, as list_datasources gives it.'),
+          datasource: z
+            .string()
+            .min(1)
+            .max(64)
+            .describe('The datasource name, as list_datasources gives it.'),
           query: z.string().min(1).max(65_536).describe('The query text.'),
           from: timeBound.default('now-1h').describe("Start of the range: 'now-1h' (default), or epoch ms."),
           to: timeBound.default('now').describe("End of the range: 'now' (default), or epoch ms."),
@@ -198,13 +211,17 @@ export default defineModule({
             tool: name,
             signal,
           });
-          if (found.status === 404) throw new ToolInputError(`Datasource '${datasource}' not found in Grafana`);
+          if (found.status === 404)
+            throw new ToolInputError(`Datasource '${datasource}' not found in Grafana`);
           const source = state.api.expectOk(found, name, `read datasource '${datasource}'`) as {
             uid?: unknown;
             type?: unknown;
           } | null;
           if (typeof source?.uid !== 'string') {
-            throw new UpstreamError('SMCP_UPSTREAM_ERROR', `Grafana answered datasource '${datasource}' without a uid`);
+            throw new UpstreamError(
+              'SMCP_UPSTREAM_ERROR',
+              `Grafana answered datasource '${datasource}' without a uid`,
+            );
           }
           const answer = await state.api.call({
             method: 'POST',
@@ -213,7 +230,10 @@ export default defineModule({
               queries: [
                 {
                   refId: 'A',
-                  datasource: { uid: source.uid, ...(typeof source.type === 'string' ? { type: source.type } : {}) },
+                  datasource: {
+                    uid: source.uid,
+                    ...(typeof source.type === 'string' ? { type: source.type } : {}),
+                  },
                   expr: query,
                 },
               ],
@@ -237,13 +257,19 @@ export default defineModule({
         annotations: { destructiveHint: false, openWorldHint: true },
         async handler(args, { state, signal, instance }) {
           const name = `${instance}_create_dashboard`;
-          const folderUid = await state.folder.uid(name);
+          const folderUid = await state.folder.uid(name, signal);
           // Built from named fields only: nothing in title or panels can set the uid, id or folder.
           const answer = await state.api.call({
             method: 'POST',
             path: ['api', 'dashboards', 'db'],
             body: {
-              dashboard: { id: null, uid: null, title: args.title, panels: args.panels as JsonValue, schemaVersion: 38 },
+              dashboard: {
+                id: null,
+                uid: null,
+                title: args.title,
+                panels: args.panels as JsonValue,
+                schemaVersion: 38,
+              },
               folderUid,
               overwrite: false,
             },
@@ -257,14 +283,14 @@ export default defineModule({
         mode: 'write',
         title: 'Replace the panels of one of your dashboards',
         description:
-          "Replace the panels of a dashboard in your folder, keeping its other settings. Refused for dashboards outside your folder, and when someone changed the dashboard since it was read (call again).",
+          'Replace the panels of a dashboard in your folder, keeping its other settings. Refused for dashboards outside your folder, and when someone changed the dashboard since it was read (call again).',
         input: z.strictObject({ uid: dashboardUid, panels }),
         output: z.looseObject({ uid: z.string() }),
         annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: true },
         async handler(args, { state, signal, instance }) {
           const name = `${instance}_update_dashboard`;
           const own = await ownDashboard(state, args.uid, name, signal);
-          const folderUid = await state.folder.uid(name);
+          const folderUid = await state.folder.uid(name, signal);
           // overwrite:false with the version read: a dashboard moved or changed since the check is refused
           // by Grafana (412) instead of being overwritten into the agent's folder.
           const answer = await state.api.call({
@@ -312,7 +338,12 @@ export default defineModule({
         description:
           "Create a Grafana alert rule in your folder 'agent-{agent_id}', rule group 'agent-{agent_id}'. Its queries may read only allowlisted datasources (and server-side expressions, datasourceUid '__expr__'). Returns the rule as Grafana stored it.",
         input: z.strictObject({
-          name: z.string().min(1).max(190).regex(oneLine, 'no control characters').describe('The rule title.'),
+          name: z
+            .string()
+            .min(1)
+            .max(190)
+            .regex(oneLine, 'no control characters')
+            .describe('The rule title.'),
           condition: alertCondition,
         }),
         output: z.looseObject({ uid: z.string().optional() }),
@@ -329,11 +360,15 @@ export default defineModule({
                   (await allowedDatasources(state, name, signal)).map((source) => String(source.uid ?? '')),
                 );
           checkRuleDatasources(condition.data, allowedUids);
-          const folderUid = await state.folder.uid(name);
+          const folderUid = await state.folder.uid(name, signal);
           const answer = await state.api.call({
             method: 'POST',
             path: ['api', 'v1', 'provisioning', 'alert-rules'],
-            body: alertRuleBody(args.name, condition, { folderUid, ruleGroup, folderTitle: state.folder.title }),
+            body: alertRuleBody(args.name, condition, {
+              folderUid,
+              ruleGroup,
+              folderTitle: state.folder.title,
+            }),
             tool: name,
             signal,
           });

@@ -37,6 +37,9 @@ export interface FakeGrafanaOptions {
 
 const uid = () => randomBytes(6).toString('hex');
 
+/** An answer was written. */
+type Sent = true;
+
 /**
  * A loopback Grafana that implements the HTTP API paths the module uses, as Grafana documents them: bearer
  * authentication, JSON bodies checked (wrong method 405, bad JSON or missing fields 400, unknown uid 404,
@@ -121,15 +124,16 @@ export class FakeGrafana {
     return this.requests.filter((r) => !(r.path === '/api/folders'));
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<Sent | undefined> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
     const base = this.#options.basePath ?? '';
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): Sent => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body === undefined ? '' : JSON.stringify(body));
+      return true;
     };
     if (!url.pathname.startsWith(`${base}/`)) return send(404, { message: 'Not found' });
     const path = decodeURIComponent(url.pathname.slice(base.length));
@@ -167,12 +171,12 @@ export class FakeGrafana {
     const canned = this.overrides.get(route)?.shift();
     if (canned) {
       if (canned.delayMs) await new Promise((resolve) => setTimeout(resolve, canned.delayMs));
-      if (res.destroyed) return;
+      if (res.destroyed) return undefined;
       res.writeHead(canned.status, { 'content-type': 'application/json', ...canned.headers });
       res.end(canned.rawBody ?? (canned.body === undefined ? '' : JSON.stringify(canned.body)));
-      return;
+      return true;
     }
-    this.#route(req.method ?? '', path, url.searchParams, body, send);
+    return this.#route(req.method ?? '', path, url.searchParams, body, send);
   }
 
   #route(
@@ -180,8 +184,8 @@ export class FakeGrafana {
     path: string,
     query: URLSearchParams,
     body: unknown,
-    send: (status: number, body: unknown, headers?: Record<string, string>) => void,
-  ): void {
+    send: (status: number, body: unknown, headers?: Record<string, string>) => Sent,
+  ): Sent {
     const object = (value: unknown): value is Record<string, unknown> =>
       typeof value === 'object' && value !== null && !Array.isArray(value);
     const allow = (...methods: string[]) => {
@@ -189,14 +193,19 @@ export class FakeGrafana {
       send(405, { message: 'Method Not Allowed' });
       return false;
     };
-    let match: RegExpExecArray | null;
+    const refused: Sent = true;
+    const dashboardPath = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(path);
+    const datasourcePath = /^\/api\/datasources\/name\/(.+)$/.exec(path);
     if (path === '/api/folders') {
-      if (!allow('GET', 'POST')) return;
+      if (!allow('GET', 'POST')) return refused;
       if (method === 'GET') {
         const limit = Number(query.get('limit') ?? 1000);
         const page = Number(query.get('page') ?? 1);
         const list = this.folders.slice((page - 1) * limit, page * limit);
-        return send(200, list.map(({ id, uid: u, title }) => ({ id, uid: u, title })));
+        return send(
+          200,
+          list.map(({ id, uid: u, title }) => ({ id, uid: u, title })),
+        );
       }
       if (!object(body) || typeof body.title !== 'string' || body.title === '') {
         return send(400, { message: 'folder title cannot be empty' });
@@ -208,10 +217,13 @@ export class FakeGrafana {
       return send(200, { id: this.#nextId - 1, uid: folderUid, title: body.title, version: 1 });
     }
     if (path === '/api/search') {
-      if (!allow('GET')) return;
+      if (!allow('GET')) return refused;
       const folderUids = query.getAll('folderUIDs').flatMap((v) => v.split(','));
       const hits = [...this.dashboards.entries()]
-        .filter(([, d]) => this.ignoreFolderFilter || folderUids.length === 0 || folderUids.includes(d.folderUid ?? ''))
+        .filter(
+          ([, d]) =>
+            this.ignoreFolderFilter || folderUids.length === 0 || folderUids.includes(d.folderUid ?? ''),
+        )
         .map(([u, d]) => ({
           id: d.dashboard.id,
           uid: u,
@@ -225,8 +237,9 @@ export class FakeGrafana {
         }));
       return send(200, hits);
     }
-    if ((match = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(path))) {
-      if (!allow('GET', 'DELETE')) return;
+    if (dashboardPath) {
+      const match = dashboardPath;
+      if (!allow('GET', 'DELETE')) return refused;
       const found = this.dashboards.get(match[1] ?? '');
       if (!found) return send(404, { message: 'Dashboard not found', status: 'not-found' });
       if (method === 'DELETE') {
@@ -250,7 +263,7 @@ export class FakeGrafana {
       });
     }
     if (path === '/api/dashboards/db') {
-      if (!allow('POST')) return;
+      if (!allow('POST')) return refused;
       if (!object(body) || !object(body.dashboard)) return send(400, { message: 'bad request data' });
       const dashboard = body.dashboard;
       if (typeof dashboard.title !== 'string' || dashboard.title.trim() === '') {
@@ -263,7 +276,10 @@ export class FakeGrafana {
       const existingUid = typeof dashboard.uid === 'string' ? dashboard.uid : undefined;
       const existing = existingUid ? this.dashboards.get(existingUid) : undefined;
       if (existing && body.overwrite !== true && dashboard.version !== existing.dashboard.version) {
-        return send(412, { message: 'The dashboard has been changed by someone else', status: 'version-mismatch' });
+        return send(412, {
+          message: 'The dashboard has been changed by someone else',
+          status: 'version-mismatch',
+        });
       }
       const sameName = [...this.dashboards.entries()].find(
         ([u, d]) => u !== existingUid && d.folderUid === folderUid && d.dashboard.title === dashboard.title,
@@ -289,16 +305,17 @@ export class FakeGrafana {
       });
     }
     if (path === '/api/datasources') {
-      if (!allow('GET')) return;
+      if (!allow('GET')) return refused;
       return send(200, this.datasources);
     }
-    if ((match = /^\/api\/datasources\/name\/(.+)$/.exec(path))) {
-      if (!allow('GET')) return;
+    if (datasourcePath) {
+      const match = datasourcePath;
+      if (!allow('GET')) return refused;
       const found = this.datasources.find((d) => d.name === match?.[1]);
       return found ? send(200, found) : send(404, { message: 'Data source not found' });
     }
     if (path === '/api/ds/query') {
-      if (!allow('POST')) return;
+      if (!allow('POST')) return refused;
       if (!object(body) || !Array.isArray(body.queries) || body.queries.length === 0) {
         return send(400, { message: 'No queries found in query' });
       }
@@ -317,15 +334,28 @@ export class FakeGrafana {
         const refId = typeof q.refId === 'string' ? q.refId : 'A';
         results[refId] = {
           status: 200,
-          frames: [{ schema: { refId, fields: [{ name: 'Time' }, { name: 'Value' }] }, data: { values: [[1], [2]] } }],
+          frames: [
+            {
+              schema: { refId, fields: [{ name: 'Time' }, { name: 'Value' }] },
+              data: { values: [[1], [2]] },
+            },
+          ],
         };
       }
       return send(200, { results });
     }
     if (path === '/api/v1/provisioning/alert-rules') {
-      if (!allow('POST')) return;
+      if (!allow('POST')) return refused;
       if (!object(body)) return send(400, { message: 'bad request data' });
-      for (const field of ['title', 'condition', 'folderUID', 'ruleGroup', 'for', 'noDataState', 'execErrState']) {
+      for (const field of [
+        'title',
+        'condition',
+        'folderUID',
+        'ruleGroup',
+        'for',
+        'noDataState',
+        'execErrState',
+      ]) {
         if (typeof body[field] !== 'string' || body[field] === '') {
           return send(400, { message: `invalid alert rule: ${field} is required` });
         }
@@ -340,7 +370,7 @@ export class FakeGrafana {
       this.alertRules.push(rule);
       return send(201, rule);
     }
-    send(404, { message: 'Not found' });
+    return send(404, { message: 'Not found' });
   }
 
   #folderTitle(folderUid: string): string {

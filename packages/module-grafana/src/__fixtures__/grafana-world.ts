@@ -16,7 +16,11 @@ export async function grafanaWorld() {
       const harness = await createModuleHarness(grafana, {
         agentId,
         config: { allowed_datasources: ['Prometheus'], ...(options.config as object | undefined) },
-        credentials: { GRAFANA_URL: server.url, GRAFANA_SERVICE_ACCOUNT_TOKEN: TOKEN, ...options.credentials },
+        credentials: {
+          GRAFANA_URL: server.url,
+          GRAFANA_SERVICE_ACCOUNT_TOKEN: TOKEN,
+          ...options.credentials,
+        },
         ...(options.mode ? { mode: options.mode } : {}),
       });
       harnesses.push(harness);
