@@ -89,7 +89,8 @@ export class AgentBuckets {
       await writeFile(temp, `${JSON.stringify({ buckets: [...names].sort() }, null, 2)}\n`, { mode: 0o600 });
       await rename(temp, this.file);
     } catch (error) {
-      await rm(temp, { force: true });
+      // Where the directory cannot be made, the temp file cannot exist either (rm then fails with ENOTDIR).
+      await rm(temp, { force: true }).catch(() => undefined);
       throw new ToolFailure(
         `${tool}: cannot record created buckets in state_dir (${(error as NodeJS.ErrnoException).code ?? 'error'}); ${consequence}`,
       );
