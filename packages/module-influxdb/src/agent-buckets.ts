@@ -52,7 +52,11 @@ export class AgentBuckets {
 
   async add(bucket: string, tool: string): Promise<void> {
     const merged = new Set([...(await this.#read()), ...this.#known, bucket]);
-    await this.#write(merged, tool, 'the bucket was created but this agent will not reach it after a restart');
+    await this.#write(
+      merged,
+      tool,
+      'the bucket was created but this agent will not reach it after a restart',
+    );
     this.#known = merged;
   }
 
@@ -74,7 +78,9 @@ export class AgentBuckets {
     }
     const names = (parsed as { buckets?: unknown } | null)?.buckets;
     if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
-      throw new ModuleConfigError('influxdb: the record of created buckets in state_dir has no "buckets" list');
+      throw new ModuleConfigError(
+        'influxdb: the record of created buckets in state_dir has no "buckets" list',
+      );
     }
     return new Set(names as string[]);
   }

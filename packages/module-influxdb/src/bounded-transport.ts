@@ -71,7 +71,12 @@ export function boundedTransport(base: Transport, bounds: CallBounds): Transport
 
   /** The library's request(): JSON decoded by content type, 204 as undefined; here over the bounded send. */
   function request(path: string, body: unknown, options: SendOptions, started?: ResponseStartedFn) {
-    const text = body === undefined || body === null || body === '' ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    const text =
+      body === undefined || body === null || body === ''
+        ? ''
+        : typeof body === 'string'
+          ? body
+          : JSON.stringify(body);
     return new Promise<unknown>((resolve, reject) => {
       const chunks: Uint8Array[] = [];
       let status: number | undefined;

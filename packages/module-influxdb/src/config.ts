@@ -10,7 +10,9 @@ export const influxdbConfig = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe('InfluxDB organisation name; the INFLUXDB_ORG credential overrides it. One of the two is required.'),
+    .describe(
+      'InfluxDB organisation name; the INFLUXDB_ORG credential overrides it. One of the two is required.',
+    ),
   buckets: z
     .array(z.string().regex(BUCKET_NAME, 'a bucket name is 1-255 characters, no control characters'))
     .min(1, "influxdb module requires a non-empty 'buckets' list in config")
@@ -22,7 +24,7 @@ export const influxdbConfig = z.strictObject({
     .min(1)
     .default('./.scoped-mcp-data/influxdb')
     .describe(
-      "Directory keeping the names of the buckets each agent created, {state_dir}/agents/{agent_id}/{instance}-buckets.json, so a restart keeps them (default ./.scoped-mcp-data/influxdb). Relative to the manifest.",
+      'Directory keeping the names of the buckets each agent created, {state_dir}/agents/{agent_id}/{instance}-buckets.json, so a restart keeps them (default ./.scoped-mcp-data/influxdb). Relative to the manifest.',
     ),
   allow_plain_http: z
     .boolean()

@@ -12,7 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-const prefix = 'from(bucket: "metrics") |> range(start: duration(v: "-1h"), stop: now()) |> filter(fn: (r) => ';
+const prefix =
+  'from(bucket: "metrics") |> range(start: duration(v: "-1h"), stop: now()) |> filter(fn: (r) => ';
 
 const refused: [string, Record<string, unknown>][] = [
   ['field closing the call', { filters: [{ field: 'm") |> drop(columns: ["x"])', op: '==', value: 'x' }] }],
@@ -35,11 +36,26 @@ const refused: [string, Record<string, unknown>][] = [
   ['a regex with a reversed range', { filters: [{ field: 'host', op: '!~', value: '[z-a]' }] }],
   ['an extra key in a filter', { filters: [{ field: 'host', op: '==', value: 'x', raw: ') |> drop()' }] }],
   ['no filter at all', { filters: [] }],
-  ['a raw flux argument', { filters: [{ field: 'host', op: '==', value: 'x' }], flux: 'from(bucket:"logs")' }],
-  ['a start that closes range()', { filters: [{ field: 'host', op: '==', value: 'x' }], range_start: '-1h) |> drop(' }],
-  ['a start with arithmetic', { filters: [{ field: 'host', op: '==', value: 'x' }], range_start: 'now() - 1h' }],
-  ['an RFC3339 stop with a tail', { filters: [{ field: 'host', op: '==', value: 'x' }], range_stop: '2024-01-01T00:00:00Z")' }],
-  ['a logical op with a tail', { filters: [{ field: 'host', op: '==', value: 'x' }], logical_op: 'or true or' }],
+  [
+    'a raw flux argument',
+    { filters: [{ field: 'host', op: '==', value: 'x' }], flux: 'from(bucket:"logs")' },
+  ],
+  [
+    'a start that closes range()',
+    { filters: [{ field: 'host', op: '==', value: 'x' }], range_start: '-1h) |> drop(' },
+  ],
+  [
+    'a start with arithmetic',
+    { filters: [{ field: 'host', op: '==', value: 'x' }], range_start: 'now() - 1h' },
+  ],
+  [
+    'an RFC3339 stop with a tail',
+    { filters: [{ field: 'host', op: '==', value: 'x' }], range_stop: '2024-01-01T00:00:00Z")' },
+  ],
+  [
+    'a logical op with a tail',
+    { filters: [{ field: 'host', op: '==', value: 'x' }], logical_op: 'or true or' },
+  ],
 ];
 
 describe('refused before any request', () => {
@@ -69,9 +85,14 @@ describe('refused before any request', () => {
 });
 
 const accepted: [string, { field: string; op: string; value: unknown }, string][] = [
-  ['a quote that tries to close the string', { field: '_measurement', op: '==', value: 'x") |> drop(columns: ["_value"]) //' }, 'r._measurement == "x\\") |> drop(columns: [\\"_value\\"]) //"'],
+  [
+    'a quote that tries to close the string',
+    { field: '_measurement', op: '==', value: 'x") |> drop(columns: ["_value"]) //' },
+    'r._measurement == "x\\") |> drop(columns: [\\"_value\\"]) //"',
+  ],
   ['a newline', { field: 'host', op: '==', value: 'a\nb' }, 'r.host == "a\\nb"'],
   ['a carriage return and a tab', { field: 'host', op: '==', value: 'a\r\tb' }, 'r.host == "a\\r\\tb"'],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Flux's interpolation, sent as text on purpose
   ['string interpolation', { field: 'host', op: '==', value: '${token}' }, 'r.host == "\\${token}"'],
   ['a backslash at the end', { field: 'host', op: '==', value: 'x\\' }, 'r.host == "x\\\\"'],
   ['a comment', { field: 'host', op: '!=', value: '// drop' }, 'r.host != "// drop"'],
@@ -81,7 +102,11 @@ const accepted: [string, { field: string; op: string; value: unknown }, string][
   ['a float', { field: '_value', op: '<', value: -3.5 }, 'r._value < -3.5'],
   ['a boolean', { field: 'ok', op: '==', value: true }, 'r.ok == true'],
   ['a regex', { field: 'container', op: '=~', value: '^web-\\d+$' }, 'r.container =~ /^web-\\d+$/'],
-  ['a regex with a slash that tries to end the literal', { field: 'container', op: '!~', value: 'a/ or true or /b' }, 'r.container !~ /a\\/ or true or \\/b/'],
+  [
+    'a regex with a slash that tries to end the literal',
+    { field: 'container', op: '!~', value: 'a/ or true or /b' },
+    'r.container !~ /a\\/ or true or \\/b/',
+  ],
   ['a regex with a newline', { field: 'container', op: '=~', value: 'a\nb' }, 'r.container =~ /a\\nb/'],
 ];
 
@@ -115,6 +140,8 @@ describe('escaped by the client library', () => {
     const agent = await world.agent('ops-01', { config: { buckets: ['team "a"'] } });
     const result = await agent.call('list_measurements', { bucket: 'team "a"' });
     expect(result.isError, result.text).toBe(false);
-    expect(world.server.fluxQueries).toEqual(['import "influxdata/influxdb/schema"\nschema.measurements(bucket: "team \\"a\\"")']);
+    expect(world.server.fluxQueries).toEqual([
+      'import "influxdata/influxdb/schema"\nschema.measurements(bucket: "team \\"a\\"")',
+    ]);
   });
 });

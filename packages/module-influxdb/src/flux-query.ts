@@ -28,7 +28,10 @@ export const OPERATORS = ['==', '!=', '<', '<=', '>', '>=', '=~', '!~'] as const
 
 export const measurement = z
   .string()
-  .regex(MEASUREMENT, 'a measurement starts with a letter or _ and holds letters, digits, _ or - (at most 128)')
+  .regex(
+    MEASUREMENT,
+    'a measurement starts with a letter or _ and holds letters, digits, _ or - (at most 128)',
+  )
   .describe('Measurement name.');
 
 /** A point in time: `now()`, an RFC3339 time, or a duration relative to now (`-1h`). */
@@ -41,7 +44,10 @@ export const timeBound = z
 export const filter = z.strictObject({
   field: z
     .string()
-    .regex(FIELD_NAME, 'a field is a letter or _ followed by letters, digits or _ (e.g. _measurement, _field, host)'),
+    .regex(
+      FIELD_NAME,
+      'a field is a letter or _ followed by letters, digits or _ (e.g. _measurement, _field, host)',
+    ),
   op: z.enum(OPERATORS),
   value: z
     .union([z.string().max(4096), z.number(), z.boolean()])
@@ -63,7 +69,8 @@ function filterValue({ field, op, value }: Filter, index: number): FluxParameter
     if (typeof value !== 'string') {
       throw new ToolInputError(`filters[${index}]: ${op} takes a regular expression as a string`);
     }
-    if (value.length > 512) throw new ToolInputError(`filters[${index}]: the regular expression is over 512 characters`);
+    if (value.length > 512)
+      throw new ToolInputError(`filters[${index}]: the regular expression is over 512 characters`);
     try {
       return fluxRegExp(value);
     } catch {
@@ -92,7 +99,8 @@ export function filterQuery(options: {
 }): ParameterizedQuery {
   const predicate = options.filters
     .map((item, index) => {
-      if (!FIELD_NAME.test(item.field)) throw new ToolInputError(`filters[${index}]: invalid field '${item.field}'`);
+      if (!FIELD_NAME.test(item.field))
+        throw new ToolInputError(`filters[${index}]: invalid field '${item.field}'`);
       if (!OPERATORS.includes(item.op)) throw new ToolInputError(`filters[${index}]: invalid op`);
       return `r.${item.field} ${item.op} ${filterValue(item, index).toString()}`;
     })

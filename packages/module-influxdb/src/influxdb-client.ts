@@ -49,7 +49,11 @@ export class InfluxdbClient {
     this.org = options.org;
     this.#options = options;
     // timeout is the library's socket inactivity limit; each call adds its own deadline on top.
-    this.#base = new InfluxDB({ url: options.url, token: options.token, timeout: options.timeoutMs }).transport;
+    this.#base = new InfluxDB({
+      url: options.url,
+      token: options.token,
+      timeout: options.timeoutMs,
+    }).transport;
   }
 
   /** Rows of a Flux query, typed by the CSV annotations, at most max_rows. */
@@ -66,13 +70,15 @@ export class InfluxdbClient {
           },
           next(values, meta) {
             if (rows.length >= max) {
-              cancel?.();
+              // Rejected before the cancel: cancelling completes the stream at once, which would resolve
+              // the rows read so far as if they were the whole answer.
               reject(
                 new LimitExceededError(
                   `${scope.tool}: the query returned more than max_rows (${max}) rows; narrow the time range or add filters`,
                   { name: 'max_rows', value: max },
                 ),
               );
+              cancel?.();
               return true;
             }
             rows.push(meta.toObject(values) as Row);
@@ -97,7 +103,11 @@ export class InfluxdbClient {
   }
 
   /** Creates a bucket in the org; `retentionSeconds` 0 keeps data for ever. */
-  async createBucket(name: string, retentionSeconds: number, scope: CallScope): Promise<{ id: string; name: string }> {
+  async createBucket(
+    name: string,
+    retentionSeconds: number,
+    scope: CallScope,
+  ): Promise<{ id: string; name: string }> {
     const orgID = await this.#orgIdFor(scope);
     const bucket = await this.#run(scope, this.#options.timeoutMs, 'timeout_ms', (influx) =>
       new BucketsAPI(influx).postBuckets({
@@ -160,7 +170,13 @@ export class InfluxdbClient {
 }
 
 /** A library or network error as the agent's one line: what happened, never the URL or the token. */
-function failure(error: unknown, scope: CallScope, deadline: AbortSignal, timeoutMs: number, setting: string): Error {
+function failure(
+  error: unknown,
+  scope: CallScope,
+  deadline: AbortSignal,
+  timeoutMs: number,
+  setting: string,
+): Error {
   if (error instanceof ScopedMcpError) return error;
   if (error instanceof HttpError) return httpFailure(error, scope.tool);
   if (scope.signal.aborted) return new ToolFailure(`${scope.tool} was cancelled`);

@@ -19,7 +19,9 @@ export function influxdbBaseUrl(raw: string, options: { readonly allowPlainHttp:
     throw new ModuleConfigError(`influxdb: ${setting} must be an http(s) URL`);
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    throw new ModuleConfigError(`influxdb: ${setting} must not carry a user or password; the token authenticates`);
+    throw new ModuleConfigError(
+      `influxdb: ${setting} must not carry a user or password; the token authenticates`,
+    );
   }
   if (parsed.search !== '' || parsed.hash !== '') {
     throw new ModuleConfigError(`influxdb: ${setting} must not have a query or fragment`);

@@ -17,7 +17,11 @@ describe('write and read back', () => {
       bucket: 'metrics',
       measurement: 'docker_cpu',
       points: [
-        { tags: { container: 'web 1', host: 'a,b=c' }, fields: { usage: 94.5, cores: 4, ok: true, note: 'say "hi"' }, time: '1700000000000000000' },
+        {
+          tags: { container: 'web 1', host: 'a,b=c' },
+          fields: { usage: 94.5, cores: 4, ok: true, note: 'say "hi"' },
+          time: '1700000000000000000',
+        },
         { fields: { usage: 12.25 } },
       ],
     });
@@ -92,7 +96,10 @@ describe('write and read back', () => {
         ],
       },
     ]);
-    const result = await agent.call('query', { bucket: 'metrics', filters: [{ field: 'host', op: '!=', value: '' }] });
+    const result = await agent.call('query', {
+      bucket: 'metrics',
+      filters: [{ field: 'host', op: '!=', value: '' }],
+    });
     expect(result.json()).toEqual([
       { result: '_result', table: 0, _value: 'a, "quoted"\nvalue', host: 'h1' },
       { result: '_result', table: 1, _value: 42 },
@@ -107,11 +114,18 @@ describe('write and read back', () => {
       measurement: 'docker_cpu',
       points: [{ tags: { container: 'x' }, fields: { usage: 1.5 } }],
     });
-    await agent.call('write_points', { bucket: 'metrics', measurement: 'disk', points: [{ fields: { free: 1 } }] });
+    await agent.call('write_points', {
+      bucket: 'metrics',
+      measurement: 'disk',
+      points: [{ fields: { free: 1 } }],
+    });
     const measurements = await agent.call('list_measurements', { bucket: 'metrics' });
     expect(measurements.json()).toEqual(['disk', 'docker_cpu']);
     const schema = await agent.call('get_schema', { bucket: 'metrics', measurement: 'docker_cpu' });
-    expect(schema.json()).toEqual({ fields: ['usage'], tags: ['_field', '_measurement', '_start', '_stop', 'container'] });
+    expect(schema.json()).toEqual({
+      fields: ['usage'],
+      tags: ['_field', '_measurement', '_start', '_stop', 'container'],
+    });
     expect(world.server.fluxQueries.slice(-3)).toEqual([
       'import "influxdata/influxdb/schema"\nschema.measurements(bucket: "metrics")',
       'import "influxdata/influxdb/schema"\nschema.measurementFieldKeys(bucket: "metrics", measurement: "docker_cpu")',
@@ -121,7 +135,11 @@ describe('write and read back', () => {
 
   it('delete_points posts the measurement predicate', async () => {
     const agent = await world.agent('ops-01');
-    await agent.call('write_points', { bucket: 'metrics', measurement: 'disk', points: [{ fields: { free: 1 } }] });
+    await agent.call('write_points', {
+      bucket: 'metrics',
+      measurement: 'disk',
+      points: [{ fields: { free: 1 } }],
+    });
     const result = await agent.call('delete_points', {
       bucket: 'metrics',
       measurement: 'disk',
@@ -154,7 +172,11 @@ describe('create_bucket', () => {
       name: 'ops-01-scratch',
       retentionRules: [{ type: 'expire', everySeconds: 7 * 86_400 }],
     });
-    const write = await agent.call('write_points', { bucket: 'ops-01-scratch', measurement: 'm', points: [{ fields: { v: 1 } }] });
+    const write = await agent.call('write_points', {
+      bucket: 'ops-01-scratch',
+      measurement: 'm',
+      points: [{ fields: { v: 1 } }],
+    });
     expect(write.isError).toBe(false);
   });
 
@@ -162,7 +184,9 @@ describe('create_bucket', () => {
     const agent = await world.agent('ops-01');
     await agent.call('create_bucket', { name: 'forever', retention_days: 0 });
     await agent.call('create_bucket', { name: 'monthly' });
-    const posts = world.server.requests.filter((r) => r.path === '/api/v2/buckets').map((r) => JSON.parse(r.body));
+    const posts = world.server.requests
+      .filter((r) => r.path === '/api/v2/buckets')
+      .map((r) => JSON.parse(r.body));
     expect(posts[0].retentionRules).toEqual([]);
     expect(posts[1].retentionRules).toEqual([{ type: 'expire', everySeconds: 30 * 86_400 }]);
     // The org id is asked once.
@@ -183,12 +207,18 @@ describe('create_bucket', () => {
     expect(result.isError).toBe(true);
     expect(readErrorMeta(result.raw)?.code).toBe('SMCP_TOOL_INPUT');
     expect(result.text).toContain('already exists');
-    const query = await agent.call('query', { bucket: 'ops-01-prod', filters: [{ field: '_field', op: '==', value: 'x' }] });
+    const query = await agent.call('query', {
+      bucket: 'ops-01-prod',
+      filters: [{ field: '_field', op: '==', value: 'x' }],
+    });
     expect(readErrorMeta(query.raw)?.code).toBe('SMCP_SCOPE_VIOLATION');
   });
 
   it('INFLUXDB_ORG overrides config.org', async () => {
-    const agent = await world.agent('ops-01', { config: { org: 'wrong' }, credentials: { INFLUXDB_ORG: ORG } });
+    const agent = await world.agent('ops-01', {
+      config: { org: 'wrong' },
+      credentials: { INFLUXDB_ORG: ORG },
+    });
     expect((await agent.call('list_measurements', { bucket: 'metrics' })).isError).toBe(false);
     expect(world.server.requests.at(-1)?.query.get('org')).toBe(ORG);
   });

@@ -32,11 +32,13 @@ export default defineModule({
       mode: 'read',
       title: 'Query a bucket',
       description:
-        "Query a bucket with structured filters, combined with and/or, over a time range (default the last hour). Each filter is { field, op, value }: field is a column such as _measurement, _field, _value or a tag; op one of == != < <= > >= =~ !~ (=~ and !~ take an RE2 regular expression). Returns the rows as objects, values typed (numbers, booleans, strings). Raw Flux is not accepted.",
+        'Query a bucket with structured filters, combined with and/or, over a time range (default the last hour). Each filter is { field, op, value }: field is a column such as _measurement, _field, _value or a tag; op one of == != < <= > >= =~ !~ (=~ and !~ take an RE2 regular expression). Returns the rows as objects, values typed (numbers, booleans, strings). Raw Flux is not accepted.',
       input: z.strictObject({
         bucket,
         filters: z.array(filter).min(1).max(50).describe('At least one filter.'),
-        range_start: timeBound.default('-1h').describe("Start: a duration (-1h, default), 'now()' or RFC3339."),
+        range_start: timeBound
+          .default('-1h')
+          .describe("Start: a duration (-1h, default), 'now()' or RFC3339."),
         range_stop: timeBound.default('now()').describe("Stop: 'now()' (default), a duration or RFC3339."),
         logical_op: z.enum(['and', 'or']).default('and').describe('How filters combine (default and).'),
       }),
@@ -111,7 +113,10 @@ export default defineModule({
             { name: 'max_points', value: config.max_points },
           );
         }
-        await state.client.write(args.bucket, lineProtocol(args.measurement, args.points), { tool: name, signal });
+        await state.client.write(args.bucket, lineProtocol(args.measurement, args.points), {
+          tool: name,
+          signal,
+        });
         return { written: args.points.length };
       },
     }),
@@ -123,9 +128,18 @@ export default defineModule({
       input: z.strictObject({
         name: z
           .string()
-          .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a name is 1-64 letters, digits, _ . or -, starting with a letter or digit')
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+            'a name is 1-64 letters, digits, _ . or -, starting with a letter or digit',
+          )
           .describe("The bucket's name after your agent id."),
-        retention_days: z.number().int().min(0).max(36_500).default(30).describe('Days data is kept; 0: for ever.'),
+        retention_days: z
+          .number()
+          .int()
+          .min(0)
+          .max(36_500)
+          .default(30)
+          .describe('Days data is kept; 0: for ever.'),
       }),
       output: z.object({ name: z.string(), id: z.string(), retention_days: z.number().int() }),
       annotations: { destructiveHint: false, openWorldHint: true },
@@ -134,7 +148,10 @@ export default defineModule({
         const full = state.naming.apply(args.name);
         // Refused before InfluxDB is asked when the bucket could not be remembered.
         await state.created.ensureWritable(name);
-        const created = await state.client.createBucket(full, args.retention_days * DAY_SECONDS, { tool: name, signal });
+        const created = await state.client.createBucket(full, args.retention_days * DAY_SECONDS, {
+          tool: name,
+          signal,
+        });
         await state.created.add(full, name);
         return { name: created.name, id: created.id, retention_days: args.retention_days };
       },
@@ -147,8 +164,14 @@ export default defineModule({
       input: z.strictObject({
         bucket,
         measurement,
-        start: z.string().regex(RFC3339, 'an RFC3339 time, e.g. 2024-01-31T00:00:00Z').describe('Start (RFC3339).'),
-        stop: z.string().regex(RFC3339, 'an RFC3339 time, e.g. 2024-02-01T00:00:00Z').describe('Stop (RFC3339).'),
+        start: z
+          .string()
+          .regex(RFC3339, 'an RFC3339 time, e.g. 2024-01-31T00:00:00Z')
+          .describe('Start (RFC3339).'),
+        stop: z
+          .string()
+          .regex(RFC3339, 'an RFC3339 time, e.g. 2024-02-01T00:00:00Z')
+          .describe('Stop (RFC3339).'),
       }),
       output: z.object({ deleted: z.literal(true) }),
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: true },

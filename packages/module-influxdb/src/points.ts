@@ -15,11 +15,17 @@ export const point = z.strictObject({
     .optional()
     .describe('Tag key → string value.'),
   fields: z
-    .record(z.string().regex(FIELD_NAME, KEY_MESSAGE), z.union([z.number(), z.boolean(), z.string().max(65_536)]))
+    .record(
+      z.string().regex(FIELD_NAME, KEY_MESSAGE),
+      z.union([z.number(), z.boolean(), z.string().max(65_536)]),
+    )
     .refine((fields) => Object.keys(fields).length > 0, 'a point needs at least one field')
     .describe('Field key → number (integers are written as integers), boolean or string.'),
   time: z
-    .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,19}$/, 'nanoseconds since the epoch, digits only')])
+    .union([
+      z.number().int().nonnegative(),
+      z.string().regex(/^\d{1,19}$/, 'nanoseconds since the epoch, digits only'),
+    ])
     .optional()
     .describe(
       "Nanoseconds since the epoch; as a string of digits for full precision (a JSON number loses it past 2^53). Omitted: the server's time.",
@@ -28,7 +34,6 @@ export const point = z.strictObject({
 
 export type PointInput = z.output<typeof point>;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: line breaks are what is refused
 const LINE_BREAK = /[\r\n]/;
 
 /** The points as line protocol, one line each. */
@@ -39,17 +44,22 @@ export function lineProtocol(name: string, points: readonly PointInput[]): strin
       const p = new Point(name);
       for (const [key, value] of Object.entries(input.tags ?? {})) {
         if (LINE_BREAK.test(value) || value.includes('\\')) {
-          throw new ToolInputError(`points[${index}].tags.${key}: tag values cannot hold line breaks or backslashes`);
+          throw new ToolInputError(
+            `points[${index}].tags.${key}: tag values cannot hold line breaks or backslashes`,
+          );
         }
         p.tag(key, value);
       }
       for (const [key, value] of Object.entries(input.fields)) {
         if (typeof value === 'boolean') p.booleanField(key, value);
         else if (typeof value === 'number') {
-          if (!Number.isFinite(value)) throw new ToolInputError(`points[${index}].fields.${key}: numbers must be finite`);
+          if (!Number.isFinite(value))
+            throw new ToolInputError(`points[${index}].fields.${key}: numbers must be finite`);
           if (Number.isInteger(value)) {
             if (!Number.isSafeInteger(value)) {
-              throw new ToolInputError(`points[${index}].fields.${key}: integers beyond 2^53 lose precision in JSON`);
+              throw new ToolInputError(
+                `points[${index}].fields.${key}: integers beyond 2^53 lose precision in JSON`,
+              );
             }
             p.intField(key, value);
           } else p.floatField(key, value);
@@ -61,7 +71,9 @@ export function lineProtocol(name: string, points: readonly PointInput[]): strin
         }
       }
       if (typeof input.time === 'number' && !Number.isSafeInteger(input.time)) {
-        throw new ToolInputError(`points[${index}].time: pass a nanosecond time beyond 2^53 as a string of digits`);
+        throw new ToolInputError(
+          `points[${index}].time: pass a nanosecond time beyond 2^53 as a string of digits`,
+        );
       }
       // '' writes no timestamp (the server's time), as the reference did; the library would use its own clock.
       p.timestamp(input.time === undefined ? '' : String(input.time));

@@ -20,24 +20,33 @@ const bucketCalls = (bucket: string) =>
     ['list_measurements', { bucket }],
     ['get_schema', { bucket, measurement: 'm' }],
     ['write_points', { bucket, measurement: 'm', points: [{ fields: { v: 1 } }] }],
-    ['delete_points', { bucket, measurement: 'm', start: '2024-01-01T00:00:00Z', stop: '2024-01-02T00:00:00Z' }],
+    [
+      'delete_points',
+      { bucket, measurement: 'm', start: '2024-01-01T00:00:00Z', stop: '2024-01-02T00:00:00Z' },
+    ],
   ] as const;
 
 describe('buckets outside the allowlist', () => {
-  it.each(['logs', '../metrics', 'metrics/../logs', 'METRICS', 'metrics ', 'metrics\u0000', '*', '_monitoring'])(
-    '%j is refused by every tool with the reference message, before any request',
-    async (bucket) => {
-      const agent = await world.agent('ops-01');
-      for (const [tool, args] of bucketCalls(bucket)) {
-        const result = await agent.call(tool, args);
-        expect(code(result), tool).toBe('SMCP_SCOPE_VIOLATION');
-        expect(result.text).toBe(
-          `Bucket '${bucket}' is not in the allowlisted buckets for this agent. Allowed: ["metrics"]`,
-        );
-      }
-      expect(world.server.requests).toEqual([]);
-    },
-  );
+  it.each([
+    'logs',
+    '../metrics',
+    'metrics/../logs',
+    'METRICS',
+    'metrics ',
+    'metrics\u0000',
+    '*',
+    '_monitoring',
+  ])('%j is refused by every tool with the reference message, before any request', async (bucket) => {
+    const agent = await world.agent('ops-01');
+    for (const [tool, args] of bucketCalls(bucket)) {
+      const result = await agent.call(tool, args);
+      expect(code(result), tool).toBe('SMCP_SCOPE_VIOLATION');
+      expect(result.text).toBe(
+        `Bucket '${bucket}' is not in the allowlisted buckets for this agent. Allowed: ["metrics"]`,
+      );
+    }
+    expect(world.server.requests).toEqual([]);
+  });
 
   it("another agent's bucket is refused", async () => {
     const theirs = await world.agent('ops-02');
@@ -63,7 +72,9 @@ describe('buckets outside the allowlist', () => {
   it('a bucket named like the agent’s own but made by someone else is not granted', async () => {
     world.server.addBucket('ops-01-archive');
     const agent = await world.agent('ops-01');
-    expect(code(await agent.call('list_measurements', { bucket: 'ops-01-archive' }))).toBe('SMCP_SCOPE_VIOLATION');
+    expect(code(await agent.call('list_measurements', { bucket: 'ops-01-archive' }))).toBe(
+      'SMCP_SCOPE_VIOLATION',
+    );
     expect(world.server.requests).toEqual([]);
   });
 
@@ -85,11 +96,17 @@ describe('created buckets are remembered', () => {
     const file = join(world.stateDir, 'agents', 'ops-01', 'influxdb-buckets.json');
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ buckets: ['ops-01-scratch'] });
     const again = await world.agent('ops-01');
-    const result = await again.call('write_points', { bucket: 'ops-01-scratch', measurement: 'm', points: [{ fields: { v: 1 } }] });
+    const result = await again.call('write_points', {
+      bucket: 'ops-01-scratch',
+      measurement: 'm',
+      points: [{ fields: { v: 1 } }],
+    });
     expect(result.isError, result.text).toBe(false);
     // Another agent's restart reads its own file only.
     const other = await world.agent('ops-02');
-    expect(code(await other.call('list_measurements', { bucket: 'ops-01-scratch' }))).toBe('SMCP_SCOPE_VIOLATION');
+    expect(code(await other.call('list_measurements', { bucket: 'ops-01-scratch' }))).toBe(
+      'SMCP_SCOPE_VIOLATION',
+    );
   });
 
   it('by another process of the same agent, already running', async () => {

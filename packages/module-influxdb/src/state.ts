@@ -1,4 +1,10 @@
-import { type ModuleContext, ModuleConfigError, type NamespaceScope, namespaceScope, ScopeViolation } from '@scoped-mcp/core';
+import {
+  type ModuleContext,
+  ModuleConfigError,
+  type NamespaceScope,
+  namespaceScope,
+  ScopeViolation,
+} from '@scoped-mcp/core';
 import { AgentBuckets } from './agent-buckets.js';
 import type { InfluxdbConfig } from './config.js';
 import { InfluxdbClient } from './influxdb-client.js';

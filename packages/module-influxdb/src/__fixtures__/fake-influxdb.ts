@@ -88,7 +88,9 @@ export class FakeInfluxdb {
   get fluxQueries(): string[] {
     return this.requests
       .filter((r) => r.path === '/api/v2/query')
-      .map((r) => (String(r.headers['content-type']).startsWith('application/json') ? JSON.parse(r.body).query : r.body));
+      .map((r) =>
+        String(r.headers['content-type']).startsWith('application/json') ? JSON.parse(r.body).query : r.body,
+      );
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<Sent | undefined> {
@@ -97,11 +99,20 @@ export class FakeInfluxdb {
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://fake');
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): Sent => {
-      res.writeHead(status, payload === undefined ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.writeHead(
+        status,
+        payload === undefined ? headers : { 'content-type': 'application/json; charset=utf-8', ...headers },
+      );
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
       return true;
     };
-    this.requests.push({ method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    });
     if (req.headers.authorization !== `Token ${this.#token}`) {
       return send(401, { code: 'unauthorized', message: 'unauthorized access' });
     }
@@ -126,7 +137,9 @@ export class FakeInfluxdb {
     const method = req.method ?? '';
     const contentType = String(req.headers['content-type'] ?? '');
     const wrongMethod = (...allowed: string[]) =>
-      allowed.includes(method) ? undefined : send(405, { code: 'method not allowed', message: 'method not allowed' });
+      allowed.includes(method)
+        ? undefined
+        : send(405, { code: 'method not allowed', message: 'method not allowed' });
     const orgOf = (name: string | null) => this.orgs.find((o) => o.name === name || o.id === name);
     const bucketOf = (name: string | null) => this.buckets.find((b) => b.name === name);
 
@@ -146,7 +159,8 @@ export class FakeInfluxdb {
           const name = url.searchParams.get('name');
           return send(200, { buckets: this.buckets.filter((b) => name === null || b.name === name) });
         }
-        if (!contentType.startsWith('application/json')) return send(415, { code: 'invalid', message: 'unsupported media type' });
+        if (!contentType.startsWith('application/json'))
+          return send(415, { code: 'invalid', message: 'unsupported media type' });
         let parsed: { orgID?: unknown; name?: unknown; retentionRules?: unknown };
         try {
           parsed = JSON.parse(body);
@@ -157,7 +171,8 @@ export class FakeInfluxdb {
           return send(400, { code: 'invalid', message: 'bucket name and orgID are required' });
         }
         if (!orgOf(parsed.orgID)) return send(404, { code: 'not found', message: 'organization not found' });
-        if (parsed.name.startsWith('_')) return send(400, { code: 'invalid', message: 'bucket name cannot start with underscore' });
+        if (parsed.name.startsWith('_'))
+          return send(400, { code: 'invalid', message: 'bucket name cannot start with underscore' });
         if (this.buckets.some((b) => b.name === parsed.name)) {
           return send(422, { code: 'conflict', message: `bucket with name ${parsed.name} already exists` });
         }
@@ -168,11 +183,15 @@ export class FakeInfluxdb {
       }
       case '/api/v2/write': {
         if (wrongMethod('POST')) return true;
-        if (!orgOf(url.searchParams.get('org'))) return send(404, { code: 'not found', message: 'organization not found' });
+        if (!orgOf(url.searchParams.get('org')))
+          return send(404, { code: 'not found', message: 'organization not found' });
         const bucket = url.searchParams.get('bucket');
-        if (!bucketOf(bucket)) return send(404, { code: 'not found', message: `bucket "${bucket}" not found` });
-        if (!['ns', null].includes(url.searchParams.get('precision'))) return send(400, { code: 'invalid', message: 'invalid precision' });
-        if (!contentType.startsWith('text/plain')) return send(415, { code: 'invalid', message: 'unsupported media type' });
+        if (!bucketOf(bucket))
+          return send(404, { code: 'not found', message: `bucket "${bucket}" not found` });
+        if (!['ns', null].includes(url.searchParams.get('precision')))
+          return send(400, { code: 'invalid', message: 'invalid precision' });
+        if (!contentType.startsWith('text/plain'))
+          return send(415, { code: 'invalid', message: 'unsupported media type' });
         const parsed: StoredPoint[] = [];
         for (const line of splitLines(body)) {
           if (line.trim() === '' || line.startsWith('#')) continue;
@@ -187,9 +206,11 @@ export class FakeInfluxdb {
       }
       case '/api/v2/delete': {
         if (wrongMethod('POST')) return true;
-        if (!orgOf(url.searchParams.get('org'))) return send(404, { code: 'not found', message: 'organization not found' });
+        if (!orgOf(url.searchParams.get('org')))
+          return send(404, { code: 'not found', message: 'organization not found' });
         const bucket = url.searchParams.get('bucket');
-        if (!bucketOf(bucket)) return send(404, { code: 'not found', message: `bucket "${bucket}" not found` });
+        if (!bucketOf(bucket))
+          return send(404, { code: 'not found', message: `bucket "${bucket}" not found` });
         let parsed: { start?: unknown; stop?: unknown; predicate?: unknown };
         try {
           parsed = JSON.parse(body);
@@ -197,24 +218,38 @@ export class FakeInfluxdb {
           return send(400, { code: 'invalid', message: 'malformed JSON' });
         }
         const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-        if (typeof parsed.start !== 'string' || !rfc3339.test(parsed.start) || typeof parsed.stop !== 'string' || !rfc3339.test(parsed.stop)) {
-          return send(400, { code: 'invalid', message: 'invalid request; error parsing request json: invalid RFC3339Nano' });
+        if (
+          typeof parsed.start !== 'string' ||
+          !rfc3339.test(parsed.start) ||
+          typeof parsed.stop !== 'string' ||
+          !rfc3339.test(parsed.stop)
+        ) {
+          return send(400, {
+            code: 'invalid',
+            message: 'invalid request; error parsing request json: invalid RFC3339Nano',
+          });
         }
         const predicate = /^_measurement="([^"\\]*)"$/.exec(String(parsed.predicate ?? ''));
         if (parsed.predicate !== undefined && !predicate) {
           return send(400, { code: 'invalid', message: 'invalid request; error parsing predicate' });
         }
-        const kept = (this.points.get(bucket ?? '') ?? []).filter((p) => predicate && p.measurement !== predicate[1]);
+        const kept = (this.points.get(bucket ?? '') ?? []).filter(
+          (p) => predicate && p.measurement !== predicate[1],
+        );
         this.points.set(bucket ?? '', kept);
         return send(204);
       }
       case '/api/v2/query': {
         if (wrongMethod('POST')) return true;
         if (!orgOf(url.searchParams.get('org'))) {
-          return send(404, { code: 'not found', message: `organization name "${url.searchParams.get('org')}" not found` });
+          return send(404, {
+            code: 'not found',
+            message: `organization name "${url.searchParams.get('org')}" not found`,
+          });
         }
         const accept = String(req.headers.accept ?? '*/*');
-        if (!/text\/csv|\*\/\*|application\/csv/.test(accept)) return send(406, { code: 'invalid', message: 'not acceptable' });
+        if (!/text\/csv|\*\/\*|application\/csv/.test(accept))
+          return send(406, { code: 'invalid', message: 'not acceptable' });
         let flux: string;
         if (contentType.startsWith('application/json')) {
           try {
@@ -233,7 +268,10 @@ export class FakeInfluxdb {
         const bucketName = /bucket: "((?:[^"\\]|\\.)*)"/.exec(flux)?.[1];
         const bucketText = bucketName === undefined ? undefined : JSON.parse(`"${bucketName}"`);
         if (!bucketOf(bucketText)) {
-          return send(404, { code: 'not found', message: `failed to initialize execute state: could not find bucket "${bucketText}"` });
+          return send(404, {
+            code: 'not found',
+            message: `failed to initialize execute state: could not find bucket "${bucketText}"`,
+          });
         }
         const tables = this.cannedQueries.shift() ?? this.#answer(flux, this.points.get(bucketText) ?? []);
         res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8' });
@@ -257,7 +295,9 @@ export class FakeInfluxdb {
       },
     ];
     const measurementArg = /measurement: "((?:[^"\\]|\\.)*)"/.exec(flux)?.[1];
-    const of = points.filter((p) => measurementArg === undefined || p.measurement === JSON.parse(`"${measurementArg}"`));
+    const of = points.filter(
+      (p) => measurementArg === undefined || p.measurement === JSON.parse(`"${measurementArg}"`),
+    );
     if (flux.includes('schema.measurements(')) return keys(points.map((p) => p.measurement));
     if (flux.includes('schema.measurementFieldKeys(')) return keys(of.flatMap((p) => Object.keys(p.fields)));
     if (flux.includes('schema.measurementTagKeys(')) {

@@ -20,7 +20,12 @@ export async function influxdbWorld() {
       const harness = await createModuleHarness(influxdb, {
         agentId,
         manifestDir: stateDir,
-        config: { buckets: ['metrics'], state_dir: stateDir, org: ORG, ...(options.config as object | undefined) },
+        config: {
+          buckets: ['metrics'],
+          state_dir: stateDir,
+          org: ORG,
+          ...(options.config as object | undefined),
+        },
         credentials: { INFLUXDB_URL: server.url, INFLUXDB_TOKEN: TOKEN, ...options.credentials },
         ...(options.mode ? { mode: options.mode } : {}),
       });
