@@ -18,7 +18,7 @@ afterAll(async () => {
   for (const close of cleanup.reverse()) await close();
 });
 
-function record(h: ModuleHarness, result: HarnessResult): HarnessResult {
+function record(result: HarnessResult): HarnessResult {
   seen.push(result.text, JSON.stringify(result.raw));
   return result;
 }
@@ -59,12 +59,12 @@ const mail = { to: 'ops@example.com', subject: 'canary run', body: 'hello' };
 describe('credential canaries', () => {
   it('run every path: success, refusals and each kind of failure', async () => {
     const ok = await scenario({ login });
-    expect(record(ok, await ok.call('send', mail)).isError).toBe(false);
-    record(ok, await ok.call('send', { ...mail, to: 'evil@attacker.example' }));
-    record(ok, await ok.call('send', { ...mail, to: 'ops@example.com\r\nBcc: evil@attacker.example' }));
-    record(ok, await ok.call('send', { ...mail, subject: 'a\r\nb' }));
-    record(ok, await ok.call('send', { ...mail, body: 'x'.repeat(2_000_000) }));
-    record(ok, await ok.call('scoped_mcp_status', {}));
+    expect(record(await ok.call('send', mail)).isError).toBe(false);
+    record(await ok.call('send', { ...mail, to: 'evil@attacker.example' }));
+    record(await ok.call('send', { ...mail, to: 'ops@example.com\r\nBcc: evil@attacker.example' }));
+    record(await ok.call('send', { ...mail, subject: 'a\r\nb' }));
+    record(await ok.call('send', { ...mail, body: 'x'.repeat(2_000_000) }));
+    record(await ok.call('scoped_mcp_status', {}));
 
     const cases: [FakeSmtpOptions | 'closed' | 'silent', Record<string, unknown>][] = [
       [{ login: { user: USER, password: 'not the password' } }, {}],
@@ -81,10 +81,10 @@ describe('credential canaries', () => {
     ];
     for (const [server, config] of cases) {
       const h = await scenario(server, config);
-      record(h, await h.call('send', mail));
+      record(await h.call('send', mail));
     }
     const cancelled = await scenario('silent', { timeout_seconds: 30 });
-    record(cancelled, await cancelled.call('send', mail, { signal: AbortSignal.timeout(150) }));
+    record(await cancelled.call('send', mail, { signal: AbortSignal.timeout(150) }));
   });
 
   it('appear in no result, error, audit line or ops line, and nothing needed redacting', async () => {

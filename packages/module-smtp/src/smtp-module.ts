@@ -1,13 +1,12 @@
 import { defineModule, LimitExceededError, ModuleConfigError, ToolInputError, z } from '@scoped-mcp/core';
-import type { Transporter } from 'nodemailer';
 import { smtpConfig } from './config.js';
 import { MAIL_ADDRESS_GRAMMAR } from './mail-address.js';
 import { type RecipientAllowlist, recipientAllowlist } from './recipient-allowlist.js';
 import { smtpFailure } from './smtp-failure.js';
-import { createSmtpTransport, smtpCredentials } from './smtp-transport.js';
+import { createSmtpTransport, type SmtpTransport, smtpCredentials } from './smtp-transport.js';
 
 export interface SmtpState {
-  readonly transport: Transporter;
+  readonly transport: SmtpTransport;
   readonly recipients: RecipientAllowlist;
 }
 
@@ -36,8 +35,8 @@ export default defineModule({
       transport: await createSmtpTransport(ctx),
     };
   },
-  teardown(state) {
-    state.transport.close();
+  async teardown(state) {
+    await state.transport.close();
   },
   tools: (tool) => ({
     send: tool({
@@ -68,17 +67,12 @@ export default defineModule({
           });
         }
         const deadline = AbortSignal.timeout(Math.round(ctx.config.send_timeout_seconds * 1000));
-        const from = ctx.config.from_address;
         try {
-          await ctx.state.transport.sendMail({
-            from,
+          await ctx.state.transport.send({
+            from: ctx.config.from_address,
             to: recipient,
             subject,
             text: body,
-            // Stated, not derived from the headers: nothing in them can add a recipient.
-            envelope: { from, to: [recipient] },
-            disableFileAccess: true,
-            disableUrlAccess: true,
             signal: AbortSignal.any([ctx.signal, deadline]),
           });
         } catch (error) {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { ModuleConfigError, type ModuleContext } from '@scoped-mcp/core';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import type { SmtpConfig, TlsMode } from './config.js';
 
 /** The credential keys, as the Python reference names them. */
@@ -22,11 +23,52 @@ export function smtpCredentials(config: SmtpConfig) {
 
 // Messages name the credential or config field, never its value: host and port are credentials too.
 
+/** What a send hands the transport: the message, its envelope and its cancellation. */
+export interface OutgoingMail {
+  readonly from: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly signal: AbortSignal;
+}
+
+/** The instance's one way to the SMTP server. */
+export interface SmtpTransport {
+  send(mail: OutgoingMail): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
  * One nodemailer transport for the instance, without a pool: each send opens its own connection, so a
- * cancelled send closes only its own. Nothing connects until the first send.
+ * cancelled send closes only its own. Settings are checked here, at startup; nodemailer itself is
+ * imported on the first send, because importing it takes longer than the rest of a server start
+ * (docs/performance.md) and an agent may never send a mail.
  */
-export async function createSmtpTransport(ctx: ModuleContext<SmtpConfig>): Promise<Transporter> {
+export async function createSmtpTransport(ctx: ModuleContext<SmtpConfig>): Promise<SmtpTransport> {
+  const options = await transportOptions(ctx);
+  let transport: Promise<Transporter> | undefined;
+  return {
+    async send({ from, to, subject, text, signal }) {
+      transport ??= import('nodemailer').then(({ createTransport }) => createTransport(options));
+      await (await transport).sendMail({
+        from,
+        to,
+        subject,
+        text,
+        // Stated, not derived from the headers: nothing in them can add a recipient.
+        envelope: { from, to: [to] },
+        disableFileAccess: true,
+        disableUrlAccess: true,
+        signal,
+      });
+    },
+    async close() {
+      (await transport?.catch(() => undefined))?.close();
+    },
+  };
+}
+
+async function transportOptions(ctx: ModuleContext<SmtpConfig>): Promise<SMTPTransportOptions> {
   const { config, credentials } = ctx;
   const host = connectHost(credentials[SMTP_HOST] ?? '', config.tls);
   const port = portNumber(credentials[SMTP_PORT] ?? '');
@@ -37,7 +79,7 @@ export async function createSmtpTransport(ctx: ModuleContext<SmtpConfig>): Promi
   }
   const ca = config.tls_ca_file === undefined ? undefined : await readCa(ctx.resolvePath(config.tls_ca_file));
   const timeout = Math.round(config.timeout_seconds * 1000);
-  return createTransport({
+  return {
     host,
     port,
     secure: config.tls === 'implicit',
@@ -56,7 +98,7 @@ export async function createSmtpTransport(ctx: ModuleContext<SmtpConfig>): Promi
     disableUrlAccess: true,
     logger: false,
     debug: false,
-  });
+  };
 }
 
 function portNumber(text: string): number {
