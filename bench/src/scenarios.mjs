@@ -86,6 +86,18 @@ const sqliteModule = (dir) => `  sqlite:
     config:
       db_dir: ${JSON.stringify(join(dir, 'sqlite'))}
 `;
+// Setup checks the settings and connects nowhere: the row is what loading the module costs a start.
+const smtpModuleBlock = `  smtp:
+    config:
+      from_address: bench@example.com
+      allowed_recipients: [ops@example.com]
+`;
+const smtpCredentials = {
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: '2525',
+  SMTP_USER: 'bench',
+  SMTP_PASSWORD: 'bench-password',
+};
 const fsModule = (dir) => `  filesystem:
     config:
       base_path: ${JSON.stringify(join(dir, 'files'))}
@@ -136,6 +148,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     sqlite: `agent_type: bench\nmodules:\n${sqliteModule(dir)}`,
     'in-process': `agent_type: bench\nmodules:\n${echoModuleBlock}${guardrails}`,
     'proxy-echo': `agent_type: bench\nmodules:\n${proxyModule('echo')}`,
+    smtp: `agent_type: bench\nmodules:\n${echoModuleBlock}${smtpModuleBlock}`,
     'proxy-echo-17': `agent_type: bench\nmodules:\n${Array.from({ length: 16 }, (_, i) => proxyModule(`up${i}`)).join('')}${proxyModule('slow', ['--delay-ms', String(SLOW_UPSTREAM_MS)])}`,
   };
   if (redisUrl) {
@@ -185,6 +198,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     'scoped-mcp echo, audit to a file': { ...smcp('echo'), ...echo },
     'scoped-mcp echo, all guardrails, in-process state': { ...smcp('in-process'), ...echo },
     'scoped-mcp echo, audit to /dev/null': { ...smcp('echo', { audit: '/dev/null' }), ...echo },
+    'scoped-mcp echo + smtp': { ...smcp('smtp'), ...echo, env: { ...smcpEnv, ...smtpCredentials } },
     // The operator's knob for many agents on one machine (docs/performance.md): a young generation that
     // stays small trades a little CPU per call for tens of MiB per process.
     [SEMI_SPACE_LABEL]: {
@@ -291,6 +305,8 @@ export function groups(specs) {
 export const coldStart = [
   { target: 'echo floor', ref: 'echo floor' },
   { target: 'scoped-mcp research manifest', ref: 'echo floor' },
+  { target: 'scoped-mcp echo, audit to a file', ref: 'echo floor' },
+  { target: 'scoped-mcp echo + smtp', ref: 'scoped-mcp echo, audit to a file' },
   { target: 'scoped-mcp mcp_proxy → echo', ref: 'echo floor' },
   { target: 'slow upstream alone', ref: 'slow upstream alone' },
   { target: 'scoped-mcp 17 × mcp_proxy (one slow)', ref: 'slow upstream alone' },
