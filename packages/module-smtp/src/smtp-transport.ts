@@ -41,16 +41,25 @@ export interface SmtpTransport {
 /**
  * One nodemailer transport for the instance, without a pool: each send opens its own connection, so a
  * cancelled send closes only its own. Settings are checked here, at startup; nodemailer itself is
- * imported on the first send: importing it took 70–170 ms on a 2-core machine, more than the rest of a
- * server start, and an agent may never send a mail.
+ * imported a moment after startup: importing it took 70–170 ms on a 2-core machine, more than the rest of
+ * a server start, and a call should not pay it either (no dynamic import on the call path), so it loads in
+ * the idle time between the start and the first send — which waits for it only if it comes first.
  */
+/** After startup, when the server is idle: long enough to stay out of the start, short next to a first send. */
+const NODEMAILER_WARM_UP_MS = 500;
+
 export async function createSmtpTransport(ctx: ModuleContext<SmtpConfig>): Promise<SmtpTransport> {
   const options = await transportOptions(ctx);
   let transport: Promise<Transporter> | undefined;
+  const load = (): Promise<Transporter> => {
+    transport ??= import('nodemailer').then(({ createTransport }) => createTransport(options));
+    return transport;
+  };
+  // A failed background load is reported by the send that awaits it, not as an unhandled rejection.
+  setTimeout(() => load().catch(() => undefined), NODEMAILER_WARM_UP_MS).unref();
   return {
     async send({ from, to, subject, text, signal }) {
-      transport ??= import('nodemailer').then(({ createTransport }) => createTransport(options));
-      await (await transport).sendMail({
+      await (await load()).sendMail({
         from,
         to,
         subject,
