@@ -16,6 +16,7 @@ export {
   LimitExceededError,
   ModuleConfigError,
   ModuleDefinitionError,
+  NotifyError,
   PolicyError,
   readErrorMeta,
   ScopedMcpError,

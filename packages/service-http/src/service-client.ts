@@ -91,7 +91,10 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
       if (req.signal?.aborted) throw new ToolFailure(`${service}: the call was cancelled`);
       if (timeout.aborted) throw noAnswer(service, timeoutMs);
       if (error instanceof UpstreamError) throw error;
-      throw new UpstreamError('SMCP_UPSTREAM_UNAVAILABLE', `${service}: could not connect (${failureCode(error)})`);
+      throw new UpstreamError(
+        'SMCP_UPSTREAM_UNAVAILABLE',
+        `${service}: could not connect (${failureCode(error)})`,
+      );
     }
   }
 
@@ -158,7 +161,10 @@ export function responseError(service: string, response: ServiceResponse, reason
       `${service} answered with a redirect (HTTP ${response.status}), which is never followed: check the configured URL`,
     );
   }
-  return new UpstreamError('SMCP_UPSTREAM_ERROR', `${service} refused the message (HTTP ${response.status}${what})`);
+  return new UpstreamError(
+    'SMCP_UPSTREAM_ERROR',
+    `${service} refused the message (HTTP ${response.status}${what})`,
+  );
 }
 
 /** The body parsed as a JSON object, or undefined (an error page, a truncated answer). */
@@ -183,14 +189,21 @@ function failureCode(error: unknown): string {
   return typeof code === 'string' && /^[A-Z_0-9]{2,40}$/.test(code) ? code : 'network error';
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, maxBytes: number, service: string) {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  maxBytes: number,
+  service: string,
+) {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
       body.destroy();
-      throw new UpstreamError('SMCP_UPSTREAM_ERROR', `${service}: the answer is larger than ${maxBytes} bytes`);
+      throw new UpstreamError(
+        'SMCP_UPSTREAM_ERROR',
+        `${service}: the answer is larger than ${maxBytes} bytes`,
+      );
     }
     chunks.push(chunk);
   }

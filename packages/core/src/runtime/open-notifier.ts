@@ -28,9 +28,13 @@ export interface OpenNotifierOptions {
  * package that is missing, incompatible or has no sender stops startup (fail closed) with the loader's
  * message; the sender's own warnings (a token withheld, credentials missing) come back for the ops log.
  */
-export async function openNotifier(config: HitlNotifyConfig, options: OpenNotifierOptions): Promise<NotifierSetup> {
+export async function openNotifier(
+  config: HitlNotifyConfig,
+  options: OpenNotifierOptions,
+): Promise<NotifierSetup> {
   const timeoutMs = options.timeoutMs ?? NOTIFY_TIMEOUT_MS;
-  if (CORE_NOTIFIER_TYPES.has(config.type)) return createNotifier(config, { audit: options.audit, timeoutMs });
+  if (CORE_NOTIFIER_TYPES.has(config.type))
+    return createNotifier(config, { audit: options.audit, timeoutMs });
   const spec = parseModuleSpecifier(config.type, '/');
   if ('error' in spec || spec.kind !== 'package') {
     throw new StartupError([`hitl.notify.type: '${config.type}' is not a sender scoped-mcp knows`]);
