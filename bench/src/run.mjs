@@ -61,8 +61,12 @@ async function connect(label, spec) {
   const tools = (await client.listTools()).tools.map((t) => t.name);
   const startMs = performance.now() - t0;
   if (spec.tool && !tools.includes(spec.tool)) {
+    // The status tool says which module failed and why.
+    const status = tools.includes('scoped_mcp_status')
+      ? JSON.stringify((await client.callTool({ name: 'scoped_mcp_status', arguments: {} })).content)
+      : '';
     await client.close();
-    throw new Error(`${label}: no tool ${spec.tool} (has ${tools.join(', ')})`);
+    throw new Error(`${label}: no tool ${spec.tool} (has ${tools.join(', ')}) ${status}`);
   }
   return { label, client, transport, startMs, tool: spec.tool, argsFor: spec.argsFor };
 }

@@ -58,6 +58,9 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
       throw new ModuleDefinitionError(`module '${definition.name}': command '${word}' needs run()`);
     }
   }
+  if (definition.notifier !== undefined && typeof definition.notifier !== 'function') {
+    throw new ModuleDefinitionError(`module '${definition.name}': notifier must be a function`);
+  }
   return Object.freeze({ ...definition, tools, [MODULE_BRAND]: 1 as const });
 }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { CallChannel, SessionChannel } from './client-channel.js';
+import type { NotifierFactory } from './notifier.js';
 
 /** `read` tools never change backend state; `mode: read` in a manifest registers only these. */
 export type ToolMode = 'read' | 'write';
@@ -191,6 +192,11 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
    * the CLI has built in is never given to a module.
    */
   readonly commands?: Readonly<Record<string, ModuleCommand<z.output<ConfigSchema>>>>;
+  /**
+   * The sender for `hitl.notify.type: <this module's name>`: the manifest's `hitl.notify` makes core load
+   * this package (as it loads modules) and call this once at startup, whether or not `modules:` uses it.
+   */
+  readonly notifier?: NotifierFactory;
 }
 
 /**
