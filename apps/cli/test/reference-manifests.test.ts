@@ -118,6 +118,89 @@ describe('the manifests we ship', () => {
   });
 });
 
+// Every module of the reference (spec §3), installed here as its own package, with the reference's tool
+// names and modes: a manifest written for the Python scoped-mcp gives the same tools.
+const REFERENCE_MODULES = `agent_type: everything
+modules:
+  filesystem:
+    mode: MODE
+    config: { base_path: ./data }
+  sqlite:
+    mode: MODE
+    config: { db_dir: ./db }
+  ntfy:
+    mode: MODE
+  smtp:
+    mode: MODE
+    config: { from_address: agent@example.com, allowed_recipients: [ops@example.com] }
+  matrix:
+    mode: MODE
+    config: { allowed_rooms: ["!room:example.com"] }
+  slack_webhook:
+    mode: MODE
+  discord_webhook:
+    mode: MODE
+  http_proxy:
+    mode: MODE
+    config: { allowed_services: [{ name: api, base_url: "https://api.example.com" }] }
+  grafana:
+    mode: MODE
+    config: { allowed_datasources: [InfluxDB] }
+  influxdb:
+    mode: MODE
+    config: { org: ops, buckets: [metrics] }
+`;
+
+const REFERENCE_READ_TOOLS = [
+  'filesystem_list_dir',
+  'filesystem_read_file',
+  'grafana_get_dashboard',
+  'grafana_list_dashboards',
+  'grafana_list_datasources',
+  'grafana_query_datasource',
+  'http_proxy_get',
+  'influxdb_get_schema',
+  'influxdb_list_measurements',
+  'influxdb_query',
+  'sqlite_list_tables',
+  'sqlite_query',
+];
+
+const REFERENCE_WRITE_ONLY_TOOLS = [
+  'discord_webhook_send',
+  'filesystem_delete_file',
+  'filesystem_write_file',
+  'grafana_create_alert_rule',
+  'grafana_create_dashboard',
+  'grafana_delete_dashboard',
+  'grafana_update_dashboard',
+  'http_proxy_delete',
+  'http_proxy_post',
+  'http_proxy_put',
+  'influxdb_create_bucket',
+  'influxdb_delete_points',
+  'influxdb_write_points',
+  'matrix_send',
+  'ntfy_send',
+  'slack_webhook_send',
+  'smtp_send',
+  'sqlite_create_table',
+  'sqlite_execute',
+];
+
+describe('every module of the reference', () => {
+  it.each([
+    ['write', [...REFERENCE_READ_TOOLS, ...REFERENCE_WRITE_ONLY_TOOLS]],
+    ['read', REFERENCE_READ_TOOLS],
+  ] as const)('in %s mode gives the reference tool names', async (mode, tools) => {
+    const path = join(dir, `reference-modules-${mode}.yml`);
+    await writeFile(path, REFERENCE_MODULES.replaceAll('MODE', mode));
+    const assembly = await load(path, {});
+    expect(assembly.instances.filter((i) => i.failure).map((i) => i.key)).toEqual([]);
+    expect(sorted(assembly.toolNames)).toEqual(sorted(tools));
+  });
+});
+
 describe('the manifest examples of the reference README', () => {
   it('has them all (the fixture holds the examples with their README lines)', () => {
     expect(README.examples.map((e) => e.readme_line)).toEqual([218, 218, 278, 323, 417, 530]);
