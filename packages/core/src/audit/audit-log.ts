@@ -12,12 +12,21 @@ import {
   type SegmentReason,
 } from './hash-chain.js';
 import { escapeLineBreakers } from './log-line.js';
-import type { AuditLogger } from './loggers.js';
 
 // The audit log as a chain in segments. Each process starts a segment with a record that links to the last
 // complete line already in the file and says why (a clean restart, a crash, a break); a clean shutdown ends it
 // with a seal that counts its lines. The head (the hash of the newest line) is handed out to be kept elsewhere,
 // so that a cut or rewritten end of the file shows (`scoped-mcp audit verify --head`).
+
+/**
+ * What every part of scoped-mcp needs from the audit stream: one JSON line per event, at a level. A pino
+ * `Logger` satisfies it (tests and embedders pass one); `openAuditLog` makes the production writer.
+ */
+export interface AuditLogger {
+  info(fields: object, event: string): void;
+  warn(fields: object, event: string): void;
+  error(fields: object, event: string): void;
+}
 
 export interface AuditLineParts {
   /** Fixed fields every line carries after the timestamp, e.g. `{ logger: 'audit', agent_id: … }`. */

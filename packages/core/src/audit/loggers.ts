@@ -6,7 +6,7 @@ import { errorName } from '../errors/error-line.js';
 import { StartupError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { writeFully } from './audit-file.js';
-import { type AuditChainSettings, type AuditHead, openAuditLog } from './audit-log.js';
+import { type AuditChainSettings, type AuditHead, type AuditLogger, openAuditLog } from './audit-log.js';
 import { escapeLineBreakers, timestamp } from './log-line.js';
 
 // The audit and ops loggers, both pino, both writing each line with one synchronous writeSync.
@@ -37,15 +37,7 @@ export interface Loggers {
   close?(): void;
 }
 
-/**
- * What every part of scoped-mcp needs from the audit stream: one JSON line per event, at a level. A pino
- * `Logger` satisfies it (tests and embedders pass one); `openAuditLog` makes the production writer.
- */
-export interface AuditLogger {
-  info(fields: object, event: string): void;
-  warn(fields: object, event: string): void;
-  error(fields: object, event: string): void;
-}
+export type { AuditLogger } from './audit-log.js';
 
 function opsDestination(path: string | undefined): SyncFileDestination {
   if (path === undefined) return syncFdDestination(2);
