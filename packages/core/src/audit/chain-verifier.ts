@@ -98,13 +98,14 @@ class ChainChecker {
     const record = chainRecordOf(line.end);
     if (record === 'segmentStart') this.segmentStart(line, prev);
     else {
-      this.unrecordedBreak();
+      // The line after a broken one links to what that line was: reported once, at the broken line.
+      const afterBreak = this.unrecordedBreak();
       const segment = this.segment ?? this.legacySegment(line.number);
       if (segment.sealed)
         this.report(line.number, 'break', 'a line after the seal of its segment (a new segment must start first)');
       if (record === 'sealed') this.seal(line, segment);
       else segment.lines++;
-      this.link(line, prev, segment);
+      if (!afterBreak && !segment.unchecked) this.checkPrev(line, prev);
     }
     this.prev = line.hash;
     if (this.options.head !== undefined && line.hash === this.options.head) this.headLine = line.number;
@@ -219,10 +220,6 @@ class ChainChecker {
     return this.segment;
   }
 
-  private link(line: ReadLine, prev: string, segment: Segment): void {
-    if (!segment.unchecked) this.checkPrev(line, prev);
-  }
-
   private checkPrev(line: ReadLine, prev: string): void {
     if (prev === (this.prev ?? CHAIN_GENESIS)) return;
     this.report(
@@ -234,12 +231,13 @@ class ChainChecker {
     );
   }
 
-  /** A malformed line followed by anything but a segment start that records it. */
-  private unrecordedBreak(): void {
-    if (!this.malformed) return;
+  /** A malformed line followed by anything but a segment start that records it; true if there was one. */
+  private unrecordedBreak(): boolean {
+    if (!this.malformed) return false;
     const { number, bytes } = this.malformed;
     this.malformed = undefined;
     this.report(number, 'break', `not a complete audit line (${bytes} bytes)`);
+    return true;
   }
 
   private report(line: number, kind: 'break' | 'note', message: string): void {
