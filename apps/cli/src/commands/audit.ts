@@ -40,7 +40,9 @@ export async function auditCommand(options: CommonOptions): Promise<number> {
     return 1;
   }
   const print = verdict.ok ? out : err;
-  const findings = verdict.findings.map((f) => `line ${f.line}: ${f.kind === 'break' ? 'BROKEN' : 'note'}: ${f.message}`);
+  const findings = verdict.findings.map(
+    (f) => `line ${f.line}: ${f.kind === 'break' ? 'BROKEN' : 'note'}: ${f.message}`,
+  );
   if (verdict.moreFindings > 0) findings.push(`… and ${verdict.moreFindings} more findings`);
   const summary = `${verdict.lines} lines in ${verdict.segments} segment${verdict.segments === 1 ? '' : 's'}`;
   const keyed = key ? ', keyed' : '';

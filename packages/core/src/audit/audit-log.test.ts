@@ -78,14 +78,19 @@ describe('segments and seals', () => {
     // What a process killed before its clean shutdown leaves: its lines, no seal.
     writeFileSync(path, `${fileLines().slice(0, -1).join('\n')}\n`);
     session(1);
-    expect(records().filter((r) => r.event === 'audit_segment_start').map((r) => r.reason)).toEqual([
-      'new_file',
-      'unsealed',
-    ]);
+    expect(
+      records()
+        .filter((r) => r.event === 'audit_segment_start')
+        .map((r) => r.reason),
+    ).toEqual(['new_file', 'unsealed']);
     const verdict = await verifyAuditFile(path);
     expect(verdict.ok).toBe(true);
     expect(verdict.findings).toEqual([
-      expect.objectContaining({ line: 1, kind: 'note', message: expect.stringMatching(/ended without a seal/) }),
+      expect.objectContaining({
+        line: 1,
+        kind: 'note',
+        message: expect.stringMatching(/ended without a seal/),
+      }),
     ]);
   });
 });
@@ -95,7 +100,10 @@ describe('a crash in the middle of a line', () => {
     session(3);
     const before = readFileSync(path).length;
     // What a crash during a write leaves: the first bytes of a line, no newline.
-    appendFileSync(path, '{"level":"info","timestamp":"2026-12-03T10:00:00.000Z","logger":"audit","tool":"t","ev');
+    appendFileSync(
+      path,
+      '{"level":"info","timestamp":"2026-12-03T10:00:00.000Z","logger":"audit","tool":"t","ev',
+    );
     session(2);
     const lines = fileLines();
     expect(lines[5]).toMatch(/,"ev$/);
@@ -152,7 +160,9 @@ describe('the end of the log, anchored by the head', () => {
     writeFileSync(path, `${lines.slice(0, -3).join('\n')}\n`);
     const withoutHead = await verifyAuditFile(path);
     expect(withoutHead.ok).toBe(true);
-    expect(withoutHead.findings).toEqual([expect.objectContaining({ message: expect.stringMatching(/not sealed/) })]);
+    expect(withoutHead.findings).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/not sealed/) }),
+    ]);
     const withHead = await verifyAuditFile(path, { head });
     expect(withHead.ok).toBe(false);
     expect(withHead.reason).toMatch(/no line has the head hash/);
@@ -162,15 +172,27 @@ describe('the end of the log, anchored by the head', () => {
     const heads: AuditHead[] = [];
     session(12, { heads });
     const head = heads.at(-1)!.hash;
-    writeFileSync(path, recomputed(fileLines(), (line) => line.replace('"n":3', '"n":30')));
+    writeFileSync(
+      path,
+      recomputed(fileLines(), (line) => line.replace('"n":3', '"n":30')),
+    );
     expect((await verifyAuditFile(path)).ok).toBe(true);
-    expect(await verifyAuditFile(path, { head })).toMatchObject({ ok: false, reason: expect.stringMatching(/head/) });
+    expect(await verifyAuditFile(path, { head })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/head/),
+    });
   });
 
   it('the seal must count its segment: lines removed before it are found', async () => {
     session(4);
-    writeFileSync(path, recomputed(fileLines(), (line) => line, [2]));
-    expect(await verifyAuditFile(path)).toMatchObject({ ok: false, reason: expect.stringMatching(/seal counts 5 lines/) });
+    writeFileSync(
+      path,
+      recomputed(fileLines(), (line) => line, [2]),
+    );
+    expect(await verifyAuditFile(path)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/seal counts 5 lines/),
+    });
   });
 });
 
@@ -207,12 +229,20 @@ describe('a keyed chain', () => {
     const lines = fileLines();
     const edit = (line: string) => line.replace(/"n":(\d+)/, (_, n: string) => `"n":${Number(n) + 100}`);
     // Plain hashes, with the segment record saying so.
-    const unkeyed = recomputed(lines, (line) => edit(line).replace('"chain":"hmac-sha256"', '"chain":"sha256"'));
+    const unkeyed = recomputed(lines, (line) =>
+      edit(line).replace('"chain":"hmac-sha256"', '"chain":"sha256"'),
+    );
     writeFileSync(path, unkeyed);
     expect((await verifyAuditFile(path)).ok).toBe(true);
-    expect(await verifyAuditFile(path, { key: KEY })).toMatchObject({ ok: false, reason: expect.stringMatching(/not keyed/) });
+    expect(await verifyAuditFile(path, { key: KEY })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not keyed/),
+    });
     // HMACs under a guessed key.
-    writeFileSync(path, recomputed(lines, edit, [], lineHasher(Buffer.from('guessed-key-guessed-key-guessed-key'))));
+    writeFileSync(
+      path,
+      recomputed(lines, edit, [], lineHasher(Buffer.from('guessed-key-guessed-key-guessed-key'))),
+    );
     expect((await verifyAuditFile(path, { key: KEY })).ok).toBe(false);
   });
 });
@@ -227,7 +257,9 @@ describe('one writer per file', () => {
       refusal = error;
     }
     expect(refusal).toBeInstanceOf(StartupError);
-    expect((refusal as Error).message).toContain(`audit log '${path}' is in use by another scoped-mcp process (pid ${process.pid}`);
+    expect((refusal as Error).message).toContain(
+      `audit log '${path}' is in use by another scoped-mcp process (pid ${process.pid}`,
+    );
     first.close();
     openAuditLog({ path, bindings: {}, timestamp }).close();
   });
@@ -269,10 +301,16 @@ describe('a failed write', () => {
     log.close();
     const lines = fileLines();
     expect(lines[3]).toHaveLength(10);
-    expect(JSON.parse(lines[4]!)).toMatchObject({ event: 'audit_segment_start', reason: 'write_failed', break_bytes: 10 });
+    expect(JSON.parse(lines[4]!)).toMatchObject({
+      event: 'audit_segment_start',
+      reason: 'write_failed',
+      break_bytes: 10,
+    });
     const verdict = await verifyAuditFile(path);
     expect(verdict).toMatchObject({ ok: true, segments: 2 });
-    expect(verdict.findings).toEqual([expect.objectContaining({ line: 4, message: expect.stringMatching(/failed write/) })]);
+    expect(verdict.findings).toEqual([
+      expect.objectContaining({ line: 4, message: expect.stringMatching(/failed write/) }),
+    ]);
   });
 });
 

@@ -66,4 +66,3 @@ describe('verifyChain', () => {
     expect(verifyChain(join_(lines.slice(1)))).toMatchObject({ ok: false, brokenAt: 1 });
   });
 });
-

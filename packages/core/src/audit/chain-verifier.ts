@@ -102,7 +102,11 @@ class ChainChecker {
       const afterBreak = this.unrecordedBreak();
       const segment = this.segment ?? this.legacySegment(line.number);
       if (segment.sealed)
-        this.report(line.number, 'break', 'a line after the seal of its segment (a new segment must start first)');
+        this.report(
+          line.number,
+          'break',
+          'a line after the seal of its segment (a new segment must start first)',
+        );
       if (record === 'sealed') this.seal(line, segment);
       else segment.lines++;
       if (!afterBreak && !segment.unchecked) this.checkPrev(line, prev);
@@ -188,7 +192,11 @@ class ChainChecker {
     if (fields === undefined) this.report(line.number, 'break', 'a segment start that is not valid JSON');
     const unchecked = keyed && this.options.key === undefined;
     if (unchecked)
-      this.report(line.number, 'break', 'this segment is keyed (HMAC): pass the key (--key-env) to verify it');
+      this.report(
+        line.number,
+        'break',
+        'this segment is keyed (HMAC): pass the key (--key-env) to verify it',
+      );
     else if (!keyed && this.options.key !== undefined)
       this.report(
         line.number,

@@ -63,7 +63,9 @@ describe('createLinker', () => {
     const second = keyed.link(open({ n: 1 }));
     expect(JSON.parse(second).prev).toBe(lineHasher(key)(first.trimEnd()));
     expect(JSON.parse(second).prev).not.toBe(lineHash(first.trimEnd()));
-    expect(lineHasher(Buffer.from('other-key-of-32-bytes-xxxxxxxxxx'))(first)).not.toBe(lineHasher(key)(first));
+    expect(lineHasher(Buffer.from('other-key-of-32-bytes-xxxxxxxxxx'))(first)).not.toBe(
+      lineHasher(key)(first),
+    );
   });
 });
 
@@ -76,4 +78,3 @@ describe('chainRecordOf', () => {
     expect(chainRecordOf(`{"args":{"event":"audit_sealed"},"event":"tool_call",${prev}`)).toBeUndefined();
   });
 });
-

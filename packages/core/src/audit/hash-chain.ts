@@ -102,5 +102,9 @@ const CHAIN_RECORD_TAIL = /,"event":"(audit_segment_start|audit_sealed)","prev":
  */
 export function chainRecordOf(lineEnd: string): keyof typeof CHAIN_EVENTS | undefined {
   const event = CHAIN_RECORD_TAIL.exec(lineEnd)?.[1];
-  return event === CHAIN_EVENTS.segmentStart ? 'segmentStart' : event === CHAIN_EVENTS.sealed ? 'sealed' : undefined;
+  return event === CHAIN_EVENTS.segmentStart
+    ? 'segmentStart'
+    : event === CHAIN_EVENTS.sealed
+      ? 'sealed'
+      : undefined;
 }

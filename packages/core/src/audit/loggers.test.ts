@@ -323,7 +323,7 @@ describe('createAuditLogger', () => {
   it('escapes U+2028, U+2029 and U+0085, which other tools take for line ends: one line, the same value', () => {
     const { lines, log } = auditWritten();
     const text = 'a\u2028b\u2029c\u0085d';
-    log.info({ text, [`key\u2028`]: 1 }, 'tool_call');
+    log.info({ text, 'key\u2028': 1 }, 'tool_call');
     const [line] = lines;
     expect(line).not.toMatch(/[\u0085\u2028\u2029]/);
     expect(line).toContain('a\\u2028b\\u2029c\\u0085d');

@@ -453,7 +453,9 @@ const auditSchema = z
       .min(256, { error: 'must be >= 256' })
       .max(16 * 1024 * 1024, { error: 'must be <= 16777216 (16 MiB)' })
       .default(16 * 1024)
-      .describe("The most of a call's arguments (JSON text) one audit line records; larger arguments are cut."),
+      .describe(
+        "The most of a call's arguments (JSON text) one audit line records; larger arguments are cut.",
+      ),
     // Where the reference documented them; moved to the top-level `response_filters` on load.
     response_filters: responseFiltersSchema.nullish(),
   })

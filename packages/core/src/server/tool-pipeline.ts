@@ -121,9 +121,7 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
     try {
       // Before any check that walks the arguments recursively (zod, a proxy's JSON Schema validator, the
       // JSON text sent upstream): 8,000 levels overflow the stack of each.
-      const refusal = nestsDeeperThan(args, maxArgumentDepth)
-        ? tooDeep()
-        : undefined;
+      const refusal = nestsDeeperThan(args, maxArgumentDepth) ? tooDeep() : undefined;
       const parsed = refusal ? undefined : tool.input.safeParse(args);
       if (refusal || !parsed?.success) {
         await admit({ tool: name, instance, mode: tool.mode, args: EMPTY_ARGS, agent, signal, client });
@@ -156,7 +154,9 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   /** The answer when the audit log cannot take a line: the call's own outcome is not told. */
   function auditRefusal(error: unknown, ran: boolean): CallToolResult {
     const refusal =
-      error instanceof AuditUnavailableError && error.ran === ran ? error : new AuditUnavailableError(ran, error);
+      error instanceof AuditUnavailableError && error.ran === ran
+        ? error
+        : new AuditUnavailableError(ran, error);
     try {
       ops.error({ tool: name, ran, error_code: fileErrorCode(error) }, 'audit_write_failed');
     } catch {
