@@ -240,11 +240,9 @@ describe('line separators', () => {
     expect(text).not.toMatch(/[\u0085\u2028\u2029]/);
     // Python's splitlines, which ends lines at each of them, sees as many lines as there are newlines (JSON
     // escapes the control characters it also splits at).
-    expect(text.split(/\r\n|[\n\r\u0085\u2028\u2029]/).length).toBe(
-      text.split('\n').length,
-    );
+    expect(text.split(/\r\n|[\n\r\u0085\u2028\u2029]/).length).toBe(text.split('\n').length);
     const written = events(await readJsonl(agent.auditLog), 'tool_call')[0];
-    expect((written?.args as JsonRecord).content).toBe(content);
+    expect(written?.args).toMatchObject({ content });
     expect((await verify(agent.auditLog)).code).toBe(0);
   });
 });
