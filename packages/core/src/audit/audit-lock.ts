@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { StartupError } from '../errors/errors.js';
 
 // One writer per audit file. Two processes appending to one file would interleave two hash chains, and
@@ -24,7 +25,8 @@ let exitHookInstalled = false;
 
 /** Takes the lock of the audit file `logPath`, or throws a StartupError naming the process that holds it. */
 export function acquireAuditLock(logPath: string): AuditLock {
-  const path = `${logPath}.lock`;
+  // Absolute: one file named two ways in one process is still one lock.
+  const path = `${resolve(logPath)}.lock`;
   const owner = JSON.stringify({ pid: process.pid, host: hostname() });
   // Two rounds: the first may find a lock its owner left behind when it was killed.
   for (let round = 0; round < 2; round++) {
