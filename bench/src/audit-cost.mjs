@@ -1,4 +1,4 @@
-// Scenario 11: what the audit log costs, timed in this process on the built core (no server, no transport):
+// Scenario 12: what the audit log costs, timed in this process on the built core (no server, no transport):
 // one audit line written to a file (the per-call cost of every call), with a keyed chain, a write-mode
 // call's two lines (the line before it runs, and its result), and `audit verify` reading a large log.
 // AUDIT_BENCH_CORE=<path of another build's dist/runtime.js> times that build instead (before/after).

@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { auditCost } from './audit-cost.mjs';
 import { boundsCost } from './bounds-cost.mjs';
+import { policyCost } from './policy-cost.mjs';
 import { compare, median, runLoop } from './measure.mjs';
 import { treeRssMiB } from './rss.mjs';
 import {
@@ -61,8 +62,12 @@ async function connect(label, spec) {
   const tools = (await client.listTools()).tools.map((t) => t.name);
   const startMs = performance.now() - t0;
   if (spec.tool && !tools.includes(spec.tool)) {
+    // The status tool says which module failed and why.
+    const status = tools.includes('scoped_mcp_status')
+      ? JSON.stringify((await client.callTool({ name: 'scoped_mcp_status', arguments: {} })).content)
+      : '';
     await client.close();
-    throw new Error(`${label}: no tool ${spec.tool} (has ${tools.join(', ')})`);
+    throw new Error(`${label}: no tool ${spec.tool} (has ${tools.join(', ')}) ${status}`);
   }
   return { label, client, transport, startMs, tool: spec.tool, argsFor: spec.argsFor };
 }
@@ -189,6 +194,8 @@ async function main() {
 
     const boundsRows = await boundsCost({ quick: Q });
     process.stderr.write('done: bounds\n');
+    const policyRows = await policyCost({ quick: Q });
+    process.stderr.write('done: outbound policy\n');
     const auditRows = await auditCost({ quick: Q });
     process.stderr.write('done: audit\n');
 
@@ -229,7 +236,11 @@ async function main() {
     lines.push('|---|---:|');
     for (const r of boundsRows) lines.push(`| ${r.what} | ${f(r.ns, 0)} |`);
     lines.push('');
-    lines.push('| 11 the audit log, in process (median of rounds) | ns | MiB/s |');
+    lines.push('| 11 outbound policy per call, in process (median of rounds) | ns |');
+    lines.push('|---|---:|');
+    for (const r of policyRows) lines.push(`| ${r.what} | ${f(r.ns, 0)} |`);
+    lines.push('');
+    lines.push('| 12 the audit log, in process (median of rounds) | ns | MiB/s |');
     lines.push('|---|---:|---:|');
     for (const r of auditRows)
       lines.push(`| ${r.what} | ${f(r.ns, 0)} | ${r.mibPerSecond ? f(r.mibPerSecond, 0) : ''} |`);
@@ -242,7 +253,7 @@ async function main() {
     await mkdir(dirname(opts.out), { recursive: true });
     await writeFile(
       opts.out,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick: Q, config: cfg, steady, coldStart: coldRows, rss: rssRows, bounds: boundsRows, audit: auditRows, missing, wallSeconds: wall }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick: Q, config: cfg, steady, coldStart: coldRows, rss: rssRows, bounds: boundsRows, policy: policyRows, audit: auditRows, missing, wallSeconds: wall }, null, 2)}\n`,
     );
   } finally {
     await Promise.all([...conns.values()].map((c) => c.client.close().catch(() => {})));

@@ -86,6 +86,18 @@ const sqliteModule = (dir) => `  sqlite:
     config:
       db_dir: ${JSON.stringify(join(dir, 'sqlite'))}
 `;
+// Setup checks the settings and connects nowhere: the row is what loading the module costs a start.
+const smtpModuleBlock = `  smtp:
+    config:
+      from_address: bench@example.com
+      allowed_recipients: [ops@example.com]
+`;
+const smtpCredentials = {
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: '2525',
+  SMTP_USER: 'bench',
+  SMTP_PASSWORD: 'bench-password',
+};
 const fsModule = (dir) => `  filesystem:
     config:
       base_path: ${JSON.stringify(join(dir, 'files'))}
@@ -98,6 +110,26 @@ const proxyModule = (name, extraArgs = []) => `  ${name}:
       args: ${JSON.stringify([echoServer, ...extraArgs])}
       pinning: enforce
 `;
+
+// The notification modules need no server at start (matrix's rooms are ids, so nothing is resolved): what
+// the cold start measures is loading them, undici and, for matrix, matrix-js-sdk (imported in its setup).
+const webhookModules = `  ntfy: {}
+  slack_webhook: {}
+  discord_webhook: {}
+`;
+const matrixModule = `  matrix:
+    config:
+      allowed_rooms: ["!ops:example.org"]
+`;
+const notifyCredentials = {
+  NTFY_URL: 'http://127.0.0.1:9',
+  SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/services/T/B/x',
+  DISCORD_WEBHOOK_URL: 'http://127.0.0.1:9/api/webhooks/1/x',
+  MATRIX_HOMESERVER: 'http://127.0.0.1:9',
+  MATRIX_ACCESS_TOKEN: 'syt_bench',
+};
+const NOTIFY_HTTP_LABEL = 'scoped-mcp echo + ntfy, slack, discord';
+const NOTIFY_ALL_LABEL = 'scoped-mcp echo + ntfy, slack, discord, matrix';
 
 const SEMI_SPACE_LABEL = 'scoped-mcp echo, NODE_OPTIONS=--max-semi-space-size=2';
 const SQLITE_LABEL = 'scoped-mcp sqlite_query SELECT ?';
@@ -136,6 +168,9 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     sqlite: `agent_type: bench\nmodules:\n${sqliteModule(dir)}`,
     'in-process': `agent_type: bench\nmodules:\n${echoModuleBlock}${guardrails}`,
     'proxy-echo': `agent_type: bench\nmodules:\n${proxyModule('echo')}`,
+    smtp: `agent_type: bench\nmodules:\n${echoModuleBlock}${smtpModuleBlock}`,
+    'notify-http': `agent_type: bench\nmodules:\n${echoModuleBlock}${webhookModules}`,
+    'notify-all': `agent_type: bench\nmodules:\n${echoModuleBlock}${webhookModules}${matrixModule}`,
     'proxy-echo-17': `agent_type: bench\nmodules:\n${Array.from({ length: 16 }, (_, i) => proxyModule(`up${i}`)).join('')}${proxyModule('slow', ['--delay-ms', String(SLOW_UPSTREAM_MS)])}`,
   };
   if (redisUrl) {
@@ -185,6 +220,7 @@ export async function prepareWorkspace(dir, { redisUrl }) {
     'scoped-mcp echo, audit to a file': { ...smcp('echo'), ...echo },
     'scoped-mcp echo, all guardrails, in-process state': { ...smcp('in-process'), ...echo },
     'scoped-mcp echo, audit to /dev/null': { ...smcp('echo', { audit: '/dev/null' }), ...echo },
+    'scoped-mcp echo + smtp': { ...smcp('smtp'), ...echo, env: { ...smcpEnv, ...smtpCredentials } },
     // The operator's knob for many agents on one machine (docs/performance.md): a young generation that
     // stays small trades a little CPU per call for tens of MiB per process.
     [SEMI_SPACE_LABEL]: {
@@ -205,6 +241,8 @@ export async function prepareWorkspace(dir, { redisUrl }) {
       argsFor: (i) => ({ sql: 'SELECT ? AS n', params: [i] }),
     },
     'scoped-mcp 17 × mcp_proxy (one slow)': { ...smcp('proxy-echo-17'), tool: 'slow_echo' },
+    [NOTIFY_HTTP_LABEL]: { ...smcp('notify-http'), ...echo, env: { ...smcpEnv, ...notifyCredentials } },
+    [NOTIFY_ALL_LABEL]: { ...smcp('notify-all'), ...echo, env: { ...smcpEnv, ...notifyCredentials } },
     'slow upstream alone': slowUpstream,
     // What 17 upstreams cost this machine with no proxy at all: the physical floor of the 17-upstream start.
     '17 × echo floor (one slow), spawned in parallel': {
@@ -291,7 +329,13 @@ export function groups(specs) {
 export const coldStart = [
   { target: 'echo floor', ref: 'echo floor' },
   { target: 'scoped-mcp research manifest', ref: 'echo floor' },
+  { target: 'scoped-mcp echo, audit to a file', ref: 'echo floor' },
+  { target: 'scoped-mcp echo + smtp', ref: 'scoped-mcp echo, audit to a file' },
   { target: 'scoped-mcp mcp_proxy → echo', ref: 'echo floor' },
+  // Cold start with the notification modules loaded, against the same manifest without them.
+  { target: 'scoped-mcp echo, audit to a file', ref: 'scoped-mcp echo, audit to a file' },
+  { target: NOTIFY_HTTP_LABEL, ref: 'scoped-mcp echo, audit to a file' },
+  { target: NOTIFY_ALL_LABEL, ref: 'scoped-mcp echo, audit to a file' },
   { target: 'slow upstream alone', ref: 'slow upstream alone' },
   { target: 'scoped-mcp 17 × mcp_proxy (one slow)', ref: 'slow upstream alone' },
   { target: '17 × echo floor (one slow), spawned in parallel', ref: 'slow upstream alone' },

@@ -95,7 +95,7 @@ describe('built-in tools and an SDK client', () => {
     ).toEqual({ structured: { result: true }, text: 'true' });
     expect(await call('db_execute', { sql: 'INSERT INTO notes (body) VALUES (?)', params: ['x'] })).toEqual({
       structured: { changes: 1, last_insert_rowid: 1 },
-      text: '{"changes":1,"last_insert_rowid":1}',
+      text: '1',
     });
     expect(
       await call('db_execute', {

@@ -35,12 +35,6 @@ const CORE_DIR = fileURLToPath(new URL('../../../packages/core/', import.meta.ur
 
 // Modules of the README that this repository does not ship, with the reference's tool names and modes.
 const STAND_INS: Readonly<Record<string, string>> = {
-  ntfy: `{
-  name: 'ntfy',
-  description: 'Stand-in for the reference ntfy module.',
-  config: z.looseObject({}),
-  tools: { send: defineTool({ mode: 'write', description: 'send', input: z.strictObject({}), handler: () => true }) },
-}`,
   redis: `{
   name: 'redis',
   description: 'Stand-in for the README redis module.',
@@ -106,6 +100,17 @@ describe('the manifests we ship', () => {
     ['build-agent.yml', BUILD_TOOLS, []],
     ['guarded-agent.yml', BUILD_TOOLS, []],
     ['proxy-agent.yml', [], ['everything', 'reference']],
+    [
+      'ops-agent.yml',
+      [
+        'filesystem_delete_file',
+        'filesystem_list_dir',
+        'filesystem_read_file',
+        'filesystem_write_file',
+        'ntfy_send',
+      ],
+      [],
+    ],
   ] as const)('%s gives its tools', async (file, tools, dynamic) => {
     const assembly = await load(join(manifestsDir, file), {});
     expect(sorted(assembly.toolNames)).toEqual(sorted(tools));

@@ -16,6 +16,7 @@ export {
   LimitExceededError,
   ModuleConfigError,
   ModuleDefinitionError,
+  NotifyError,
   PolicyError,
   readErrorMeta,
   ScopedMcpError,
@@ -47,6 +48,14 @@ export type {
   SessionChannel,
 } from './module/client-channel.js';
 export { DEFAULT_LIMITS } from './manifest/schema.js';
+export type {
+  HitlNotification,
+  Notifier,
+  NotifierContext,
+  NotifierFactory,
+  NotifierSettings,
+  NotifierSetup,
+} from './module/notifier.js';
 export type {
   AnyToolDefinition,
   CommandInstance,

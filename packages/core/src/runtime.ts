@@ -39,6 +39,7 @@ export {
   type ScopedServerOptions,
 } from './runtime/scoped-server.js';
 export { type ModuleCommandOptions, runModuleCommand } from './runtime/module-command.js';
+export { type OpenNotifierOptions, openNotifier } from './runtime/open-notifier.js';
 export {
   type OpenStateBackendOptions,
   openStateBackend,
@@ -63,6 +64,7 @@ export {
   DEFAULT_LIMITS,
   formatZodIssues,
   type HitlConfig,
+  type HitlNotifyConfig,
   type LoadedManifest,
   loadManifest,
   MANIFEST_SCHEMA_ID,

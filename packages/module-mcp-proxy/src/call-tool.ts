@@ -20,7 +20,6 @@ import { OVERSIZE_ERROR_CODE } from './stdio-transport.js';
 import type { CatalogEntry, ToolCatalog } from './tool-catalog.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamLink } from './upstream-link.js';
-import type { TextRedactor } from './upstream-secrets.js';
 
 export interface CallSettings {
   readonly instance: string;
@@ -28,7 +27,6 @@ export interface CallSettings {
   readonly maxResponseBytes: number;
   /** argument_check_ms: the most one argument check (or the schema's compilation) may take. */
   readonly argumentCheckMs: number;
-  readonly redact: TextRedactor;
   readonly log: ModuleLogger;
 }
 
@@ -196,7 +194,7 @@ function callError(
       default:
         return new UpstreamError(
           'SMCP_UPSTREAM_ERROR',
-          `the upstream answered '${exposed}' with an error: ${oneLine(error.message, settings)}`,
+          `the upstream answered '${exposed}' with an error: ${oneLine(error.message)}`,
         );
     }
   }
@@ -210,6 +208,7 @@ function callError(
   );
 }
 
-function oneLine(text: string, settings: CallSettings): string {
-  return settings.redact(text).replace(/\s+/g, ' ').trim().slice(0, 500);
+/** Core redacts the instance's secrets from the message before the agent sees it (declared `secrets`). */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 500);
 }

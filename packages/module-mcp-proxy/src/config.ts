@@ -6,6 +6,20 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const envName = z.string().regex(ENV_NAME, 'must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)');
 
+/**
+ * A header value: literal text (`${VAR}` from the manifest allowed), or a key of the manifest's credential
+ * source, resolved at startup like `credential_env`, with an optional prefix (`Bearer `).
+ */
+const headerValue = z.union([
+  z.string(),
+  z.strictObject({
+    credential: envName.describe("A key of the manifest's credential source."),
+    prefix: z.string().default('').describe('Text before the credential, e.g. "Bearer ".'),
+  }),
+]);
+
+export type HeaderValue = z.output<typeof headerValue>;
+
 /** Keys that only mean something for a stdio upstream (`command`). */
 const STDIO_ONLY = ['args', 'env', 'cwd', 'inherit_env', 'credential_env'] as const;
 
@@ -50,9 +64,12 @@ export const mcpProxyConfig = z
         'Streamable HTTP endpoint of an HTTP upstream (legacy SSE is tried only if it needs it). XOR command.',
       ),
     headers: z
-      .record(z.string().regex(HEADER_NAME, 'must be an HTTP header name'), z.string())
+      .record(z.string().regex(HEADER_NAME, 'must be an HTTP header name'), headerValue)
       .default({})
-      .describe('HTTP headers sent to an HTTP upstream, e.g. Authorization: Bearer $' + '{TOKEN}.'),
+      .describe(
+        'HTTP headers sent to an HTTP upstream: text (e.g. Bearer $' +
+          '{TOKEN}) or { credential: KEY, prefix: "Bearer " } from the credential source.',
+      ),
     tool_allowlist: z
       .array(z.string().min(1))
       .default([])
@@ -181,6 +198,13 @@ export const mcpProxyConfig = z
   });
 
 export type McpProxyConfig = z.output<typeof mcpProxyConfig>;
+
+/** The credential keys the headers name, so that only those (and credential_env) are resolved. */
+export function headerCredentialKeys(config: Pick<McpProxyConfig, 'headers'>): string[] {
+  return Object.values(config.headers).flatMap((value) =>
+    typeof value === 'string' ? [] : [value.credential],
+  );
+}
 
 function isSet(value: unknown): boolean {
   if (value === undefined) return false;

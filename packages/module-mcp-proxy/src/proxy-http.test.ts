@@ -29,7 +29,7 @@ async function proxyTo(url: string, config: Record<string, unknown> = {}): Promi
 describe('streamable HTTP upstream (127.0.0.1)', () => {
   it('sends the configured headers and passes calls through', async () => {
     const h = await proxyTo(upstream.url);
-    expect(h.toolNames).toEqual(['web_echo', 'web_big']);
+    expect(h.toolNames).toEqual(['web_echo', 'web_big', 'web_whoami']);
     expect((await h.call('web_echo', { text: 'over http' })).raw).toEqual({
       content: [{ type: 'text', text: 'over http' }],
     });

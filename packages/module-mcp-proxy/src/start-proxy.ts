@@ -15,7 +15,6 @@ import { type CatalogEntry, CollisionError, ToolCatalog } from './tool-catalog.j
 import { createToolFilter } from './tool-names.js';
 import { Upstream } from './upstream.js';
 import { type RootsAnswer, upstreamCapabilities } from './upstream-link.js';
-import { textRedactor, upstreamSecretValues } from './upstream-secrets.js';
 
 export interface McpProxyState {
   readonly upstream: Upstream;
@@ -31,14 +30,12 @@ export async function startProxy(
   options: { readonly recording?: boolean } = {},
 ): Promise<McpProxyState> {
   const { config, instance, log } = ctx;
-  const redact = textRedactor(upstreamSecretValues(config, ctx.credentials));
   const recording = options.recording === true;
   const settings = {
     instance,
     callTimeoutMs: config.call_timeout_seconds * 1000,
     maxResponseBytes: config.max_response_bytes,
     argumentCheckMs: config.argument_check_ms,
-    redact,
     log,
   };
   let upstream: Upstream | undefined;
@@ -68,7 +65,7 @@ export async function startProxy(
     }),
     describe: describeTarget(config),
     capabilities: upstreamCapabilities(agentCapabilities, roots.mode),
-    hooks: { session: ctx.session, redact, roots, relayTimeoutMs: settings.callTimeoutMs, instance },
+    hooks: { session: ctx.session, roots, relayTimeoutMs: settings.callTimeoutMs, instance },
     catalog,
     log,
     lockPath: recording || config.pinning === 'off' ? undefined : lockPathFor(ctx.manifestPath),
@@ -80,8 +77,9 @@ export async function startProxy(
     await upstream.stop();
     if (error instanceof CollisionError) throw error;
     throw new UpstreamStartError(
-      // Redacted before it is cut: a cut could leave part of a secret that redaction no longer matches.
-      `upstream '${instance}' (${describeTarget(config)}) did not start: ${errorLine(redact(errorLine(error, Number.POSITIVE_INFINITY)))}`,
+      // Not cut here: core redacts the instance's secrets from it first, then cuts (a cut could leave part
+      // of a secret that redaction no longer matches).
+      `upstream '${instance}' (${describeTarget(config)}) did not start: ${errorLine(error, Number.POSITIVE_INFINITY)}`,
     );
   }
   if (upstream.link?.guarded === false) {

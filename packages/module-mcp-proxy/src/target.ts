@@ -1,6 +1,6 @@
 import { basename, isAbsolute } from 'node:path';
 import { childEnvironment } from './child-env.js';
-import type { McpProxyConfig } from './config.js';
+import type { HeaderValue, McpProxyConfig } from './config.js';
 import type { UpstreamTarget } from './upstream-link.js';
 
 export interface TargetContext {
@@ -21,7 +21,7 @@ export interface TargetHooks {
  */
 export function buildTarget(config: McpProxyConfig, ctx: TargetContext, hooks: TargetHooks): UpstreamTarget {
   if (config.url !== undefined) {
-    return { kind: 'http', url: new URL(config.url), headers: config.headers };
+    return { kind: 'http', url: new URL(config.url), headers: httpHeaders(config.headers, ctx.credentials) };
   }
   const command = config.command!;
   return {
@@ -33,6 +33,18 @@ export function buildTarget(config: McpProxyConfig, ctx: TargetContext, hooks: T
     maxMessageBytes: config.max_response_bytes,
     ...hooks,
   };
+}
+
+/** Header values, those naming a credential resolved from the instance's credentials (declared, so present). */
+function httpHeaders(
+  headers: Readonly<Record<string, HeaderValue>>,
+  credentials: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = typeof value === 'string' ? value : `${value.prefix}${credentials[value.credential] ?? ''}`;
+  }
+  return out;
 }
 
 /**

@@ -16,7 +16,6 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { type ExitInfo, StdioUpstreamTransport } from './stdio-transport.js';
-import { redactValue, type TextRedactor } from './upstream-secrets.js';
 import { CLIENT_INFO } from './version.js';
 
 export type UpstreamTarget =
@@ -45,9 +44,11 @@ export interface RootsAnswer {
 }
 
 export interface LinkHooks {
-  /** The agent's client: where the upstream's sampling, elicitation, roots and logs go. */
+  /**
+   * The agent's client: where the upstream's sampling, elicitation, roots and logs go. Core's outbound
+   * policy redacts and filters everything relayed through it (the instance's declared secrets included).
+   */
   readonly session: SessionChannel;
-  readonly redact: TextRedactor;
   readonly roots: RootsAnswer;
   /** Bound for one server→client request relayed to the agent's client. */
   readonly relayTimeoutMs: number;
@@ -171,14 +172,14 @@ async function closeLink(client: Client, transport: Transport): Promise<void> {
 }
 
 function installHandlers(client: Client, capabilities: ClientCapabilities, hooks: LinkHooks): void {
-  const { session, redact, relayTimeoutMs } = hooks;
+  const { session, relayTimeoutMs } = hooks;
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => hooks.onToolsChanged());
   client.setNotificationHandler(LoggingMessageNotificationSchema, async ({ params }) => {
     const logger = params.logger ? `${hooks.instance}/${params.logger}` : hooks.instance;
-    await session.log(params.level, redactValue(params.data, redact), logger);
+    await session.log(params.level, params.data, logger);
   });
   const relay = (method: string) => async (request: { params?: unknown }, extra: { signal: AbortSignal }) =>
-    (await session.request(method, redactValue(request.params, redact) as Record<string, unknown>, {
+    (await session.request(method, request.params as Record<string, unknown> | undefined, {
       signal: extra.signal,
       timeoutMs: relayTimeoutMs,
     })) as never;

@@ -66,10 +66,10 @@ export class Upstream {
 
   /** Records an upstream stderr line: debug-logged, and the last few kept for the crash report. */
   stderr(line: string): void {
-    const redacted = this.options.hooks.redact(line);
+    // Kept as is: the module's logger redacts the instance's secrets before it writes (then cuts).
     if (this.stderrTail.length >= STDERR_TAIL) this.stderrTail.shift();
-    this.stderrTail.push(redacted);
-    this.options.log.debug({ instance: this.options.instance, line: redacted }, 'mcp_proxy_upstream_stderr');
+    this.stderrTail.push(line);
+    this.options.log.debug({ instance: this.options.instance, line }, 'mcp_proxy_upstream_stderr');
   }
 
   /** A call found the connection dead (HTTP): reconnect as after a crash. */
@@ -101,10 +101,7 @@ export class Upstream {
       },
       onLost: () => this.lost(generation, 'exited'),
       onError: (error) => {
-        log.debug(
-          { instance, error: this.options.hooks.redact(error.message).slice(0, 300) },
-          'mcp_proxy_upstream_protocol_error',
-        );
+        log.debug({ instance, error: error.message }, 'mcp_proxy_upstream_protocol_error');
         // An HTTP upstream that died mid-call leaves the SDK retrying its SSE stream and the call waiting
         // for the full call timeout; once the SDK gives up, drop the link so in-flight calls fail now.
         const link = this.link;
@@ -211,7 +208,7 @@ export class Upstream {
           instance,
           upstream: describe,
           attempt: this.attempt,
-          error: errorLine(this.options.hooks.redact(errorLine(error, Number.POSITIVE_INFINITY))),
+          error: errorLine(error, Number.POSITIVE_INFINITY),
           ...(this.stderrTail.length > 0 ? { stderr_tail: [...this.stderrTail] } : {}),
         },
         'mcp_proxy_restart_failed',
@@ -248,7 +245,7 @@ export class Upstream {
         log.warn(
           {
             instance,
-            error: errorLine(this.options.hooks.redact(errorLine(error, Number.POSITIVE_INFINITY))),
+            error: errorLine(error, Number.POSITIVE_INFINITY),
           },
           'mcp_proxy_tools_refresh_failed',
         );

@@ -54,6 +54,11 @@ export interface RuntimeHarnessOptions {
   /** Values to redact besides the instances' credentials (which are always redacted, as in production). */
   readonly secrets?: readonly string[];
   readonly middleware?: readonly Middleware[];
+  /**
+   * The manifest's response_filters for tool definitions, notifications and requests (results pass the
+   * response filter middleware: give it in `middleware`, as `buildGuardrails` does).
+   */
+  readonly responseFilters?: RuntimeOptions['responseFilters'];
   /** `audit.log_args` of a manifest; default true. */
   readonly logArgs?: boolean;
   readonly setupTimeoutMs?: number;
@@ -144,6 +149,7 @@ export function runtimeParts(
       // Every credential value is redacted, as a server start does with all it resolved.
       secrets: [...(options.secrets ?? []), ...instances.flatMap((i) => Object.values(i.credentials))],
       middleware: options.middleware,
+      responseFilters: options.responseFilters,
       logArgs: options.logArgs,
       setupTimeoutMs: options.setupTimeoutMs,
       teardownTimeoutMs: options.teardownTimeoutMs,

@@ -18,9 +18,11 @@ export {
   TOKEN_TTL_SECONDS,
 } from './approvals.js';
 export {
+  CORE_NOTIFIER_TYPES,
   createNotifier,
   formatApprovalMessage,
   type HitlNotification,
+  logNotifier,
   type Notifier,
   type NotifierDeps,
   type NotifierSetup,

@@ -1,65 +1,43 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditLogger } from '../audit/loggers.js';
 import { errorName } from '../errors/error-line.js';
 import { NotifyError } from '../errors/errors.js';
 import type { HitlNotifyConfig } from '../manifest/schema.js';
+import type { HitlNotification, Notifier, NotifierSetup } from '../module/notifier.js';
 import { escapeInvisible } from './approval-arguments.js';
 
-// Telling the operator that an approval is waiting: the notifier, the message text, and the senders (audit
-// log, ntfy, webhook, Matrix) over one HTTP helper.
+// Telling the operator that an approval is waiting: the message text, and the two senders with no service
+// behind them — the audit log and the generic JSON webhook (a contract of scoped-mcp's own, not a
+// service's API). A service's sender (ntfy, Matrix, Slack, Discord) lives in its module package and is
+// loaded by `openNotifier` (runtime/open-notifier.ts).
 
-/** Tells the operator an approval is waiting. May throw; the HITL middleware swallows and audits failures. */
-export interface Notifier {
-  /** `log` | `ntfy` | `webhook` | `matrix` (for the audit line of a failure). */
-  readonly type: HitlNotifyConfig['type'];
-  notify(notification: HitlNotification): Promise<void>;
-}
+export type { HitlNotification, Notifier, NotifierSetup };
 
 export interface NotifierDeps {
   readonly audit: AuditLogger;
-  /** Where NTFY_TOKEN, MATRIX_HOMESERVER and MATRIX_ACCESS_TOKEN are read, once, at startup. */
-  readonly env: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
 }
 
-export interface NotifierSetup {
-  readonly notifier: Notifier;
-  readonly warnings: string[];
-}
-
-/** The manifest's `hitl.notify`, built once at startup. */
-export function createNotifier(config: HitlNotifyConfig, deps: NotifierDeps): NotifierSetup {
-  switch (config.type) {
-    case 'ntfy':
-      return ntfyNotifier(config, deps);
-    case 'webhook':
-      return webhookNotifier(config, deps);
-    case 'matrix':
-      return matrixNotifier(config, deps);
-    default:
-      return { notifier: logNotifier(deps.audit), warnings: [] };
-  }
-}
+/** The `hitl.notify` types core sends itself; every other type is a module package's sender. */
+export const CORE_NOTIFIER_TYPES: ReadonlySet<string> = new Set(['log', 'webhook']);
 
 /**
- * What every notifier is given. Notifications leave the host (ntfy.sh, a chat room), so they carry the
- * audit sanitiser's summary of the arguments as a preview — never the raw values, and never what is
- * approved: the operator reads the exact arguments with `show_command` before approving.
+ * The manifest's `hitl.notify` when core sends it (log, webhook). For a module's sender that was not loaded
+ * (a middleware built without the runtime), approvals are announced in the audit log, and a warning says so.
  */
-export interface HitlNotification {
-  readonly approval_id: string;
-  readonly tool: string;
-  readonly agent_id: string;
-  readonly agent_type: string;
-  /** The sanitised summary: credential-looking keys and token patterns redacted, long values cut. */
-  readonly arguments_summary: unknown;
-  readonly timeout_seconds: number;
-  /** `scoped-mcp hitl --manifest <path> show <id>`: where the full arguments are (operatorCommand). */
-  readonly show_command: string;
-  readonly approve_command: string;
-  readonly reject_command: string;
-  /** The human text (formatApprovalMessage). */
-  readonly message: string;
+export function createNotifier(config: HitlNotifyConfig, deps: NotifierDeps): NotifierSetup {
+  switch (config.type) {
+    case 'log':
+      return { notifier: logNotifier(deps.audit), warnings: [] };
+    case 'webhook':
+      return webhookNotifier(config, deps);
+    default:
+      return {
+        notifier: logNotifier(deps.audit),
+        warnings: [
+          `hitl.notify: ${config.type} notifications are off (its sender was not loaded); approvals are announced in the audit log`,
+        ],
+      };
+  }
 }
 
 /** Arguments shown in a notification's preview; the rest are counted. */
@@ -123,7 +101,7 @@ function oneLine(value: unknown): string {
 }
 
 /** The default: an audit warning the operator's log tooling can alert on. */
-function logNotifier(audit: AuditLogger): Notifier {
+export function logNotifier(audit: AuditLogger): Notifier {
   return {
     type: 'log',
     async notify(n) {
@@ -137,41 +115,6 @@ function logNotifier(audit: AuditLogger): Notifier {
         },
         'hitl_approval_required',
       );
-    },
-  };
-}
-
-const DEFAULT_NTFY_URL = 'https://ntfy.sh';
-
-/** POST `{url}/{topic}`, the message as the body; NTFY_TOKEN (if set) as a bearer token, never in clear over a network. */
-function ntfyNotifier(config: { topic: string; url?: string | null }, deps: NotifierDeps): NotifierSetup {
-  const url = joinUrl(config.url ?? DEFAULT_NTFY_URL, encodeURIComponent(config.topic));
-  const warnings: string[] = [];
-  let token = deps.env.NTFY_TOKEN || undefined;
-  if (token && !safeForToken(url)) {
-    warnings.push('hitl.notify: NTFY_TOKEN is not sent, because hitl.notify.url is not https');
-    token = undefined;
-  }
-  return {
-    warnings,
-    notifier: {
-      type: 'ntfy',
-      notify: (n) =>
-        sendNotification(
-          {
-            method: 'POST',
-            url,
-            headers: {
-              // Header values must be Latin-1; tool names are [a-z0-9_], the rest is fixed text.
-              Title: `Approval required: ${n.tool}`.replace(/[^\x20-\x7e]/g, '?'),
-              Tags: 'warning,scoped-mcp',
-              'Content-Type': 'text/plain; charset=utf-8',
-              ...(token ? { Authorization: `Bearer ${token}` } : {}),
-            },
-            body: n.message,
-          },
-          deps.timeoutMs,
-        ),
     },
   };
 }
@@ -204,51 +147,6 @@ function webhookNotifier(config: { url: string }, deps: NotifierDeps): NotifierS
               reject_command: n.reject_command,
               message: n.message,
             }),
-          },
-          deps.timeoutMs,
-        ),
-    },
-  };
-}
-
-/**
- * PUT `/_matrix/client/v3/rooms/{room}/send/m.room.message/{txnId}` (the spec's form: the room id or
- * alias URL-encoded, a fresh transaction id per message) with MATRIX_HOMESERVER / MATRIX_ACCESS_TOKEN
- * from the environment. When they are missing or unsafe, a startup warning says so and approvals are
- * announced in the audit log instead.
- */
-function matrixNotifier(config: { room: string }, deps: NotifierDeps): NotifierSetup {
-  const homeserver = deps.env.MATRIX_HOMESERVER || undefined;
-  const token = deps.env.MATRIX_ACCESS_TOKEN || undefined;
-  const fallback = (reason: string): NotifierSetup => ({
-    warnings: [
-      `hitl.notify: matrix notifications are off (${reason}); approvals are announced in the audit log`,
-    ],
-    notifier: logNotifier(deps.audit),
-  });
-  if (!homeserver || !token) {
-    const missing = [!homeserver && 'MATRIX_HOMESERVER', !token && 'MATRIX_ACCESS_TOKEN'].filter(Boolean);
-    return fallback(`${missing.join(' and ')} not set`);
-  }
-  let base: URL;
-  try {
-    base = new URL(homeserver);
-  } catch {
-    return fallback('MATRIX_HOMESERVER is not a URL');
-  }
-  if (!safeForToken(base)) return fallback('MATRIX_HOMESERVER is not https');
-  const roomPath = `_matrix/client/v3/rooms/${encodeURIComponent(config.room)}/send/m.room.message`;
-  return {
-    warnings: [],
-    notifier: {
-      type: 'matrix',
-      notify: (n) =>
-        sendNotification(
-          {
-            method: 'PUT',
-            url: joinUrl(base.href, `${roomPath}/${encodeURIComponent(`smcp-${randomUUID()}`)}`),
-            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-            body: JSON.stringify({ msgtype: 'm.text', body: n.message }),
           },
           deps.timeoutMs,
         ),
@@ -291,15 +189,4 @@ export async function sendNotification(
   // Drain the body so the connection is released; its content is never read.
   await response.body?.cancel().catch(() => undefined);
   if (!response.ok) throw new NotifyError(`HTTP ${response.status}`);
-}
-
-/** Bearer tokens go over https, or plain http to this machine only (where nothing is on the wire). */
-function safeForToken(url: URL): boolean {
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-}
-
-/** Base URL without trailing slashes, so `{base}/{path}` never doubles them. */
-function joinUrl(base: string, path: string): URL {
-  return new URL(`${base.replace(/\/+$/, '')}/${path}`);
 }

@@ -549,7 +549,7 @@ describe('manifest schema: hitl', () => {
       "hitl.notify.room: required when type is 'matrix'",
     ]);
     expect(issues({ hitl: { notify: { type: 'email' } } })).toEqual([
-      'hitl.notify.type: must be one of log, ntfy, webhook, matrix',
+      'hitl.notify.type: must be one of log, ntfy, webhook, matrix, slack_webhook, discord_webhook',
     ]);
     expect(
       load({ hitl: { notify: { type: 'ntfy', topic: 'ops_1', url: 'https://ntfy.example' } } }).hitl?.notify,

@@ -77,7 +77,8 @@ export type HitlNotifyConfig =
   | { readonly type: 'log' }
   | { readonly type: 'ntfy'; readonly topic: string; readonly url?: string }
   | { readonly type: 'webhook'; readonly url: string }
-  | { readonly type: 'matrix'; readonly room: string };
+  | { readonly type: 'matrix'; readonly room: string }
+  | { readonly type: 'slack_webhook' | 'discord_webhook'; readonly url?: string };
 
 export interface HitlSigningConfig {
   readonly mode: 'off' | 'observe' | 'enforce';
@@ -331,11 +332,18 @@ const responseFiltersSchema = uniqueRuleNames(z.array(responseFilterSchema));
 const NTFY_TOPIC_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MATRIX_ROOM_PATTERN = /^[!#][A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+$/;
 
-const REQUIRED_FIELD = { ntfy: 'topic', webhook: 'url', matrix: 'room' } as const;
+/** The field each type needs; Slack and Discord take their URL from `url` or their credential variable. */
+const REQUIRED_FIELD = {
+  ntfy: 'topic',
+  webhook: 'url',
+  matrix: 'room',
+  slack_webhook: undefined,
+  discord_webhook: undefined,
+} as const;
 
 const notifySchema = z
   .strictObject({
-    type: z.enum(['log', 'ntfy', 'webhook', 'matrix']).default('log'),
+    type: z.enum(['log', 'ntfy', 'webhook', 'matrix', 'slack_webhook', 'discord_webhook']).default('log'),
     url: httpUrl.nullish(),
     topic: z
       .string()
@@ -349,7 +357,7 @@ const notifySchema = z
   .superRefine((notify, ctx) => {
     if (notify.type === 'log') return;
     const field = REQUIRED_FIELD[notify.type];
-    if (notify[field] == null) {
+    if (field !== undefined && notify[field] == null) {
       ctx.addIssue({ code: 'custom', path: [field], message: `required when type is '${notify.type}'` });
     }
   });

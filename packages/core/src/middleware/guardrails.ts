@@ -26,10 +26,8 @@ export interface GuardrailOptions {
   readonly manifestPath?: string;
   /** The embedding program's middleware; runs inside HITL, outside the response filter. */
   readonly extra?: readonly Middleware[];
-  /** HITL: replaces the manifest's notifier (tests, embedders). */
+  /** HITL: the manifest's notifier as the runtime loaded it, or a test's or an embedder's. */
   readonly notifier?: Notifier;
-  /** HITL: where notifier credentials are read (default process.env). */
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface Guardrails {
@@ -90,7 +88,6 @@ export function buildGuardrails(options: GuardrailOptions): Guardrails {
       toolNames,
       ...(options.manifestPath !== undefined ? { manifestPath: options.manifestPath } : {}),
       maxArgumentDepth: manifest.limits.max_argument_depth,
-      ...(options.env !== undefined ? { env: options.env } : {}),
       ...(options.notifier !== undefined ? { notifier: options.notifier } : {}),
     });
     middleware.push(built.middleware);

@@ -55,7 +55,6 @@ async function setup(
     agentId?: string;
     config?: HitlConfig;
     notifier?: Notifier | null;
-    env?: NodeJS.ProcessEnv;
     /** Credential values the agent's server holds. */
     secrets?: readonly string[];
     /** Absent: the middleware is not told where the manifest is. */
@@ -86,7 +85,6 @@ async function setup(
     sanitize: createSanitizer({ secrets }).sanitize,
     redactCredentials: (value) => redactSecretsInValue(value, redactor),
     toolNames: GATED_TOOL_NAMES,
-    env: options.env ?? {},
     ...(manifestPath !== null ? { manifestPath } : {}),
     ...(notifier ? { notifier } : {}),
   });
@@ -596,7 +594,6 @@ describe('createHitlMiddleware', () => {
     sanitize: (v: unknown) => v,
     redactCredentials: <T>(v: T) => v,
     toolNames: GATED_TOOL_NAMES,
-    env: {},
   };
 
   it('refuses to start approvals on a state only this process can see', () => {
@@ -644,7 +641,7 @@ describe('createHitlMiddleware', () => {
       config: hitlConfig({ notify: { type: 'matrix', room: '!r:example.org' } }),
     });
     expect(warnings).toEqual([
-      'hitl.notify: matrix notifications are off (MATRIX_HOMESERVER and MATRIX_ACCESS_TOKEN not set); approvals are announced in the audit log',
+      'hitl.notify: matrix notifications are off (its sender was not loaded); approvals are announced in the audit log',
     ]);
   });
 });

@@ -39,9 +39,10 @@ export interface HitlOptions {
   readonly manifestPath?: string;
   /** Every registered tool name, to warn about patterns that match none. */
   readonly toolNames: readonly string[];
-  /** Where notifier credentials are read (default process.env). */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Replaces the manifest's notifier (tests, embedders). */
+  /**
+   * The manifest's notifier as the runtime loaded it (a module package's sender), or one of a test or an
+   * embedder. Without it, core's own senders (log, webhook) are built here.
+   */
   readonly notifier?: Notifier;
   /** `limits.max_argument_depth`: arguments that deep are hashed for an approval (default 64). */
   readonly maxArgumentDepth?: number;
@@ -88,7 +89,7 @@ export function createHitlMiddleware(options: HitlOptions): {
 
   let notifier = options.notifier;
   if (!notifier) {
-    const setup = createNotifier(config.notify, { audit, env: options.env ?? process.env });
+    const setup = createNotifier(config.notify, { audit });
     notifier = setup.notifier;
     warnings.push(...setup.warnings);
   }

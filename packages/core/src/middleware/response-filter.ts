@@ -12,6 +12,7 @@ import {
   deriveCandidates,
   type FilterHit,
   hitFields,
+  MAX_ENCODED_CHARS,
   matchRule,
 } from '../shared/filter-decode.js';
 import type { Middleware } from './compose.js';
@@ -22,28 +23,34 @@ export interface ResponseFilterOptions {
   readonly agentId: string;
 }
 
-type ResponseRule = CompiledFilterRule<'block' | 'warn' | 'redact'>;
+export type ResponseRule = CompiledFilterRule<'block' | 'warn' | 'redact'>;
+
+/** The manifest's response_filters, compiled once at startup (for the middleware and the outbound policy). */
+export function compileResponseRules(rules: readonly ResponseFilterRule[]): readonly ResponseRule[] {
+  return rules.map((rule) => compileFilterRule(rule));
+}
 
 /**
  * Reference §5.5, the innermost middleware: it filters what the handler returned before anything else
  * sees it. Every string the agent will read is checked (mapOutputStrings, below), rules in manifest
  * order, each rule's output feeding the next: `block` refuses the whole response, `warn` audits,
  * `redact` replaces the match (also one only visible after decoding, see redactMatches).
- * Agent-visible error messages a handler throws are filtered the same way.
+ * Agent-visible error messages a handler throws are filtered the same way. The other channels to the
+ * agent (tool definitions, notifications, requests) go through the same rules in server/outbound-policy.ts.
  */
 export function createResponseFilterMiddleware(options: ResponseFilterOptions): Middleware {
-  const { audit, agentId } = options;
-  const rules: ResponseRule[] = options.rules.map((rule) => compileFilterRule(rule));
+  const { audit } = options;
+  const rules = compileResponseRules(options.rules);
 
   return async (call, next) => {
-    const pass = new ResponsePass(rules, audit, agentId, call.tool);
+    const pass = new ResponsePass(rules, audit, { tool: call.tool });
     let output: ToolOutput;
     try {
       output = await next();
     } catch (error) {
       throw pass.filterError(error);
     }
-    const filtered = mapOutputStrings(output, (text) => pass.apply(text));
+    const filtered = mapOutputStrings(output, pass);
     pass.report();
     return filtered;
   };
@@ -55,8 +62,12 @@ interface Tally {
   first: FilterHit;
 }
 
-/** One response: shared decode budget, per-rule counts for the audit lines written at the end. */
-class ResponsePass {
+/**
+ * One response (a tool result, a tool definition, a notification, a request): shared decode budget,
+ * per-rule counts for the audit lines written at the end. `where` names it in every audit line
+ * (`{ tool }`, or `{ channel, module }` for a notification).
+ */
+export class ResponsePass {
   private readonly budget = new DecodeBudget();
   private readonly warned = new Map<ResponseRule, Tally>();
   private readonly redacted = new Map<ResponseRule, Tally>();
@@ -64,8 +75,9 @@ class ResponsePass {
   constructor(
     private readonly rules: readonly ResponseRule[],
     private readonly audit: AuditLogger,
-    _agentId: string,
-    private readonly tool: string,
+    private readonly where: Readonly<Record<string, unknown>>,
+    /** What a block refuses: the tool named in the agent's generic error. */
+    private readonly tool: string = typeof where.tool === 'string' ? where.tool : '',
   ) {}
 
   apply(text: string): string {
@@ -85,12 +97,7 @@ class ResponsePass {
       const hit = matchRule(rule, current, () => derived(rule, current));
       if (!hit) continue;
       if (rule.action === 'block') {
-        this.audit.warn(
-          { tool: this.tool, filter_name: rule.name, ...hitFields(hit) },
-          'response_filter_blocked',
-        );
-        this.reportSkipped();
-        throw new PolicyError(this.tool, 'response');
+        this.blocked(rule, hitFields(hit));
       }
       if (rule.action === 'warn') {
         tally(this.warned, rule, hit);
@@ -122,8 +129,90 @@ class ResponsePass {
     return replacement;
   }
 
+  /**
+   * Matches that span adjacent text blocks (a key cut in two): the blocks are matched as one text, on
+   * their raw form. `block` refuses, `warn` audits, `redact` replaces each block's part of the match.
+   * Matches inside one block were handled by apply() already.
+   */
+  acrossBlocks(texts: readonly string[]): string[] {
+    let current = [...texts];
+    for (const rule of this.rules) {
+      const joined = current.join('');
+      if (!rule.search.test(joined)) continue;
+      const starts: number[] = [];
+      let offset = 0;
+      for (const text of current) {
+        starts.push(offset);
+        offset += text.length;
+      }
+      const blockAt = (position: number) => {
+        let i = starts.length - 1;
+        while (i > 0 && (starts[i] as number) > position) i--;
+        return i;
+      };
+      const cuts: { block: number; start: number; end: number }[] = [];
+      rule.replace.lastIndex = 0;
+      for (let m = rule.replace.exec(joined); m !== null; m = rule.replace.exec(joined)) {
+        if (m[0].length === 0) {
+          rule.replace.lastIndex++;
+          continue;
+        }
+        const start = m.index;
+        const end = start + m[0].length;
+        const first = blockAt(start);
+        const last = blockAt(end - 1);
+        if (first === last) continue;
+        if (rule.action === 'block') this.blocked(rule, { matched_on: 'raw', across_blocks: true });
+        if (rule.action === 'warn') {
+          tally(this.warned, rule, { matchedOn: 'raw' });
+          continue;
+        }
+        tally(this.redacted, rule, { matchedOn: 'raw' });
+        for (let b = first; b <= last; b++) {
+          const base = starts[b] as number;
+          cuts.push({
+            block: b,
+            start: Math.max(start, base) - base,
+            end: Math.min(end, base + (current[b] as string).length) - base,
+          });
+        }
+      }
+      rule.replace.lastIndex = 0;
+      if (cuts.length === 0) continue;
+      // From the end, so earlier offsets stay valid.
+      cuts.sort((a, b) => b.block - a.block || b.start - a.start);
+      const next = [...current];
+      for (const cut of cuts) {
+        const text = next[cut.block] as string;
+        next[cut.block] = text.slice(0, cut.start) + REDACTION + text.slice(cut.end);
+      }
+      current = next;
+    }
+    return current;
+  }
+
+  /**
+   * A base64 payload whose media type says it is text (an `image` or `audio` block typed `text/plain`,
+   * `image/svg+xml`, …): decoded within the response's decode budget, checked, and re-encoded when a
+   * rule changed it. Undefined when it is not text or too large to decode (then it passes as is).
+   */
+  textOfBase64(data: string, where: string): string | undefined {
+    if (data.length > MAX_ENCODED_CHARS) {
+      this.budget.skip('value_too_large', where);
+      return undefined;
+    }
+    if (!this.budget.take(data.length, where)) return undefined;
+    return asText(Buffer.from(data, 'base64'));
+  }
+
+  private blocked(rule: ResponseRule, fields: Readonly<Record<string, unknown>>): never {
+    this.audit.warn({ ...this.where, filter_name: rule.name, ...fields }, 'response_filter_blocked');
+    this.reportSkipped();
+    throw new PolicyError(this.tool, 'response');
+  }
+
   report(): void {
-    const base = { tool: this.tool };
+    const base = this.where;
     for (const [rule, t] of this.warned) {
       this.audit.warn(
         { ...base, filter_name: rule.name, count: t.count, ...hitFields(t.first) },
@@ -141,7 +230,7 @@ class ResponsePass {
 
   private reportSkipped(): void {
     for (const reason of this.budget.skipped.keys()) {
-      this.audit.info({ tool: this.tool, reason }, 'response_filter_decode_skipped');
+      this.audit.info({ ...this.where, reason }, 'response_filter_decode_skipped');
     }
   }
 }
@@ -195,81 +284,157 @@ function redactMatches(
 }
 
 /** Called for every string the agent will see; returns the (possibly redacted) text. May throw to block. */
-type StringVisitor = (text: string, kind: 'value' | 'key') => string;
+export type StringVisitor = (text: string) => string;
 
 /**
- * Applies `visit` to every string of a tool's output and returns the output with the results,
+ * Applies the pass to every string of a tool's output and returns the output with the results,
  * copy-on-write: untouched parts keep their identity and the handler's objects are never modified.
- * JSON outputs: every string value and object key; a structured result's text too. Raw results (beyond the reference, which scanned
- * none of them): text blocks, embedded resources (`text`, and `blob` when it decodes to text) and
- * `structuredContent`. Images, audio and binary blobs are not text and pass unchanged.
+ * JSON outputs: every string value and object key; a structured result's text too. Raw results: see
+ * mapRawResult.
  */
-function mapOutputStrings(output: ToolOutput, visit: StringVisitor): ToolOutput {
-  if (isRawResult(output)) return mapRawResult(output, visit);
+function mapOutputStrings(output: ToolOutput, pass: ResponsePass): ToolOutput {
+  const visit: StringVisitor = (text) => pass.apply(text);
+  if (isRawResult(output)) return mapRawResult(output, pass);
   if (isStructuredResult(output)) {
-    const text = visit(output.text, 'value');
-    const value = mapJson(output.value, visit);
+    const text = visit(output.text);
+    const value = mapStrings(output.value, visit) as JsonValue;
     return text === output.text && value === output.value ? output : structuredResult(value, text);
   }
-  return mapJson(output, visit);
+  return mapStrings(output, visit) as JsonValue;
 }
 
-function mapRawResult(output: RawToolResult, visit: StringVisitor): ToolOutput {
+/**
+ * Every string of a raw result the agent can read: each content block of any type (text, the `uri`,
+ * `name`, `title`, `description` of a link, an embedded resource's `uri` and `text`, a blob or an
+ * `image`/`audio` payload that is text, annotations, `_meta`), `structuredContent`, the result's own
+ * `_meta` and any other field. Adjacent text blocks are also matched as one text (pass.acrossBlocks).
+ * Only `type`, `isError` and binary payloads are left alone.
+ */
+function mapRawResult(output: RawToolResult, pass: ResponsePass): ToolOutput {
+  const visit: StringVisitor = (text) => pass.apply(text);
   const { result } = output;
   let changed = false;
-  const content = result.content.map((block) => {
-    const mapped = mapBlock(block, visit);
+  let content = result.content.map((block) => {
+    const mapped = mapBlock(block, pass, visit);
     if (mapped !== block) changed = true;
     return mapped;
   });
-  let structured = result.structuredContent;
-  if (structured !== undefined) {
-    const mapped = mapJson(structured as JsonValue, visit);
-    if (mapped !== structured) {
-      structured = mapped as typeof structured;
-      changed = true;
-    }
+  const joined = mapAdjacentTextBlocks(content, pass);
+  if (joined !== content) {
+    content = joined;
+    changed = true;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(result)) {
+    if (key === 'content' || key === 'isError') continue;
+    const mapped = mapStrings(value, visit);
+    if (mapped !== value) changed = true;
+    copy[key] = mapped;
   }
   if (!changed) return output;
   return rawResult({
-    ...result,
+    ...copy,
     content,
-    ...(structured !== undefined ? { structuredContent: structured } : {}),
+    ...(result.isError !== undefined ? { isError: result.isError } : {}),
   });
 }
 
 type Block = RawToolResult['result']['content'][number];
 
-function mapBlock(block: Block, visit: StringVisitor): Block {
-  if (block.type === 'text' && typeof block.text === 'string') {
-    const text = visit(block.text, 'value');
-    return text === block.text ? block : { ...block, text };
-  }
-  if (block.type === 'resource' && isRecord(block.resource)) {
-    const resource = block.resource;
-    if (typeof resource.text === 'string') {
-      const text = visit(resource.text, 'value');
-      return text === resource.text ? block : { ...block, resource: { ...resource, text } };
+function mapBlock(block: Block, pass: ResponsePass, visit: StringVisitor): Block {
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(block)) {
+    let mapped: unknown;
+    if (key === 'type') continue;
+    if (key === 'data' && typeof value === 'string' && (block.type === 'image' || block.type === 'audio')) {
+      mapped = isTextMimeType(block.mimeType) ? mapBase64(value, pass, visit) : value;
+    } else if (key === 'resource' && isRecord(value)) {
+      mapped = mapResource(value, pass, visit);
+    } else {
+      // Field names of a block are protocol, not text: only their values are visited.
+      mapped = typeof value === 'string' ? visit(value) : mapStrings(value, visit);
     }
-    if (typeof resource.blob === 'string') {
-      // A text file sent as a blob is still text the agent reads.
-      const decoded = asText(Buffer.from(resource.blob, 'base64'));
-      if (decoded === undefined) return block;
-      const text = visit(decoded, 'value');
-      if (text === decoded) return block;
-      return { ...block, resource: { ...resource, blob: Buffer.from(text, 'utf8').toString('base64') } };
+    if (mapped !== value) {
+      copy ??= { ...block };
+      copy[key] = mapped;
     }
   }
-  return block;
+  return (copy as Block | undefined) ?? block;
 }
 
-function mapJson(value: JsonValue, visit: StringVisitor): JsonValue {
-  if (typeof value === 'string') return visit(value, 'value');
+function mapResource(
+  resource: Record<string, unknown>,
+  pass: ResponsePass,
+  visit: StringVisitor,
+): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(resource)) {
+    // A text file sent as a blob is still text the agent reads, whatever its declared type.
+    const mapped =
+      key === 'blob' && typeof value === 'string'
+        ? mapBase64(value, pass, visit)
+        : typeof value === 'string'
+          ? visit(value)
+          : mapStrings(value, visit);
+    if (mapped !== value) {
+      copy ??= { ...resource };
+      copy[key] = mapped;
+    }
+  }
+  return copy ?? resource;
+}
+
+function mapBase64(data: string, pass: ResponsePass, visit: StringVisitor): string {
+  const text = pass.textOfBase64(data, 'base64_payload');
+  if (text === undefined) return data;
+  const filtered = visit(text);
+  return filtered === text ? data : Buffer.from(filtered, 'utf8').toString('base64');
+}
+
+/** Media types whose payload is text people (and models) read: text/*, JSON, XML, YAML, SVG, … */
+const TEXT_MIME_TYPE =
+  /^(?:text\/[^;]+|application\/(?:json|xml|yaml|x-yaml|javascript|ecmascript|x-www-form-urlencoded|x-sh|sql|graphql|ld\+json)|[a-z]+\/[^;]+\+(?:json|xml|yaml))\s*(?:;.*)?$/i;
+
+export function isTextMimeType(mimeType: unknown): boolean {
+  return typeof mimeType === 'string' && TEXT_MIME_TYPE.test(mimeType.trim());
+}
+
+function mapAdjacentTextBlocks(content: Block[], pass: ResponsePass): Block[] {
+  let out: Block[] | undefined;
+  let runStart = -1;
+  const flush = (end: number) => {
+    if (runStart >= 0 && end - runStart >= 2) {
+      const texts = content.slice(runStart, end).map((block) => block.text as string);
+      const filtered = pass.acrossBlocks(texts);
+      for (let i = 0; i < filtered.length; i++) {
+        if (filtered[i] === texts[i]) continue;
+        out ??= [...content];
+        out[runStart + i] = { ...(content[runStart + i] as Block), text: filtered[i] };
+      }
+    }
+    runStart = -1;
+  };
+  for (let i = 0; i < content.length; i++) {
+    const block = content[i] as Block;
+    if (block.type === 'text' && typeof block.text === 'string') {
+      if (runStart < 0) runStart = i;
+    } else flush(i);
+  }
+  flush(content.length);
+  return out ?? content;
+}
+
+/**
+ * Applies `visit` to every string of a JSON-like value, object keys included, copy-on-write. Two keys
+ * redacted to the same text are kept apart; a key named `__proto__` stays a plain property.
+ */
+export function mapStrings(value: unknown, visit: StringVisitor): unknown {
+  if (typeof value === 'string') return visit(value);
   if (Array.isArray(value)) {
-    let copy: JsonValue[] | undefined;
+    let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const item = value[i] as JsonValue;
-      const mapped = mapJson(item, visit);
+      const item = value[i];
+      const mapped = mapStrings(item, visit);
       if (mapped !== item && copy === undefined) copy = value.slice(0, i);
       copy?.push(mapped);
     }
@@ -278,14 +443,14 @@ function mapJson(value: JsonValue, visit: StringVisitor): JsonValue {
   if (!isPlainObject(value)) return value;
   const entries = Object.entries(value);
   let changed = false;
-  const mapped = entries.map(([key, item]): [string, JsonValue] => {
-    const newKey = visit(key, 'key');
-    const newItem = mapJson(item, visit);
+  const mapped = entries.map(([key, item]): [string, unknown] => {
+    const newKey = visit(key);
+    const newItem = mapStrings(item, visit);
     if (newKey !== key || newItem !== item) changed = true;
     return [newKey, newItem];
   });
   if (!changed) return value;
-  const copy: Record<string, JsonValue> = {};
+  const copy: Record<string, unknown> = {};
   for (const [key, item] of mapped) {
     let name = key;
     // Two keys redacted to the same text must not overwrite each other.
@@ -297,10 +462,10 @@ function mapJson(value: JsonValue, visit: StringVisitor): JsonValue {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isPlainObject(value: unknown): value is { readonly [key: string]: JsonValue } {
+function isPlainObject(value: unknown): value is { readonly [key: string]: unknown } {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

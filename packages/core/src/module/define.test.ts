@@ -146,6 +146,14 @@ describe('defineModule', () => {
       "command 'sync' needs run()",
     );
   });
+
+  it('keeps a notifier factory and refuses a notifier that is not a function', () => {
+    const notifier = () => ({ notifier: { type: 'demo', notify: async () => undefined }, warnings: [] });
+    expect(defineModule(moduleWith({ notifier })).notifier).toBe(notifier);
+    expect(() => defineModule(moduleWith({ notifier: { notify() {} } }))).toThrow(
+      "module 'demo': notifier must be a function",
+    );
+  });
 });
 
 describe('isScopedMcpModule', () => {

@@ -43,6 +43,11 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
       );
     }
   }
+  if (definition.secrets !== undefined && typeof definition.secrets !== 'function') {
+    throw new ModuleDefinitionError(
+      `module '${definition.name}': 'secrets' must be a function of the config returning the values to redact`,
+    );
+  }
   for (const [word, command] of Object.entries(definition.commands ?? {})) {
     if (!COMMAND_WORD_PATTERN.test(word)) {
       throw new ModuleDefinitionError(
@@ -52,6 +57,9 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
     if (typeof command.run !== 'function') {
       throw new ModuleDefinitionError(`module '${definition.name}': command '${word}' needs run()`);
     }
+  }
+  if (definition.notifier !== undefined && typeof definition.notifier !== 'function') {
+    throw new ModuleDefinitionError(`module '${definition.name}': notifier must be a function`);
   }
   return Object.freeze({ ...definition, tools, [MODULE_BRAND]: 1 as const });
 }

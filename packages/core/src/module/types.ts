@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { CallChannel, SessionChannel } from './client-channel.js';
+import type { NotifierFactory } from './notifier.js';
 
 /** `read` tools never change backend state; `mode: read` in a manifest registers only these. */
 export type ToolMode = 'read' | 'write';
@@ -164,6 +165,14 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
   /** Validates `modules.<key>.config` when the manifest loads; unknown keys should be rejected (z.strictObject). */
   readonly config: ConfigSchema;
   readonly credentials?: CredentialSpec | ((config: z.output<ConfigSchema>) => CredentialSpec);
+  /**
+   * Values of this instance's config that must never reach the agent or a log: a token put in a child's
+   * environment, a header value, the password in a URL. Core adds them to the values it redacts on every
+   * channel (results, tool definitions, notifications, requests, error texts, logs), like the resolved
+   * credentials. Called once per instance at startup. Values shorter than 6 characters, and numbers
+   * shorter than 10 digits, are ignored: "1", "true" or a port cannot be told apart from ordinary data.
+   */
+  readonly secrets?: (config: z.output<ConfigSchema>) => readonly string[];
   /** Runs once at startup, concurrently with other modules; its result is every handler's `ctx.state`. */
   setup?(ctx: ModuleContext<z.output<ConfigSchema>>): Promise<State> | State;
   /**
@@ -183,6 +192,11 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
    * the CLI has built in is never given to a module.
    */
   readonly commands?: Readonly<Record<string, ModuleCommand<z.output<ConfigSchema>>>>;
+  /**
+   * The sender for `hitl.notify.type: <this module's name>`: the manifest's `hitl.notify` makes core load
+   * this package (as it loads modules) and call this once at startup, whether or not `modules:` uses it.
+   */
+  readonly notifier?: NotifierFactory;
 }
 
 /**

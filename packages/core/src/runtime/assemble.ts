@@ -10,7 +10,12 @@ import { formatZodIssues } from '../manifest/issues.js';
 import { type LoadedManifest, loadManifest } from '../manifest/load.js';
 import { type ModuleEntry, moduleTypeOf } from '../manifest/schema.js';
 import type { CredentialSpec, ScopedMcpModule } from '../module/types.js';
-import { type InstanceSpec, reservedToolNames, selectToolKeys } from '../server/module-instance.js';
+import {
+  declaredSecrets,
+  type InstanceSpec,
+  reservedToolNames,
+  selectToolKeys,
+} from '../server/module-instance.js';
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
 import { exposedToolName } from '../server/tool-pipeline.js';
 import { collisionMessage, staticNameCollisions } from '../server/tool-table.js';
@@ -28,7 +33,7 @@ export interface AssembleOptions {
 export interface Assembly {
   readonly manifest: LoadedManifest;
   readonly instances: readonly InstanceSpec[];
-  /** Every credential value resolved, for exact-value redaction. */
+  /** Every credential value resolved and every value a module declared secret, for exact-value redaction. */
   readonly secrets: readonly string[];
   /** The value of `audit.chain_key`'s credential: the audit chain's HMAC key. */
   readonly auditChainKey?: string;
@@ -158,7 +163,7 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   return {
     manifest,
     instances,
-    secrets,
+    secrets: [...secrets, ...declaredSecrets(instances)],
     warnings,
     toolNames,
     ...(auditChainKey !== undefined ? { auditChainKey } : {}),

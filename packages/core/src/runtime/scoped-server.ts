@@ -15,6 +15,8 @@ import { type RuntimeOptions, ScopedRuntime } from '../server/scoped-runtime.js'
 import type { StatusReport } from '../server/status-report.js';
 import { redactSecretsInValue } from '../redact/secrets.js';
 import { agentState } from '../state/agent-state.js';
+import type { Notifier } from '../module/notifier.js';
+import { openNotifier } from './open-notifier.js';
 import { openStateBackend } from './open-state-backend.js';
 import type { StateBackend } from '../state/types.js';
 import { assemble } from './assemble.js';
@@ -111,7 +113,10 @@ export function createScopedServer(options: RuntimeServerOptions): ScopedServer 
   };
 }
 
-/** Startup order: identity → logs → manifest → modules → credentials → state → guardrails → runtime → server. */
+/**
+ * Startup order: identity → logs → manifest → modules → credentials → state → HITL notifier → guardrails →
+ * runtime → server.
+ */
 export async function openScopedServer(options: ScopedServerOptions): Promise<ScopedServer> {
   const env = options.env ?? process.env;
   const agent = resolveIdentity(env);
@@ -173,15 +178,18 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
       );
   }
 
+  const bases = [
+    assembly.manifest.dir,
+    ...(options.cliDir ? [options.cliDir] : []),
+    ...(options.modulesFrom ?? []),
+  ];
   // Shared state for rate limits and approvals; a Redis backend is a separate package, found like modules.
   let state: StateBackend;
+  // The sender of approval notifications; a service's sender is its module package's, found the same way.
+  let notifier: Notifier | undefined;
   try {
     state = await openStateBackend(manifest.state_backend, {
-      bases: [
-        assembly.manifest.dir,
-        ...(options.cliDir ? [options.cliDir] : []),
-        ...(options.modulesFrom ?? []),
-      ],
+      bases,
       coreVersion: coreVersion(),
       log: ops,
     });
@@ -189,6 +197,19 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     ops.error({ error_type: errorName(error) }, 'startup_failed');
     loggers.close?.();
     throw error;
+  }
+  const hitl = manifest.hitl;
+  if (hitl !== undefined && hitl.approval_required.length > 0) {
+    try {
+      const setup = await openNotifier(hitl.notify, { bases, coreVersion: coreVersion(), audit, env });
+      notifier = setup.notifier;
+      for (const warning of setup.warnings) ops.warn({ detail: warning }, 'startup_warning');
+    } catch (error) {
+      await state.close().catch(() => undefined);
+      ops.error({ error_type: errorName(error) }, 'startup_failed');
+      loggers.close?.();
+      throw error;
+    }
   }
   const agentScopedState = agentState(state, agent.id);
   const guardrailOptions = {
@@ -200,6 +221,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     redactCredentials: <T>(value: T): T => redactSecretsInValue(value, scoped.runtime.redactor),
     manifestPath: assembly.manifest.path,
     extra: options.middleware ?? [],
+    ...(notifier ? { notifier } : {}),
   };
   // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
   const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
@@ -212,6 +234,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     manifestDir: assembly.manifest.dir,
     manifestPath: assembly.manifest.path,
     secrets: assembly.secrets,
+    responseFilters: manifest.response_filters ?? [],
     middleware: guardrails.middleware,
     admission: guardrails.admission,
     shadowed: guardrails.shadowed,
@@ -229,6 +252,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
       }
     },
     onClose: async () => {
+      await notifier?.close?.().catch(() => undefined);
       await state.close().catch(() => undefined);
       // Last: the seal goes after every line a call or a teardown can still write.
       loggers.close?.();

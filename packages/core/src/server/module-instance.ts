@@ -46,6 +46,23 @@ export function selectToolKeys(module: ScopedMcpModule, mode: ToolMode | null): 
 }
 
 /**
+ * The values each instance declares with `secrets(config)` (what it hands its backend: tokens in an
+ * environment, header values, URL credentials), for exact-value redaction everywhere the process
+ * writes. Instances whose config did not load declare nothing. Values too short or too common to tell
+ * apart from ordinary data are left out by the redactor (see redact/secrets.ts).
+ */
+export function declaredSecrets(specs: readonly InstanceSpec[]): string[] {
+  const values: string[] = [];
+  for (const spec of specs) {
+    if (!spec.module?.secrets || spec.failure || spec.config === undefined) continue;
+    for (const value of spec.module.secrets(spec.config as never)) {
+      if (typeof value === 'string') values.push(value);
+    }
+  }
+  return values;
+}
+
+/**
  * The exposed names of an instance's static tools under its mode, with their tool keys. The manifest and
  * the module package fix them before any module code runs, so they are reserved even for an instance
  * whose config or setup failed: no tool a module discovers later may take one.

@@ -7,11 +7,12 @@ import { createSecretRedactor, type SecretRedactor } from '../redact/secrets.js'
 import { type ScopedMcpError, StartupError, ToolNotFoundError } from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import type { Middleware } from '../middleware/compose.js';
-import { DEFAULT_LIMITS } from '../manifest/schema.js';
+import { DEFAULT_LIMITS, type ResponseFilterRule } from '../manifest/schema.js';
 import type { SessionChannel } from '../module/client-channel.js';
 import type { CoreLimits } from '../module/types.js';
 import { defineTool } from '../module/define.js';
-import { type InstanceSpec, ModuleInstance } from './module-instance.js';
+import { declaredSecrets, type InstanceSpec, ModuleInstance } from './module-instance.js';
+import { createOutboundPolicy, type ListedTools, type OutboundPolicy } from './outbound-policy.js';
 import { type StatusReport, statusReport, statusReportSchema } from './status-report.js';
 import { errorResult } from './tool-result.js';
 import { collisionMessage, type ToolNameCollision, ToolTable } from './tool-table.js';
@@ -28,7 +29,13 @@ export interface RuntimeOptions {
   readonly manifestPath?: string;
   readonly audit: AuditLogger;
   readonly ops: Logger;
+  /** Values never to reach the agent or a log, besides those the modules declare (`secrets`). */
   readonly secrets?: readonly string[];
+  /**
+   * The manifest's response_filters, for the channels besides tool results (tool definitions,
+   * notifications, server→client requests); results pass the response filter middleware.
+   */
+  readonly responseFilters?: readonly ResponseFilterRule[];
   /** The agent's client; a detached one (no client) when absent. */
   readonly session?: SessionChannel;
   readonly middleware?: readonly Middleware[];
@@ -58,7 +65,11 @@ export class ScopedRuntime {
   readonly limits: CoreLimits;
   readonly sanitizer: Sanitizer;
   readonly redactor: SecretRedactor;
+  /** What the agent may read, on every channel to its client (see outbound-policy.ts). */
+  readonly outbound: OutboundPolicy;
   private readonly table = new ToolTable();
+  /** tools/list as the agent sees it, rebuilt with the table. */
+  private listed: ListedTools | undefined;
   /** Collisions already in the ops log, so a re-listing does not repeat them. */
   private reportedCollisions = new Set<string>();
   private started = false;
@@ -69,10 +80,16 @@ export class ScopedRuntime {
   private toolsChangedListener: (() => void) | undefined;
 
   constructor(private readonly options: RuntimeOptions) {
-    const secrets = options.secrets ?? [];
+    const secrets = [...(options.secrets ?? []), ...declaredSecrets(options.instances)];
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
     this.sanitizer = createSanitizer({ secrets });
     this.redactor = createSecretRedactor(secrets);
+    this.outbound = createOutboundPolicy({
+      redactor: this.redactor,
+      rules: options.responseFilters ?? [],
+      audit: options.audit,
+      ops: options.ops,
+    });
     this.deps = {
       agent: options.agent,
       audit: options.audit,
@@ -95,13 +112,17 @@ export class ScopedRuntime {
           options.manifestDir,
           options.ops,
           // Delegate by hand: the session may be a class instance, whose methods a spread would drop.
-          {
-            clientReady: () => this.session.clientReady(),
-            clientCapabilities: () => this.session.clientCapabilities(),
-            request: (method, params, requestOptions) => this.session.request(method, params, requestOptions),
-            log: (level, data, logger) => this.session.log(level, data, logger),
-            toolsChanged: () => this.refresh(spec.key),
-          },
+          this.outbound.session(
+            {
+              clientReady: () => this.session.clientReady(),
+              clientCapabilities: () => this.session.clientCapabilities(),
+              request: (method, params, requestOptions) =>
+                this.session.request(method, params, requestOptions),
+              log: (level, data, logger) => this.session.log(level, data, logger),
+              toolsChanged: () => this.refresh(spec.key),
+            },
+            spec.key,
+          ),
           { manifestPath: options.manifestPath, limits: this.limits },
         ),
     );
@@ -146,8 +167,10 @@ export class ScopedRuntime {
     return report;
   }
 
+  /** The tool definitions the agent is shown: through the outbound policy, once per table rebuild. */
   list(): readonly Tool[] {
-    return this.table.list();
+    this.listed ??= this.outbound.toolDefinitions(this.table.list());
+    return this.listed.tools;
   }
 
   /**
@@ -182,7 +205,8 @@ export class ScopedRuntime {
 
   private rebuildTable(): ToolNameCollision[] {
     this.statusPrepared ??= this.statusTool();
-    return this.table.rebuild(
+    this.listed = undefined;
+    const collisions = this.table.rebuild(
       this.instances.map((instance) => ({
         key: instance.key,
         reserved: instance.reservedNames(),
@@ -190,6 +214,9 @@ export class ScopedRuntime {
       })),
       [this.statusPrepared],
     );
+    // Withheld tools are known (and logged) when the table is, not at the agent's first tools/list.
+    this.list();
+    return collisions;
   }
 
   private statusPrepared: PreparedTool | undefined;
@@ -200,10 +227,11 @@ export class ScopedRuntime {
 
   call(name: string, args: unknown, env?: Partial<CallEnvironment>): Promise<CallToolResult> {
     const tool = this.table.get(name);
-    if (tool) {
+    // A tool whose definition a block rule withheld is not offered, so it cannot be called either.
+    if (tool && !this.listed?.withheld.has(name)) {
       return tool.invoke(args, {
         signal: env?.signal ?? new AbortController().signal,
-        client: env?.client ?? callChannel(this.session),
+        client: this.outbound.call(env?.client ?? callChannel(this.session), name),
       });
     }
     return Promise.resolve(this.refuse(name, new ToolNotFoundError(name.slice(0, 200))));

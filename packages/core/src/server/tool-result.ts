@@ -5,6 +5,7 @@ import { type ScopedMcpError, ToolOutputError } from '../errors/errors.js';
 import { redactSecretsInValue, type SecretRedactor } from '../redact/secrets.js';
 import { isRawResult, isStructuredResult } from '../module/define.js';
 import type { ToolOutput } from '../module/types.js';
+import { asText } from '../shared/filter-decode.js';
 import { issuesLine } from './argument-issues.js';
 
 /** A tool's `output` schema, prepared once at startup: what is advertised, and the check of each result. */
@@ -72,9 +73,10 @@ export function errorResult(error: ScopedMcpError, text: string): CallToolResult
 }
 
 /**
- * Safety net for module bugs: a credential this process holds must never reach the agent, even if a
- * backend echoes it. Checks every content block (text, embedded resources, …), structuredContent and
- * `_meta`. Returns the number of places that had to be redacted.
+ * Safety net for module bugs: a secret this process holds must never reach the agent, even if a
+ * backend echoes it. Checks every string of every content block (text, links, embedded resources,
+ * media), structuredContent, `_meta` and any other field. Returns the number of places that had to be
+ * redacted.
  */
 export function redactSecretsInResult(result: CallToolResult, redactor: SecretRedactor): number {
   if (!redactor.active) return 0;
@@ -82,13 +84,14 @@ export function redactSecretsInResult(result: CallToolResult, redactor: SecretRe
   const content = result.content as unknown[];
   for (let i = 0; i < content.length; i++) {
     const block = content[i];
-    const redacted = redactSecretsInValue(block, redactor);
+    const redacted = redactSecretsInValue(redactBase64Payloads(block, redactor), redactor);
     if (redacted !== block) {
       content[i] = redacted;
       hits++;
     }
   }
-  for (const field of ['structuredContent', '_meta'] as const) {
+  for (const field of Object.keys(result)) {
+    if (field === 'content' || field === 'isError') continue;
     const value = result[field];
     if (value === undefined) continue;
     const redacted = redactSecretsInValue(value, redactor);
@@ -98,4 +101,27 @@ export function redactSecretsInResult(result: CallToolResult, redactor: SecretRe
     }
   }
   return hits;
+}
+
+/**
+ * A secret inside a base64 payload (an image's or audio's `data`, a resource's `blob`) is found in its
+ * encoded form; replacing it there would leave invalid base64, which the SDK refuses. A payload that is
+ * text is decoded, redacted and encoded again; a binary one that holds a secret is emptied.
+ */
+function redactBase64Payloads(block: unknown, redactor: SecretRedactor): unknown {
+  if (typeof block !== 'object' || block === null) return block;
+  const record = block as Record<string, unknown>;
+  if (typeof record.data === 'string' && redactor.contains(record.data)) {
+    return { ...record, data: redactedBase64(record.data, redactor) };
+  }
+  const resource = record.resource as Record<string, unknown> | undefined;
+  if (typeof resource?.blob === 'string' && redactor.contains(resource.blob)) {
+    return { ...record, resource: { ...resource, blob: redactedBase64(resource.blob, redactor) } };
+  }
+  return block;
+}
+
+function redactedBase64(data: string, redactor: SecretRedactor): string {
+  const text = asText(Buffer.from(data, 'base64'));
+  return text === undefined ? '' : Buffer.from(redactor.redact(text), 'utf8').toString('base64');
 }

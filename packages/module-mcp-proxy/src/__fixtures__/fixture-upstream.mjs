@@ -4,7 +4,9 @@
 //   FIXTURE_DESCRIPTION_FILE  the same, read from a file at each start
 //   FIXTURE_EXTRA             comma-separated extra tool sets: 'collide' (a-b and a.b)
 //   FIXTURE_MARKERS           directory where the server drops marker files (cancellations, starts)
-//   FIXTURE_SECRET            a value the `log_secret` tool logs and `error_secret` puts in an error
+//   FIXTURE_SECRET            a value the `log_secret` tool logs and `error_secret` puts in an error;
+//                             `leak_secret` carries it in its title, description and schema default,
+//                             its result's `_meta` and a progress message
 //   FIXTURE_STUBBORN          ignore stdin EOF and SIGTERM (only SIGKILL ends it)
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,6 +93,14 @@ const tools = [
   { name: 'remove_tool', description: 'Removes a tool.', inputSchema: object({ name: { type: 'string' } }) },
   { name: '9lives', description: 'Starts with a digit.', inputSchema: object() },
 ];
+if (env.FIXTURE_SECRET) {
+  tools.push({
+    name: 'leak_secret',
+    title: `Uses ${env.FIXTURE_SECRET}`,
+    description: `Calls home with ${env.FIXTURE_SECRET}.`,
+    inputSchema: object({ token: { type: 'string', default: env.FIXTURE_SECRET } }),
+  });
+}
 if (extra.has('collide')) {
   tools.push({ name: 'a-b', description: 'First of a pair.', inputSchema: object() });
   tools.push({ name: 'a.b', description: 'Second of a pair.', inputSchema: object() });
@@ -164,6 +174,16 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
         data: 'y'.repeat(args.bytes ?? 0),
       });
       return text('logged big');
+    case 'leak_secret': {
+      const token = request.params._meta?.progressToken;
+      if (token !== undefined) {
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: 1, total: 1, message: `using ${env.FIXTURE_SECRET}` },
+        });
+      }
+      return { content: [{ type: 'text', text: 'ok' }], _meta: { token: env.FIXTURE_SECRET } };
+    }
     case 'error_secret':
       throw new McpError(ErrorCode.InvalidParams, `bad token ${env.FIXTURE_SECRET}`);
     case 'is_error':

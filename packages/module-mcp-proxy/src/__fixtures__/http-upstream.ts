@@ -57,8 +57,11 @@ export async function startHttpUpstream(options: { token?: string } = {}): Promi
     start: () => listen(),
   };
 
+  /** What the `whoami` tool echoes: the last request's Authorization header and URL (query included). */
+  let lastRequest = '';
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     authorizations.push(req.headers.authorization ?? '');
+    lastRequest = `authorization=${req.headers.authorization ?? ''} url=${req.url ?? ''}`;
     if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
       res.writeHead(401).end();
       return;
@@ -72,7 +75,7 @@ export async function startHttpUpstream(options: { token?: string } = {}): Promi
         legacy.delete(transport.sessionId);
         sessions.delete(transport.sessionId);
       };
-      await mcpServer().connect(transport);
+      await mcpServer(() => lastRequest).connect(transport);
       return;
     }
     if (path === '/messages' && req.method === 'POST') {
@@ -105,7 +108,7 @@ export async function startHttpUpstream(options: { token?: string } = {}): Promi
           sessions.delete(sessionId);
         },
       });
-      await mcpServer().connect(transport);
+      await mcpServer(() => lastRequest).connect(transport);
     }
     await transport.handleRequest(req, res);
   }
@@ -129,7 +132,7 @@ export async function startHttpUpstream(options: { token?: string } = {}): Promi
   return upstream;
 }
 
-function mcpServer(): Server {
+function mcpServer(whoami: () => string): Server {
   const server = new Server({ name: 'http-fixture', version: '1.0.0' }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [
@@ -143,11 +146,18 @@ function mcpServer(): Server {
         description: 'Returns a text of the given size.',
         inputSchema: { type: 'object', properties: { bytes: { type: 'number' } } },
       },
+      {
+        name: 'whoami',
+        description: 'Returns the Authorization header and URL it was called with.',
+        inputSchema: { type: 'object', properties: {} },
+      },
     ],
   }));
   server.setRequestHandler(CallToolRequestSchema, (request) => {
     const args = request.params.arguments ?? {};
-    const text = request.params.name === 'big' ? 'x'.repeat(Number(args.bytes ?? 0)) : String(args.text);
+    const name = request.params.name;
+    const text =
+      name === 'big' ? 'x'.repeat(Number(args.bytes ?? 0)) : name === 'whoami' ? whoami() : String(args.text);
     return { content: [{ type: 'text', text }] };
   });
   return server;

@@ -22,14 +22,14 @@ export interface NotifyServer {
 }
 
 export interface ServerRules {
-  /** ntfy: POST /{topic}; webhook: POST /hook (JSON); matrix: PUT /_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}. */
-  readonly kind: 'ntfy' | 'webhook' | 'matrix';
-  /** Bearer token the server insists on (matrix always needs one). */
+  /** webhook: POST /hook (JSON). (Services' senders are tested against their own fakes, in their packages.) */
+  readonly kind: 'webhook';
+  /** Bearer token the server insists on. */
   readonly token?: string;
 }
 
 /**
- * A loopback stand-in for ntfy, a webhook receiver and a Matrix homeserver. It implements only the
+ * A loopback stand-in for a receiver of core's JSON webhook. It implements only the
  * documented request shapes and refuses anything else (wrong method, missing auth, bad JSON), so a
  * notifier that builds a wrong request fails its test.
  */
@@ -101,13 +101,6 @@ function validate(rules: ServerRules, r: ReceivedRequest): { status: number; rea
     return { status: 401, reason: 'missing or wrong bearer token' };
   }
   switch (rules.kind) {
-    case 'ntfy': {
-      if (r.method !== 'POST') return { status: 405, reason: 'method' };
-      if (!/^\/[A-Za-z0-9_-]{1,64}$/.test(r.path)) return { status: 404, reason: 'topic path' };
-      if (!r.headers.title || !r.headers.tags) return { status: 400, reason: 'Title/Tags headers' };
-      if (r.body.length === 0) return { status: 400, reason: 'empty body' };
-      return undefined;
-    }
     case 'webhook': {
       if (r.method !== 'POST') return { status: 405, reason: 'method' };
       if (r.path.split('?')[0] !== '/hook') return { status: 404, reason: 'path' };
@@ -119,23 +112,6 @@ function validate(rules: ServerRules, r: ReceivedRequest): { status: number; rea
         if (typeof body[key] !== 'string') return { status: 400, reason: `field ${key}` };
       }
       if (typeof body.timeout_seconds !== 'number') return { status: 400, reason: 'field timeout_seconds' };
-      return undefined;
-    }
-    case 'matrix': {
-      if (r.method !== 'PUT') return { status: 405, reason: 'method' };
-      const match = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/send\/m\.room\.message\/([^/]+)$/.exec(r.path);
-      if (!match) return { status: 404, reason: 'path' };
-      // The room must arrive as one encoded path segment: a raw ':' would do on a lenient server, but is
-      // not what the spec's clients send, and a raw '#' would have cut the URL short.
-      const room = decodeURIComponent(match[1] as string);
-      if (/:/.test(match[1] as string) || !/^[!#][^:/]+:[^/]+$/.test(room)) {
-        return { status: 400, reason: 'room not encoded' };
-      }
-      if (!auth) return { status: 401, reason: 'M_MISSING_TOKEN' };
-      const body = parseObject(r.body);
-      if (body?.msgtype !== 'm.text' || typeof body.body !== 'string') {
-        return { status: 400, reason: 'M_BAD_JSON' };
-      }
       return undefined;
     }
   }

@@ -1,0 +1,3 @@
+export { type GrafanaConfig, grafanaConfig } from './config.js';
+export { default } from './grafana-module.js';
+export type { GrafanaState } from './state.js';

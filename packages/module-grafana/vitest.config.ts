@@ -1,0 +1,4 @@
+import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
+
+export default defineProject({ test: { name: 'module-grafana', maxWorkers, include: ['src/**/*.test.ts'] } });

@@ -1,0 +1,3 @@
+export { type InfluxdbConfig, influxdbConfig } from './config.js';
+export { default } from './influxdb-module.js';
+export type { InfluxdbState } from './state.js';

@@ -1,0 +1,6 @@
+import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
+
+export default defineProject({
+  test: { name: 'module-influxdb', maxWorkers, include: ['src/**/*.test.ts'] },
+});

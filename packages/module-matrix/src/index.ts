@@ -1,0 +1,2 @@
+export { default } from './matrix-module.js';
+export { type MatrixConfig, matrixConfig } from './config.js';

@@ -1,0 +1,62 @@
+import { defineModule, z } from '@scoped-mcp/core';
+import { createServiceClient, responseError } from '@scoped-mcp/service-http';
+import { clampPriority, ntfyConfig, PRIORITIES, renderTopic } from './config.js';
+import { ntfyNotifier } from './ntfy-notifier.js';
+import { ntfyError, publish } from './ntfy-publisher.js';
+import { ntfyServer } from './ntfy-server.js';
+
+export default defineModule({
+  name: 'ntfy',
+  description:
+    "Push notifications through ntfy to the agent's own topic (agents-{agent_id} unless the operator says otherwise). Write-only: the agent chooses the text, never the server, the topic or the token.",
+  config: ntfyConfig,
+  credentials: { required: ['NTFY_URL'], optional: ['NTFY_TOKEN'] },
+  setup(ctx) {
+    const server = ntfyServer(
+      ctx.credentials.NTFY_URL as string,
+      ctx.credentials.NTFY_TOKEN || undefined,
+      'NTFY_URL',
+    );
+    return {
+      server,
+      topic: renderTopic(ctx.config.topic, ctx.agent.id),
+      client: createServiceClient({ service: 'ntfy', timeoutMs: ctx.config.timeout_ms }),
+    };
+  },
+  teardown: (state) => state.client.close(),
+  notifier: ntfyNotifier,
+  tools: (tool) => ({
+    send: tool({
+      mode: 'write',
+      title: 'Send a push notification',
+      description: `Send a push notification to your ntfy topic. priority: one of ${PRIORITIES.join(', ')} (default "default"; the operator may cap it). tags: comma-separated ntfy tags or emoji short codes, e.g. "warning,robot". Title and tags are cut to 250 characters. Returns true once ntfy accepted it.`,
+      input: z.strictObject({
+        title: z.string().describe('The notification title.'),
+        message: z.string().describe('The notification body.'),
+        priority: z
+          .string()
+          .default('default')
+          .describe(`One of ${PRIORITIES.join(', ')}.`),
+        tags: z.string().default('').describe('Comma-separated tags, e.g. "warning,robot".'),
+      }),
+      output: z.literal(true).describe('ntfy accepted the message.'),
+      annotations: { destructiveHint: false, openWorldHint: true },
+      async handler({ title, message, priority, tags }, { state, config, signal }) {
+        const response = await publish(
+          state.client,
+          state.server,
+          {
+            topic: state.topic,
+            title,
+            message,
+            priority: clampPriority(priority, config.max_priority),
+            tags,
+          },
+          signal,
+        );
+        if (response.status !== 200) throw responseError('ntfy', response, ntfyError(response));
+        return true;
+      },
+    }),
+  }),
+});

@@ -1,0 +1,6 @@
+import { defineProject } from 'vitest/config';
+import { maxWorkers } from '../../vitest.workers';
+
+export default defineProject({
+  test: { name: 'module-slack-webhook', maxWorkers, include: ['src/**/*.test.ts'] },
+});

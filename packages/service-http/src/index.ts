@@ -1,0 +1,15 @@
+export {
+  createServiceClient,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  headerRetryAfter,
+  joinUrl,
+  jsonObject,
+  parseRetryAfter,
+  responseError,
+  secureOrLoopback,
+  type ServiceClient,
+  type ServiceClientOptions,
+  type ServiceRequest,
+  type ServiceResponse,
+} from './service-client.js';
