@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { auditCost } from './audit-cost.mjs';
 import { boundsCost } from './bounds-cost.mjs';
 import { policyCost } from './policy-cost.mjs';
 import { compare, median, runLoop } from './measure.mjs';
@@ -195,6 +196,8 @@ async function main() {
     process.stderr.write('done: bounds\n');
     const policyRows = await policyCost({ quick: Q });
     process.stderr.write('done: outbound policy\n');
+    const auditRows = await auditCost({ quick: Q });
+    process.stderr.write('done: audit\n');
 
     const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
     const lines = [];
@@ -236,6 +239,11 @@ async function main() {
     lines.push('| 11 outbound policy per call, in process (median of rounds) | ns |');
     lines.push('|---|---:|');
     for (const r of policyRows) lines.push(`| ${r.what} | ${f(r.ns, 0)} |`);
+    lines.push('');
+    lines.push('| 12 the audit log, in process (median of rounds) | ns | MiB/s |');
+    lines.push('|---|---:|---:|');
+    for (const r of auditRows)
+      lines.push(`| ${r.what} | ${f(r.ns, 0)} | ${r.mibPerSecond ? f(r.mibPerSecond, 0) : ''} |`);
     const wall = (performance.now() - started) / 1000;
     lines.push('');
     lines.push(`wall time ${wall.toFixed(1)} s${missing.length ? `; skipped: ${missing.join('; ')}` : ''}`);
@@ -245,7 +253,7 @@ async function main() {
     await mkdir(dirname(opts.out), { recursive: true });
     await writeFile(
       opts.out,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick: Q, config: cfg, steady, coldStart: coldRows, rss: rssRows, bounds: boundsRows, policy: policyRows, missing, wallSeconds: wall }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu, quick: Q, config: cfg, steady, coldStart: coldRows, rss: rssRows, bounds: boundsRows, policy: policyRows, audit: auditRows, missing, wallSeconds: wall }, null, 2)}\n`,
     );
   } finally {
     await Promise.all([...conns.values()].map((c) => c.client.close().catch(() => {})));

@@ -6,7 +6,10 @@ Usage:
   scoped-mcp validate --manifest PATH      check a manifest; print the agent type and its tool names
   scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only)
   scoped-mcp schema                        print the manifest JSON Schema (for editors)
-  scoped-mcp audit verify FILE             check an audit log's hash chain
+  scoped-mcp audit verify FILE [--head HASH] [--key-env VAR]
+                                           check an audit log's hash chain; --head: that it still
+                                           holds the head kept elsewhere (ops log audit_head, health
+                                           file); --key-env: the variable holding audit.chain_key's key
   scoped-mcp hitl --manifest PATH list | show ID | approve ID | reject ID [REASON]
                                            read and decide pending human-in-the-loop approvals
                                            (redis state); 'show' prints a call's exact arguments

@@ -47,7 +47,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     case 'schema':
       return (await import('./commands/schema.js')).schemaCommand();
     case 'audit':
-      return (await import('./commands/audit.js')).auditCommand(options.positionals);
+      return (await import('./commands/audit.js')).auditCommand(options);
     case 'hitl':
       return (await import('./commands/hitl.js')).hitlCommand(options);
     case 'run':

@@ -6,6 +6,10 @@ export interface CommonOptions {
   readonly opsLog?: string;
   readonly modulesFrom: readonly string[];
   readonly help: boolean;
+  /** `audit verify`: the head hash the log must still hold. */
+  readonly head?: string;
+  /** `audit verify`: the environment variable holding the chain key. */
+  readonly keyEnv?: string;
   readonly positionals: readonly string[];
 }
 
@@ -21,6 +25,8 @@ export function parseCommon(args: readonly string[]): CommonOptions {
       'ops-log': { type: 'string' },
       'modules-from': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
+      head: { type: 'string' },
+      'key-env': { type: 'string' },
     },
   });
   const fromEnv = process.env.SCOPED_MCP_MODULES_FROM?.split(':').filter(Boolean) ?? [];
@@ -30,6 +36,8 @@ export function parseCommon(args: readonly string[]): CommonOptions {
     opsLog: values['ops-log'],
     modulesFrom: [...(values['modules-from'] ?? []), ...fromEnv],
     help: values.help ?? false,
+    ...(values.head !== undefined ? { head: values.head } : {}),
+    ...(values['key-env'] !== undefined ? { keyEnv: values['key-env'] } : {}),
     positionals,
   };
 }

@@ -1,5 +1,6 @@
 // The runtime API of @scoped-mcp/core, used by the CLI and by programs that embed scoped-mcp.
 export {
+  AuditUnavailableError,
   HitlApprovalRequired,
   HitlRejected,
   ManifestError,
@@ -16,7 +17,14 @@ export {
   UnexpectedFailure,
 } from './errors/index.js';
 export { createLoggers, type LogTargets, type Loggers, type AuditLogger } from './audit/loggers.js';
-export { type ChainVerdict, verifyChain } from './audit/hash-chain.js';
+export type { AuditChainSettings, AuditHead } from './audit/audit-log.js';
+export {
+  type ChainFinding,
+  type ChainVerdict,
+  type VerifyOptions,
+  verifyAuditFile,
+  verifyChain,
+} from './audit/chain-verifier.js';
 export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
 export { coreVersion, findPackage, readPackageJson } from './loader/plugin-package.js';
 export { MODULE_KEYWORD } from './loader/load-modules.js';

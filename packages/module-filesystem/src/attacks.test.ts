@@ -248,7 +248,9 @@ describe(`path attacks (${attacks.length} paths × ${TOOLS.length} tools)`, () =
         expect(result.isError, `${tool} ${result.text}`).toBe(true);
         expect(result.text).not.toMatch(/failed unexpectedly/);
         const events = h.audit.slice(auditBefore).map((r) => r.event);
-        expect(events, tool).toEqual([attack.event ?? 'scope_violation']);
+        // A write tool announces itself before it runs; its scope check, inside it, then refuses.
+        const announced = tool === 'write_file' || tool === 'delete_file' ? ['tool_call_started'] : [];
+        expect(events, tool).toEqual([...announced, attack.event ?? 'scope_violation']);
       }
     }
     for (const secret of SECRETS) for (const text of texts) expect(text).not.toContain(secret);

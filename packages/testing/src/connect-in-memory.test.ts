@@ -64,7 +64,9 @@ describe('connectInMemory: a module', () => {
     expect(listed.text).toBe('notes:\n#a');
     // Over the wire as on stdio: a value JSON cannot carry is gone, not handed over as is.
     expect(listed.raw.structuredContent).toEqual({ notes: ['#a'] });
+    // notes_add changes something: its line announcing it comes before it runs.
     expect(conn.audit.map((line) => [line.event, line.tool, line.agent_id])).toEqual([
+      ['tool_call_started', 'notes_add', 'mem-1'],
       ['tool_call', 'notes_add', 'mem-1'],
       ['tool_call', 'notes_list', 'mem-1'],
     ]);
@@ -127,7 +129,9 @@ describe('connectInMemory: a manifest', () => {
     expect(conn.client.getServerVersion()).toMatchObject({ name: 'scoped-mcp', version: '7.7.7' });
     expect((await conn.call('hi_greet', { name: 'Ada' })).text).toBe('bonjour, Ada (mem-2)');
     expect((await conn.call('hi_leak')).text).toBe('token <redacted-secret>');
+    // The file starts with the chain's segment record.
     expect(conn.audit.map((line) => [line.event, line.tool, line.agent_id])).toEqual([
+      ['audit_segment_start', undefined, 'mem-2'],
       ['tool_call', 'hi_greet', 'mem-2'],
       ['tool_call', 'hi_leak', 'mem-2'],
     ]);

@@ -77,6 +77,7 @@ describe('createModuleHarness', () => {
     expect((await h.call('demo_write', { v: 'x' })).text).toBe('wrote x');
     expect(h.audit.map((a) => [a.event, a.tool, a.agent_id])).toEqual([
       ['tool_call', 'demo_whoami', 'agent-a'],
+      ['tool_call_started', 'demo_write', 'agent-a'],
       ['tool_call', 'demo_write', 'agent-a'],
     ]);
     await h.close();

@@ -34,6 +34,11 @@ function verify(file: string) {
 }
 
 const EVENT: Record<Expect, string> = { ok: 'tool_call', blocked: 'scope_violation', error: 'tool_error' };
+
+/** Lines of the chain itself, and the line a write-mode tool writes before it runs. */
+const NOT_A_RESULT = new Set(['audit_segment_start', 'audit_sealed', 'tool_call_started']);
+/** The one line per call that says how it ended. */
+const results = (lines: readonly JsonRecord[]) => lines.filter((l) => !NOT_A_RESULT.has(String(l.event)));
 const LEVEL: Record<Expect, string> = { ok: 'info', blocked: 'warn', error: 'error' };
 
 describe('audit and ops logs of a session', () => {
@@ -57,7 +62,7 @@ describe('audit and ops logs of a session', () => {
     }
     await agent.close();
     auditText = await readFile(agent.auditLog, 'utf8');
-    audit = parseJsonl(auditText);
+    audit = results(parseJsonl(auditText));
   });
   afterAll(async () => {
     await agent?.close();
@@ -116,17 +121,34 @@ describe('audit and ops logs of a session', () => {
     }
   });
 
+  it('the chain starts with a segment record and ends sealed; write-mode tools announce themselves first', () => {
+    const all = parseJsonl(auditText);
+    expect(all[0]).toMatchObject({ event: 'audit_segment_start', reason: 'new_file', chain: 'sha256' });
+    expect(all.at(-1)).toMatchObject({ event: 'audit_sealed', lines: all.length - 1 });
+    const started = all.filter((l) => l.event === 'tool_call_started').map((l) => l.tool);
+    // Only the calls that passed every check and reached a write tool: blocked ones were refused inside it.
+    expect(started).toEqual(
+      expect.arrayContaining(['filesystem_write_file', 'sqlite_create_table', 'sqlite_execute']),
+    );
+    expect(started).not.toContain('filesystem_read_file');
+    for (const tool of started) {
+      const at = all.findIndex((l) => l.event === 'tool_call_started' && l.tool === tool);
+      expect(all.slice(at + 1).some((l) => l.tool === tool && !NOT_A_RESULT.has(String(l.event)))).toBe(true);
+    }
+  });
+
   it('`audit verify` accepts the untouched log', async () => {
     const run = await verify(agent.auditLog);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^OK: ${SESSION.length} lines`));
+    const lineCount = auditText.split('\n').filter(Boolean).length;
+    expect(run.stdout).toMatch(new RegExp(`^OK: ${lineCount} lines in 1 segment, hash chain intact`));
   });
 
   it('`audit verify` exits 1 when one character of a line is changed', async () => {
     const lines = auditText.split('\n');
-    // Line 3 (list_dir): change one character of a value, keeping the line valid JSON.
-    const target = 2;
+    // The list_dir line: change one character of a value, keeping the line valid JSON.
+    const target = lines.findIndex((line) => line.includes('"tool":"filesystem_list_dir"'));
     expect(lines[target]).toContain('"tool":"filesystem_list_dir"');
     lines[target] = lines[target]!.replace('"tool":"filesystem_list_dir"', '"tool":"filesystem_list_dis"');
     const tampered = join(dir, 'tampered.jsonl');
@@ -134,7 +156,8 @@ describe('audit and ops logs of a session', () => {
     const run = await verify(tampered);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/line 4\b/);
+    // Found at the line after it (1-based: target + 2).
+    expect(run.stderr).toMatch(new RegExp(`line ${target + 2}\\b`));
   });
 
   it('`audit verify` exits 1 when a line is deleted', async () => {
@@ -184,8 +207,13 @@ describe('audit and ops logs of a session', () => {
     } finally {
       await second.close();
     }
-    const lines = await readJsonl(agent.auditLog);
+    const all = await readJsonl(agent.auditLog);
+    const lines = results(all);
     expect(lines).toHaveLength(SESSION.length + 1);
+    expect(all.filter((l) => l.event === 'audit_segment_start').map((l) => l.reason)).toEqual([
+      'new_file',
+      'restart',
+    ]);
     expect(lines.at(-1)?.session_id).toMatch(UUID);
     expect(lines.at(-1)?.session_id).not.toBe(audit[0]?.session_id);
     const run = await verify(agent.auditLog);
@@ -228,7 +256,7 @@ describe('a session over stdio', () => {
   });
 
   it('its audit log is the same session as in memory', async () => {
-    expect((await readJsonl(agent.auditLog!)).map((l) => [l.tool, l.event, l.status])).toEqual(
+    expect(results(await readJsonl(agent.auditLog!)).map((l) => [l.tool, l.event, l.status])).toEqual(
       SESSION.map(([tool, , expected]) => [tool, EVENT[expected], expected]),
     );
   });

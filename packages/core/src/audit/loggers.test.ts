@@ -5,8 +5,12 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
-import { CHAIN_GENESIS, createLinker, verifyChain } from './hash-chain.js';
-import { createAuditLogger, createLoggers, openSyncFileDestination } from './loggers.js';
+import { AuditUnavailableError } from '../errors/errors.js';
+import { createAuditLogger } from './audit-log.js';
+import { verifyChain } from './chain-verifier.js';
+import { CHAIN_GENESIS, createLinker } from './hash-chain.js';
+import { escapeLineBreakers } from './log-line.js';
+import { createLoggers, openSyncFileDestination } from './loggers.js';
 
 const agent: AgentIdentity = {
   id: 'agent-a',
@@ -33,6 +37,11 @@ async function lines(path: string): Promise<Record<string, unknown>[]> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** The event lines, without the chain's own records (segment starts, seals). */
+async function eventLines(path: string): Promise<Record<string, unknown>[]> {
+  return (await lines(path)).filter((r) => r.event !== 'audit_segment_start' && r.event !== 'audit_sealed');
+}
+
 describe('createLoggers', () => {
   it('writes chained audit lines with the house fields to the audit file', async () => {
     const auditLog = join(dir, 'logs', 'audit.jsonl');
@@ -41,7 +50,9 @@ describe('createLoggers', () => {
     loggers.audit.warn({ status: 'blocked', tool: 'fs_read' }, 'scope_violation');
     loggers.audit.error({ status: 'error', tool: 'fs_write' }, 'tool_error');
     loggers.flush();
-    const records = await lines(auditLog);
+    const all = await lines(auditLog);
+    expect(all[0]).toMatchObject({ event: 'audit_segment_start', chain: 'sha256', reason: 'new_file' });
+    const records = await eventLines(auditLog);
     expect(records).toHaveLength(3);
     expect(records.map((r) => [r.event, r.level])).toEqual([
       ['tool_call', 'info'],
@@ -61,8 +72,8 @@ describe('createLoggers', () => {
       expect(record).not.toHaveProperty('pid');
       expect(record).not.toHaveProperty('hostname');
     }
-    expect(records[0]?.prev).toBe(CHAIN_GENESIS);
-    expect(verifyChain(await readFile(auditLog, 'utf8'))).toEqual({ ok: true, lines: 3 });
+    expect(all[0]?.prev).toBe(CHAIN_GENESIS);
+    expect(verifyChain(await readFile(auditLog, 'utf8'))).toMatchObject({ ok: true, lines: 4 });
   });
 
   it('stamps each line with the exact millisecond, across second boundaries and zero padding', async () => {
@@ -86,7 +97,7 @@ describe('createLoggers', () => {
       vi.useRealTimers();
     }
     loggers.flush();
-    const stamps = (await lines(auditLog)).map((r) => r.timestamp);
+    const stamps = (await eventLines(auditLog)).map((r) => r.timestamp);
     expect(stamps).toEqual(instants.map((instant) => new Date(instant).toISOString()));
   });
 
@@ -109,12 +120,22 @@ describe('createLoggers', () => {
     expect(await readFile(auditLog, 'utf8')).toBe('');
   });
 
+  it('escapes U+2028, U+2029 and U+0085 in ops lines too', async () => {
+    const opsLog = join(dir, 'ops.jsonl');
+    const loggers = createLoggers({ auditLog: join(dir, 'audit.jsonl'), opsLog }, agent);
+    loggers.ops.warn({ detail: 'x\u2028y\u0085z\u2029' }, 'startup_warning');
+    const text = await readFile(opsLog, 'utf8');
+    expect(text).not.toMatch(/[\u0085\u2028\u2029]/);
+    expect((await lines(opsLog))[0]?.detail).toBe('x\u2028y\u0085z\u2029');
+  });
+
   it('continues the chain of an existing audit file across restarts', async () => {
     const auditLog = join(dir, 'audit.jsonl');
     const first = createLoggers({ auditLog, opsLog: join(dir, 'ops.jsonl') }, agent);
     first.audit.info({ n: 1 }, 'tool_call');
     first.audit.info({ n: 2 }, 'tool_call');
     first.flush();
+    first.close?.();
     const second = createLoggers(
       { auditLog, opsLog: join(dir, 'ops.jsonl') },
       { ...agent, sessionId: 'other' },
@@ -122,8 +143,16 @@ describe('createLoggers', () => {
     second.audit.info({ n: 3 }, 'tool_call');
     second.flush();
     const text = await readFile(auditLog, 'utf8');
-    expect(verifyChain(text)).toEqual({ ok: true, lines: 3 });
-    expect((await lines(auditLog)).map((r) => r.n)).toEqual([1, 2, 3]);
+    expect(verifyChain(text)).toMatchObject({ ok: true, lines: 6, segments: 2 });
+    expect((await eventLines(auditLog)).map((r) => r.n)).toEqual([1, 2, 3]);
+    expect((await lines(auditLog)).map((r) => r.reason ?? r.lines ?? r.n)).toEqual([
+      'new_file',
+      1,
+      2,
+      3,
+      'restart',
+      3,
+    ]);
   });
 
   it('creates the audit file owner-only', async () => {
@@ -144,7 +173,14 @@ describe('createLoggers', () => {
 
   it('throws a failed audit write to the code that logged, instead of dropping the line', () => {
     const loggers = createLoggers({ auditLog: '/dev/full', opsLog: join(dir, 'ops.jsonl') }, agent);
-    expect(() => loggers.audit.info({ tool: 'x' }, 'tool_call')).toThrow(/ENOSPC/);
+    let thrown: unknown;
+    try {
+      loggers.audit.info({ tool: 'x' }, 'tool_call');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AuditUnavailableError);
+    expect(((thrown as Error).cause as NodeJS.ErrnoException).code).toBe('ENOSPC');
   });
 
   it('refuses one file for both logs, since unchained ops lines would break verification', () => {
@@ -197,7 +233,7 @@ function auditWritten(): { lines: string[]; log: ReturnType<typeof createAuditLo
   const log = createAuditLogger({
     bindings,
     timestamp: stamp,
-    link: createLinker(CHAIN_GENESIS),
+    link: createLinker(CHAIN_GENESIS).link,
     write: (line) => lines.push(line),
   });
   return { lines, log };
@@ -207,9 +243,10 @@ function auditWritten(): { lines: string[]; log: ReturnType<typeof createAuditLo
 function pinoWritten(): { lines: string[]; log: pino.Logger } {
   const lines: string[] = [];
   const { logger, ...rest } = bindings;
-  const link = createLinker(CHAIN_GENESIS);
-  // pino hands the hook its serialised line: drop the newline and the closing brace, then chain it.
-  const streamWrite = (line: string) => link(line.trimEnd().slice(0, -1));
+  const { link } = createLinker(CHAIN_GENESIS);
+  // pino hands the hook its serialised line: drop the newline and the closing brace, escape the characters
+  // other tools end lines at, then chain it.
+  const streamWrite = (line: string) => link(escapeLineBreakers(line.trimEnd().slice(0, -1)));
   const log = pino(
     {
       messageKey: 'event',
@@ -245,7 +282,7 @@ describe('createAuditLogger', () => {
       theirs.log[level](fields, event);
     }
     expect(mine.lines).toEqual(theirs.lines);
-    expect(verifyChain(mine.lines.join(''))).toEqual({ ok: true, lines: events.length });
+    expect(verifyChain(mine.lines.join(''))).toMatchObject({ ok: true, lines: events.length });
   });
 
   it('keeps the fixed fields first and lets nothing in the fields reorder them', () => {
@@ -268,14 +305,14 @@ describe('createAuditLogger', () => {
     expect(lines[0]).toContain('"big":12345678901234567890,');
     // A repeated (not cyclic) reference is written in full; only the cycle is cut.
     expect(record.cyclic).toEqual({ name: 'loop', shared: { x: 1 }, self: '[Circular]', again: { x: 1 } });
-    expect(verifyChain(lines.join(''))).toEqual({ ok: true, lines: 1 });
+    expect(verifyChain(lines.join(''))).toMatchObject({ ok: true, lines: 1 });
   });
 
   it('throws what the destination throws to the code that logged', () => {
     const log = createAuditLogger({
       bindings,
       timestamp: stamp,
-      link: createLinker(CHAIN_GENESIS),
+      link: createLinker(CHAIN_GENESIS).link,
       write: () => {
         throw new Error('disk full');
       },
@@ -283,11 +320,23 @@ describe('createAuditLogger', () => {
     expect(() => log.info({ status: 'ok' }, 'tool_call')).toThrow('disk full');
   });
 
+  it('escapes U+2028, U+2029 and U+0085, which other tools take for line ends: one line, the same value', () => {
+    const { lines, log } = auditWritten();
+    const text = 'a\u2028b\u2029c\u0085d';
+    log.info({ text, 'key\u2028': 1 }, 'tool_call');
+    const [line] = lines;
+    expect(line).not.toMatch(/[\u0085\u2028\u2029]/);
+    expect(line).toContain('a\\u2028b\\u2029c\\u0085d');
+    expect(line!.split(/\r\n|[\n\r\u0085\u2028\u2029]/).filter(Boolean)).toHaveLength(1);
+    expect(JSON.parse(line!)).toMatchObject({ text, 'key\u2028': 1 });
+    expect(verifyChain(lines.join(''))).toMatchObject({ ok: true, lines: 1 });
+  });
+
   it('a field cannot forge the chain: a "prev" among the fields is overridden by the real one', () => {
     const { lines, log } = auditWritten();
     log.info({ status: 'ok' }, 'first');
     log.info({ prev: CHAIN_GENESIS }, 'forged');
-    expect(verifyChain(lines.join(''))).toEqual({ ok: true, lines: 2 });
+    expect(verifyChain(lines.join(''))).toMatchObject({ ok: true, lines: 2 });
   });
 });
 

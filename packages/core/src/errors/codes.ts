@@ -83,6 +83,14 @@ export const ERRORS = {
 
   SMCP_SCOPE_VIOLATION: { class: 'ScopeViolation' },
 
+  SMCP_AUDIT_UNAVAILABLE: {
+    class: 'AuditUnavailableError',
+    message: (ran: boolean) =>
+      ran
+        ? 'The call ran, but its audit line could not be written, so its result is withheld (fail closed). Tell the operator; do not retry until the audit log is writable again.'
+        : 'The audit log cannot be written, so the call was refused and did not run (fail closed). Tell the operator; retry once the audit log is writable again.',
+  },
+
   SMCP_TOOL_INPUT: { class: 'ToolInputError' },
   SMCP_TOOL_FAILED: { class: 'ToolFailure' },
   SMCP_TOOL_FAILED_UNEXPECTEDLY: {

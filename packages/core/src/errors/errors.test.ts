@@ -36,6 +36,7 @@ const RAISE: { readonly [Code in ErrorCodeValue]: () => ScopedMcpError } = {
   SMCP_STATE_UNAVAILABLE: () => new errors.StateUnavailableError(),
   SMCP_STATE_BACKEND_FAILED: () => new errors.StateBackendError('connection refused'),
   SMCP_STATE_CONFIG_INVALID: () => new errors.StateBackendError('bad url', 'SMCP_STATE_CONFIG_INVALID'),
+  SMCP_AUDIT_UNAVAILABLE: () => new errors.AuditUnavailableError(false),
   SMCP_SCOPE_VIOLATION: () => new errors.ScopeViolation('outside'),
   SMCP_TOOL_INPUT: () => new errors.ToolInputError('bad input'),
   SMCP_TOOL_FAILED: () => new errors.ToolFailure('backend said no'),

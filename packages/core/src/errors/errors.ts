@@ -152,6 +152,22 @@ export class StateBackendError extends ScopedMcpError {
   }
 }
 
+/**
+ * An audit line could not be written (a full disk, a failed device, a log file locked away): the action
+ * does not run, or, when the line after it failed, its result is withheld. The file system's error stays in
+ * the chain for the operator's log: it names host paths.
+ */
+export class AuditUnavailableError extends ScopedMcpError {
+  /** `ran`: the tool had already run when its closing audit line failed. */
+  constructor(
+    readonly ran: boolean,
+    cause?: unknown,
+  ) {
+    super('SMCP_AUDIT_UNAVAILABLE', ERRORS.SMCP_AUDIT_UNAVAILABLE.message(ran), { cause });
+    this.name = 'AuditUnavailableError';
+  }
+}
+
 /** An attempt to reach outside the agent's scope. Audited as `scope_violation`. */
 export class ScopeViolation extends ScopedMcpError {
   constructor(message: string) {

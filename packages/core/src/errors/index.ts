@@ -9,6 +9,7 @@ export {
 export { errorLine, errorMessage, errorName } from './error-line.js';
 export { ERROR_META_KEY, type ErrorMeta, errorMeta, readErrorMeta } from './error-meta.js';
 export {
+  AuditUnavailableError,
   CredentialsError,
   type ErrorDetails,
   HitlApprovalRequired,

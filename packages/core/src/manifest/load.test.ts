@@ -96,6 +96,8 @@ describe('loadManifest with manifests written for the reference', () => {
       agent_bus_comms_dir: '~/comms',
       log_args: false,
       otel_service_name: 'build-agents',
+      head_every_lines: 1000,
+      max_args_bytes: 16384,
     });
     expect(warnings).toEqual([
       'audit.response_filters: accepted for compatibility; prefer the top-level response_filters',

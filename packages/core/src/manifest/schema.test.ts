@@ -471,7 +471,13 @@ describe('manifest schema: argument_filters and response_filters', () => {
     expect(m.response_filters).toEqual([
       { name: 'r', pattern: 'x', action: 'redact', decode: [], case_insensitive: false },
     ]);
-    expect(m.audit).toEqual({ agent_bus_emit: false, log_args: false, otel_service_name: 'scoped-mcp' });
+    expect(m.audit).toEqual({
+      agent_bus_emit: false,
+      log_args: false,
+      otel_service_name: 'scoped-mcp',
+      head_every_lines: 1000,
+      max_args_bytes: 16384,
+    });
     expect(
       issues({
         response_filters: [{ name: 'a', pattern: 'x' }],
@@ -610,7 +616,11 @@ describe('manifest schema: audit and platform metadata', () => {
       agent_bus_emit: false,
       log_args: true,
       otel_service_name: 'scoped-mcp',
+      head_every_lines: 1000,
+      max_args_bytes: 16384,
     });
+    expect(load({ audit: { chain_key: 'AUDIT_CHAIN_KEY' } }).audit?.chain_key).toBe('AUDIT_CHAIN_KEY');
+    expect(issues({ audit: { max_args_bytes: 10 } })).toEqual(['audit.max_args_bytes: must be >= 256']);
     expect(issues({ audit: { agent_bus_emit: true } })).toEqual([
       'audit.agent_bus_comms_dir: required when agent_bus_emit is true',
     ]);

@@ -102,6 +102,12 @@ export interface AuditConfig {
   readonly agent_bus_comms_dir?: string;
   readonly log_args: boolean;
   readonly otel_service_name: string;
+  /** Credential key (in `credentials:`'s source) of the key that HMACs the audit chain. */
+  readonly chain_key?: string | null;
+  /** The chain's head goes to the ops log and the health file every this many lines (0: at shutdown only). */
+  readonly head_every_lines: number;
+  /** The most of a call's arguments (JSON characters) one audit line records. */
+  readonly max_args_bytes: number;
 }
 
 export interface InteractionPermissions {
@@ -436,6 +442,28 @@ const auditSchema = z
     agent_bus_comms_dir: nonEmptyString.nullish(),
     log_args: z.boolean().default(true).describe('false: audit lines carry no tool arguments.'),
     otel_service_name: nonEmptyString.default('scoped-mcp'),
+    chain_key: nonEmptyString
+      .nullish()
+      .describe(
+        'Credential key whose value (at least 32 bytes) keys the audit hash chain (HMAC-SHA256); verify with `scoped-mcp audit verify --key-env`.',
+      ),
+    head_every_lines: z
+      .number()
+      .int({ error: 'must be a whole number of lines' })
+      .min(0, { error: 'must be >= 0' })
+      .default(1000)
+      .describe(
+        'The audit chain head goes to the ops log (`audit_head`) and the health file every this many lines, and at shutdown; 0: at shutdown only.',
+      ),
+    max_args_bytes: z
+      .number()
+      .int({ error: 'must be a whole number of bytes' })
+      .min(256, { error: 'must be >= 256' })
+      .max(16 * 1024 * 1024, { error: 'must be <= 16777216 (16 MiB)' })
+      .default(16 * 1024)
+      .describe(
+        "The most of a call's arguments (JSON text) one audit line records; larger arguments are cut.",
+      ),
     // Where the reference documented them; moved to the top-level `response_filters` on load.
     response_filters: responseFiltersSchema.nullish(),
   })

@@ -366,7 +366,11 @@ describe('filters in the tool pipeline', () => {
     const r = await h.call('run', { cmd: 'ls -la' });
     expect(r).toMatchObject({ isError: false, text: 'ran ls -la' });
     expect(ran).toEqual(['ls -la']);
-    expect(h.audit).toEqual([expect.objectContaining({ event: 'tool_call', status: 'ok' })]);
+    // A write-mode tool: the line announcing it comes before it runs.
+    expect(h.audit).toEqual([
+      expect.objectContaining({ event: 'tool_call_started', args: { cmd: 'ls -la' } }),
+      expect.objectContaining({ event: 'tool_call', status: 'ok' }),
+    ]);
     await h.close();
   });
 

@@ -35,6 +35,8 @@ export interface Assembly {
   readonly instances: readonly InstanceSpec[];
   /** Every credential value resolved and every value a module declared secret, for exact-value redaction. */
   readonly secrets: readonly string[];
+  /** The value of `audit.chain_key`'s credential: the audit chain's HMAC key. */
+  readonly auditChainKey?: string;
   readonly warnings: readonly string[];
   /** Exposed tool names per instance (before setup; a module failing setup registers none). */
   readonly toolNames: readonly string[];
@@ -100,6 +102,7 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   }
 
   let secrets: readonly string[] = [];
+  let auditChainKey: string | undefined;
   const credentials = new Map<string, Readonly<Record<string, string>>>();
   if (problems.length === 0) {
     try {
@@ -124,6 +127,19 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
           specs.set(spec.key, { ...spec, failure: { status: 'failed_init', error: message } });
         }
       }
+      const chainKeyName = manifest.manifest.audit?.chain_key;
+      if (chainKeyName != null) {
+        auditChainKey = source.lookup(chainKeyName);
+        if (auditChainKey === undefined) {
+          (options.credentialsAsWarnings ? warnings : problems).push(
+            `audit.chain_key: credential '${chainKeyName}' is not in ${source.description ?? `the ${source.kind} credential source`}`,
+          );
+        } else if (Buffer.byteLength(auditChainKey) < MIN_CHAIN_KEY_BYTES) {
+          problems.push(
+            `audit.chain_key: credential '${chainKeyName}' is shorter than ${MIN_CHAIN_KEY_BYTES} bytes; use a random key (e.g. \`openssl rand -hex 32\`)`,
+          );
+        } else all.push(auditChainKey);
+      }
       secrets = all;
     } catch (error) {
       if (!isScopedMcpError(error)) throw error;
@@ -144,8 +160,18 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
     [STATUS_TOOL],
   );
   if (collisions.length > 0) throw new StartupError(collisions.map(collisionMessage), manifest.path);
-  return { manifest, instances, secrets: [...secrets, ...declaredSecrets(instances)], warnings, toolNames };
+  return {
+    manifest,
+    instances,
+    secrets: [...secrets, ...declaredSecrets(instances)],
+    warnings,
+    toolNames,
+    ...(auditChainKey !== undefined ? { auditChainKey } : {}),
+  };
 }
+
+/** A shorter HMAC key could be guessed; 32 bytes is SHA-256's own size. */
+const MIN_CHAIN_KEY_BYTES = 32;
 
 function credentialSpecOf(module: ScopedMcpModule, config: unknown): CredentialSpec | undefined {
   const declared = module.credentials;

@@ -33,7 +33,11 @@ export async function runStdioServer(options: RunOptions): Promise<void> {
       server: scoped.server,
       ops,
       stop: () => scoped.close(),
-      flush: () => scoped.loggers.flush(),
+      // Seals the audit log even when a teardown overran the shutdown deadline (the process exits next).
+      flush: () => {
+        scoped.loggers.flush();
+        scoped.loggers.close?.();
+      },
       redact: (text) => scoped.runtime.sanitizer.redactText(text),
     },
     stdio.input,

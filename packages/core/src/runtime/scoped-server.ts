@@ -1,6 +1,8 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { createLoggers, type Loggers } from '../audit/loggers.js';
+import type { AuditHead } from '../audit/audit-log.js';
+import { createLoggers, fileErrorCode, type Loggers } from '../audit/loggers.js';
 import { errorName } from '../errors/error-line.js';
+import { StartupError } from '../errors/errors.js';
 import { resolveIdentity } from '../identity/agent-identity.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { buildGuardrails } from '../middleware/guardrails.js';
@@ -135,10 +137,31 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     });
   } catch (error) {
     ops.error({ error_type: errorName(error) }, 'startup_failed');
-    loggers.flush();
+    loggers.close?.();
     throw error;
   }
   const { manifest } = assembly.manifest;
+  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
+  let lastReport: StatusReport | undefined;
+  const writeHealth = (head?: AuditHead) => {
+    if (healthFile && lastReport) void writeHealthFile(healthFile, lastReport, ops, head);
+  };
+  // The audit chain's segment starts now, keyed if the manifest says so: a log that cannot be written stops
+  // the start (nothing is served unaudited).
+  try {
+    loggers.startAudit?.({
+      ...(assembly.auditChainKey !== undefined ? { key: Buffer.from(assembly.auditChainKey, 'utf8') } : {}),
+      headEveryLines: manifest.audit?.head_every_lines ?? 1000,
+      onHead: writeHealth,
+    });
+  } catch (error) {
+    ops.error({ error_type: errorName(error), error_code: fileErrorCode(error) }, 'startup_failed');
+    loggers.close?.();
+    throw new StartupError(
+      [`cannot write the audit log (${fileErrorCode(error)}); nothing is served without it`],
+      options.manifestPath,
+    );
+  }
   ops.info(
     { manifest_agent_type: manifest.agent_type, modules: Object.keys(manifest.modules) },
     'manifest_loaded',
@@ -172,7 +195,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     });
   } catch (error) {
     ops.error({ error_type: errorName(error) }, 'startup_failed');
-    loggers.flush();
+    loggers.close?.();
     throw error;
   }
   const hitl = manifest.hitl;
@@ -184,7 +207,7 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     } catch (error) {
       await state.close().catch(() => undefined);
       ops.error({ error_type: errorName(error) }, 'startup_failed');
-      loggers.flush();
+      loggers.close?.();
       throw error;
     }
   }
@@ -203,7 +226,6 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
   // Tool names are only complete after startup (proxies discover theirs), so pattern warnings come later.
   const guardrails = buildGuardrails({ ...guardrailOptions, toolNames: assembly.toolNames });
 
-  const healthFile = env.SCOPED_MCP_HEALTH_FILE;
   const scoped: ScopedServer = createScopedServer({
     loggers,
     version: options.version,
@@ -218,8 +240,10 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     shadowed: guardrails.shadowed,
     limits: manifest.limits,
     logArgs: manifest.audit?.log_args ?? true,
+    ...(manifest.audit ? { maxAuditArgsBytes: manifest.audit.max_args_bytes } : {}),
     onStarted: async (report) => {
-      if (healthFile) await writeHealthFile(healthFile, report, ops);
+      lastReport = report;
+      writeHealth(loggers.auditHead?.());
     },
     onReady: (runtime) => {
       for (const warning of buildGuardrails({ ...guardrailOptions, toolNames: runtime.toolNames() })
@@ -229,7 +253,9 @@ export async function openScopedServer(options: ScopedServerOptions): Promise<Sc
     },
     onClose: async () => {
       await notifier?.close?.().catch(() => undefined);
-      await state.close();
+      await state.close().catch(() => undefined);
+      // Last: the seal goes after every line a call or a teardown can still write.
+      loggers.close?.();
     },
   });
   return scoped;

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   readonly session?: SessionChannel;
   readonly middleware?: readonly Middleware[];
   readonly logArgs?: boolean;
+  /** `audit.max_args_bytes`: the most of a call's arguments one audit line records. */
+  readonly maxAuditArgsBytes?: number;
   /** Tools the HITL shadow list answers without running them (see `PipelineDeps.shadowed`). */
   readonly shadowed?: (tool: string) => boolean;
   /** The manifest's `limits:` (modules see them as `ctx.limits`); default `DEFAULT_LIMITS`. */
@@ -96,6 +98,7 @@ export class ScopedRuntime {
       redactor: this.redactor,
       middleware: options.middleware ?? [],
       logArgs: options.logArgs ?? true,
+      ...(options.maxAuditArgsBytes !== undefined ? { maxAuditArgsBytes: options.maxAuditArgsBytes } : {}),
       ...(options.shadowed ? { shadowed: options.shadowed } : {}),
       maxArgumentDepth: this.limits.max_argument_depth,
       ...(options.admission ? { admission: options.admission } : {}),

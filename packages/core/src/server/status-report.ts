@@ -73,8 +73,15 @@ export function statusReport(instances: readonly ModuleInstance[]): StatusReport
   };
 }
 
-export function healthFileContent(report: StatusReport): Record<string, unknown> {
-  return { ...report, written_at: new Date().toISOString() };
+export function healthFileContent(
+  report: StatusReport,
+  auditHead?: { readonly hash: string; readonly lines: number },
+): Record<string, unknown> {
+  return {
+    ...report,
+    ...(auditHead ? { audit_head: auditHead.hash, audit_head_lines: auditHead.lines } : {}),
+    written_at: new Date().toISOString(),
+  };
 }
 
 /** `TypeError: …` → `TypeError`; anything not shaped like an error name → `Error` (never message text). */

@@ -5,7 +5,7 @@ import { AGENT } from '../__fixtures__/runtime-fixtures.js';
 import { createSanitizer } from '../redact/sanitize.js';
 import { createSecretRedactor } from '../redact/secrets.js';
 import type { Middleware } from '../middleware/compose.js';
-import { ToolInputError } from '../errors/errors.js';
+import { AuditUnavailableError, ToolInputError } from '../errors/errors.js';
 import { DEFAULT_LIMITS } from '../manifest/schema.js';
 import { defineTool } from '../module/define.js';
 import type { AnyToolDefinition, ToolContext } from '../module/types.js';
@@ -271,5 +271,143 @@ describe('prepareTool: argument depth', () => {
     expect((await again.invoke({ a: nested(100) }, env(new AbortController().signal))).content).toEqual([
       { type: 'text', text: 'rate limited stand-in' },
     ]);
+  });
+});
+
+describe('prepareTool: calls refused for their arguments', () => {
+  const strictTool = (seen: string[]) =>
+    defineTool({
+      mode: 'write',
+      description: 'd',
+      input: z.strictObject({ path: z.string() }),
+      handler: () => {
+        seen.push('handler');
+        return 'ran';
+      },
+    }) as AnyToolDefinition;
+
+  it('passes a call whose arguments do not match the schema through the admission middleware, so it counts', async () => {
+    const seen: string[] = [];
+    const admitted: string[] = [];
+    const counting: Middleware = async (call, next) => {
+      admitted.push(`${call.tool}:${JSON.stringify(call.args)}`);
+      return next();
+    };
+    const { deps: d, audit } = deps({ admission: [counting] });
+    const prepared = prepareTool({ instance: 'i', key: 'k', tool: strictTool(seen), context }, d);
+    const result = await prepared.invoke({ path: 7 }, env(new AbortController().signal));
+    expect(result._meta).toMatchObject({ 'scoped-mcp/error': { code: 'SMCP_TOOL_INPUT' } });
+    expect(admitted).toEqual(['i_k:{}']);
+    expect(seen).toEqual([]);
+    expect(audit).toEqual([expect.objectContaining({ event: 'tool_error', error_code: 'SMCP_TOOL_INPUT' })]);
+  });
+
+  it('caps the arguments an audit line records, in total, whatever the call sends', async () => {
+    const seen: string[] = [];
+    const { deps: d, audit } = deps({ maxAuditArgsBytes: 4096 });
+    const prepared = prepareTool({ instance: 'i', key: 'k', tool: strictTool(seen), context }, d);
+    // 100 keys of 100 keys of 500-character strings: each part within the sanitiser's own limits, ~5 MB in all.
+    const wide = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [
+        `k${i}`,
+        Object.fromEntries(Array.from({ length: 100 }, (_, j) => [`v${j}`, 'x'.repeat(500)])),
+      ]),
+    );
+    const result = await prepared.invoke(wide, env(new AbortController().signal));
+    expect(result.isError).toBe(true);
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit[0]?.args).length).toBeLessThanOrEqual(4096);
+    // The rest of the line: the fixed fields and the (bounded) description of the schema mismatch.
+    expect(JSON.stringify(audit[0]).length).toBeLessThan(4096 + 2000);
+    expect(audit[0]?.args_cut_from).toBeGreaterThan(4_000_000);
+    expect(JSON.stringify(audit[0]?.args)).toContain('more');
+  });
+});
+
+describe('prepareTool: fail closed on the audit log', () => {
+  /** An audit logger that refuses the events named, as a full disk would. */
+  function failingAudit(failOn: ReadonlySet<string>, lines: Record<string, unknown>[]) {
+    const write = (level: string) => (fields: object, event: string) => {
+      if (failOn.has(event)) {
+        const error = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        throw new AuditUnavailableError(false, error);
+      }
+      lines.push({ ...fields, event, level });
+    };
+    return { info: write('info'), warn: write('warn'), error: write('error') };
+  }
+
+  const tool = (mode: 'read' | 'write', seen: string[]) =>
+    defineTool({
+      mode,
+      description: 'd',
+      input: z.strictObject({ path: z.string() }),
+      handler: () => {
+        seen.push('handler');
+        return 'done';
+      },
+    }) as AnyToolDefinition;
+
+  it('writes a line before a write-mode tool runs, and refuses the call when that line cannot be written', async () => {
+    const seen: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const { deps: d, ops } = deps({ audit: failingAudit(new Set(['tool_call_started']), lines) });
+    const prepared = prepareTool({ instance: 'i', key: 'w', tool: tool('write', seen), context }, d);
+    const result = await prepared.invoke({ path: 'a' }, env(new AbortController().signal));
+    expect(seen).toEqual([]);
+    expect(result.isError).toBe(true);
+    expect(result._meta).toMatchObject({ 'scoped-mcp/error': { code: 'SMCP_AUDIT_UNAVAILABLE' } });
+    expect(result.content).toEqual([
+      { type: 'text', text: expect.stringMatching(/refused and did not run \(fail closed\)/) },
+    ]);
+    expect(ops).toEqual([
+      expect.objectContaining({ event: 'audit_write_failed', tool: 'i_w', ran: false, error_code: 'ENOSPC' }),
+    ]);
+  });
+
+  it('announces a write-mode call with its arguments before it runs, and only once every check passed', async () => {
+    const seen: string[] = [];
+    const order: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const audit = failingAudit(new Set(), lines);
+    const watching: Middleware = async (_call, next) => {
+      order.push(`middleware, ${lines.length} lines`);
+      return next();
+    };
+    const { deps: d } = deps({ audit, middleware: [watching] });
+    const prepared = prepareTool({ instance: 'i', key: 'w', tool: tool('write', seen), context }, d);
+    await prepared.invoke({ path: 'a' }, env(new AbortController().signal));
+    expect(order).toEqual(['middleware, 0 lines']);
+    expect(lines.map((l) => [l.event, l.args])).toEqual([
+      ['tool_call_started', { path: 'a' }],
+      ['tool_call', { path: 'a' }],
+    ]);
+    // A read tool changes nothing: its one line comes after it ran.
+    const read = prepareTool({ instance: 'i', key: 'r', tool: tool('read', seen), context }, d);
+    lines.length = 0;
+    await read.invoke({ path: 'a' }, env(new AbortController().signal));
+    expect(lines.map((l) => l.event)).toEqual(['tool_call']);
+  });
+
+  it('withholds the result of a call whose closing line cannot be written, saying that it ran', async () => {
+    const seen: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const { deps: d, ops } = deps({ audit: failingAudit(new Set(['tool_call']), lines) });
+    const prepared = prepareTool({ instance: 'i', key: 'r', tool: tool('read', seen), context }, d);
+    const result = await prepared.invoke({ path: 'a' }, env(new AbortController().signal));
+    expect(seen).toEqual(['handler']);
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).not.toContain('done');
+    expect(result.content).toEqual([{ type: 'text', text: expect.stringMatching(/^The call ran, but/) }]);
+    expect(ops).toEqual([expect.objectContaining({ event: 'audit_write_failed', ran: true })]);
+  });
+
+  it('refuses a call whose refusal cannot be audited either, with the audit error', async () => {
+    const seen: string[] = [];
+    const lines: Record<string, unknown>[] = [];
+    const { deps: d } = deps({ audit: failingAudit(new Set(['tool_error']), lines) });
+    const prepared = prepareTool({ instance: 'i', key: 'w', tool: tool('write', seen), context }, d);
+    const result = await prepared.invoke({ path: 1 }, env(new AbortController().signal));
+    expect(result._meta).toMatchObject({ 'scoped-mcp/error': { code: 'SMCP_AUDIT_UNAVAILABLE' } });
   });
 });

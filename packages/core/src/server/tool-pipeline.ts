@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { AuditLogger } from '../audit/loggers.js';
+import { boundArgs, DEFAULT_MAX_AUDIT_ARGS_BYTES } from '../audit/bounded-args.js';
+import { type AuditLogger, fileErrorCode } from '../audit/loggers.js';
 import { z } from 'zod';
 import type { Sanitizer } from '../redact/sanitize.js';
 import type { SecretRedactor } from '../redact/secrets.js';
 import { errorLine, errorName } from '../errors/error-line.js';
-import { isScopedMcpError, ToolInputError, UnexpectedFailure } from '../errors/errors.js';
+import {
+  AuditUnavailableError,
+  isScopedMcpError,
+  ToolInputError,
+  UnexpectedFailure,
+} from '../errors/errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { composeMiddleware, type Middleware, type ToolCall } from '../middleware/compose.js';
 import type { CallChannel } from '../module/client-channel.js';
@@ -46,6 +52,8 @@ export interface PipelineDeps {
   readonly middleware: readonly Middleware[];
   /** `audit.log_args: false` leaves arguments out of audit lines. */
   readonly logArgs: boolean;
+  /** `audit.max_args_bytes`: the most of a call's arguments one audit line records (default 16 KiB). */
+  readonly maxAuditArgsBytes?: number;
   /**
    * Tools the HITL shadow list answers without running them. They advertise no outputSchema: a client
    * checks structuredContent against it, and the shadow answer cannot match a tool's schema.
@@ -54,8 +62,8 @@ export interface PipelineDeps {
   /** Arguments nesting deeper than this (objects and arrays, the arguments object counted) are refused. */
   readonly maxArgumentDepth: number;
   /**
-   * Middleware that also sees the calls refused before their arguments are parsed (nested too deep): the
-   * rate limit, so such calls count like any other. Their `args` are empty.
+   * Middleware that also sees the calls refused for their arguments (nested too deep, or not matching the
+   * tool's schema): the rate limit, so such calls count like any other. Their `args` are empty.
    */
   readonly admission?: readonly Middleware[];
 }
@@ -71,6 +79,8 @@ export interface ToolSource {
 }
 
 const EMPTY_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+/** What the admission middleware's innermost step answers: the call may go on to be refused for its arguments. */
+const ADMITTED = Object.freeze({ content: [] });
 
 export function exposedToolName(instance: string, key: string): string {
   return `${instance}_${key}`;
@@ -83,18 +93,27 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
   const shadowed = deps.shadowed?.(name) === true;
   const spec = tool.output && !shadowed ? outputSpec(tool.output) : undefined;
   const definition = describeTool(name, tool, spec, shadowed);
-  // A plain object of own properties per call: a handler that spreads or copies ctx keeps all of it.
-  const handler = async (call: ToolCall) =>
-    tool.handler(call.args, { ...context, signal: call.signal, client: call.client });
-  const chain = composeMiddleware(deps.middleware, handler);
   const { audit, ops, sanitizer, redactor, agent, logArgs, maxArgumentDepth } = deps;
+  const maxArgsBytes = deps.maxAuditArgsBytes ?? DEFAULT_MAX_AUDIT_ARGS_BYTES;
+  const argsFields = (args: unknown) => auditArgs(args, logArgs, sanitizer, maxArgsBytes);
+  // Fail closed: a tool that changes something runs only once a line saying so is in the audit log. Written
+  // last, after every guardrail let the call through, so a refused call costs no second line; when it cannot
+  // be written, the call is refused (AuditUnavailableError) and the handler never runs.
+  const announce = tool.mode === 'write';
+  // A plain object of own properties per call: a handler that spreads or copies ctx keeps all of it.
+  const handler = async (call: ToolCall) => {
+    if (announce) audit.info({ tool: name, ...argsFields(call.args) }, 'tool_call_started');
+    return tool.handler(call.args, { ...context, signal: call.signal, client: call.client });
+  };
+  const chain = composeMiddleware(deps.middleware, handler);
   const tooDeep = () =>
     new ToolInputError(
       `Arguments for '${name}' nest deeper than ${maxArgumentDepth} levels of objects and arrays (limits.max_argument_depth); send flatter arguments.`,
       { name: 'max_argument_depth', value: maxArgumentDepth },
     );
-  // The refusal passes the admission middleware (the rate limit) first, so a refused call still counts.
-  const refuseTooDeep = composeMiddleware(deps.admission ?? [], () => Promise.reject(tooDeep()));
+  // A call refused for its arguments passes the admission middleware (the rate limit) first, so it counts
+  // like any other: an agent cannot send unlimited invalid calls, each one costing an audit line.
+  const admit = composeMiddleware(deps.admission ?? [], () => Promise.resolve(ADMITTED));
 
   async function invoke(rawArgs: unknown, { signal, client }: CallEnvironment): Promise<CallToolResult> {
     const started = performance.now();
@@ -102,19 +121,12 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
     try {
       // Before any check that walks the arguments recursively (zod, a proxy's JSON Schema validator, the
       // JSON text sent upstream): 8,000 levels overflow the stack of each.
-      if (nestsDeeperThan(args, maxArgumentDepth)) {
-        await refuseTooDeep({
-          tool: name,
-          instance,
-          mode: tool.mode,
-          args: EMPTY_ARGS,
-          agent,
-          signal,
-          client,
-        });
+      const refusal = nestsDeeperThan(args, maxArgumentDepth) ? tooDeep() : undefined;
+      const parsed = refusal ? undefined : tool.input.safeParse(args);
+      if (refusal || !parsed?.success) {
+        await admit({ tool: name, instance, mode: tool.mode, args: EMPTY_ARGS, agent, signal, client });
+        throw refusal ?? new ToolInputError(describeArgumentIssues(name, parsed!.error!));
       }
-      const parsed = tool.input.safeParse(args);
-      if (!parsed.success) throw new ToolInputError(describeArgumentIssues(name, parsed.error));
       const output = await chain({
         tool: name,
         instance,
@@ -127,19 +139,48 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
       const result = toCallToolResult(output, name, spec);
       const leaked = redactSecretsInResult(result, redactor);
       if (leaked > 0) ops.warn({ tool: name, blocks: leaked }, 'secret_redacted_from_result');
-      audit.info(auditFields('ok', started, name, args, logArgs, sanitizer), 'tool_call');
+      try {
+        audit.info({ ...auditFields('ok', started, name), ...argsFields(args) }, 'tool_call');
+      } catch (auditError) {
+        // The tool has run; what it answered stays unseen until its line can be written.
+        return auditRefusal(auditError, true);
+      }
       return result;
     } catch (error) {
       return failure(error, started, args);
     }
   }
 
+  /** The answer when the audit log cannot take a line: the call's own outcome is not told. */
+  function auditRefusal(error: unknown, ran: boolean): CallToolResult {
+    const refusal =
+      error instanceof AuditUnavailableError && error.ran === ran
+        ? error
+        : new AuditUnavailableError(ran, error);
+    try {
+      ops.error({ tool: name, ran, error_code: fileErrorCode(error) }, 'audit_write_failed');
+    } catch {
+      // The ops log may sit on the same full disk; the agent's answer still says what happened.
+    }
+    return errorResult(refusal, refusal.message);
+  }
+
   function failure(error: unknown, started: number, args: unknown): CallToolResult {
+    // Refused before the tool ran (its `tool_call_started` line, or a guardrail's line, could not be written).
+    if (error instanceof AuditUnavailableError) return auditRefusal(error, false);
+    try {
+      return reportFailure(error, started, args);
+    } catch (auditError) {
+      return auditRefusal(auditError, false);
+    }
+  }
+
+  function reportFailure(error: unknown, started: number, args: unknown): CallToolResult {
     // A result that does not match the tool's own schema is a bug, reported like any other.
     if (isScopedMcpError(error) && error.code !== 'SMCP_TOOL_OUTPUT_INVALID') {
       const message = redactor.active ? redactor.redact(error.message) : error.message;
       const blocked = error.code === 'SMCP_SCOPE_VIOLATION';
-      const fields = auditFields(blocked ? 'blocked' : 'error', started, name, args, logArgs, sanitizer);
+      const fields = { ...auditFields(blocked ? 'blocked' : 'error', started, name), ...argsFields(args) };
       if (blocked) audit.warn({ ...fields, error: sanitizer.redactText(message) }, 'scope_violation');
       else
         audit.error(
@@ -168,7 +209,7 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
       'tool_failed_unexpectedly',
     );
     audit.error(
-      { ...auditFields('error', started, name, args, logArgs, sanitizer), error_code: refusal.code, ref },
+      { ...auditFields('error', started, name), ...argsFields(args), error_code: refusal.code, ref },
       'tool_error',
     );
     return errorResult(refusal, refusal.message);
@@ -181,14 +222,25 @@ function auditFields(
   status: 'ok' | 'blocked' | 'error',
   started: number,
   tool: string,
+): Record<string, unknown> {
+  const elapsed_ms = Math.round((performance.now() - started) * 100) / 100;
+  return { status, elapsed_ms, tool };
+}
+
+const NO_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** `args` of an audit line: sanitised, then cut to `maxBytes` (`args_cut_from` then gives the size it had). */
+function auditArgs(
   args: unknown,
   logArgs: boolean,
   sanitizer: Sanitizer,
-): Record<string, unknown> {
-  const elapsed_ms = Math.round((performance.now() - started) * 100) / 100;
-  return logArgs
-    ? { status, elapsed_ms, tool, args: sanitizer.sanitize(args) }
-    : { status, elapsed_ms, tool };
+  maxBytes: number,
+): Readonly<Record<string, unknown>> {
+  if (!logArgs) return NO_ARGS;
+  const bounded = boundArgs(sanitizer.sanitize(args), maxBytes);
+  return bounded.cutFrom === undefined
+    ? { args: bounded.args }
+    : { args: bounded.args, args_cut_from: bounded.cutFrom };
 }
 
 function describeTool(
