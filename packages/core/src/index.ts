@@ -46,6 +46,7 @@ export type {
   LogLevel,
   SessionChannel,
 } from './module/client-channel.js';
+export { directoryProblem } from './module/directory-check.js';
 export { DEFAULT_LIMITS } from './manifest/schema.js';
 export type {
   AnyToolDefinition,
@@ -53,6 +54,7 @@ export type {
   CoreLimits,
   CredentialSpec,
   JsonValue,
+  ModuleCheckContext,
   ModuleCommand,
   ModuleCommandContext,
   ModuleContext,
