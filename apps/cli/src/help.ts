@@ -4,7 +4,8 @@ Usage:
   scoped-mcp --manifest PATH [--audit-log PATH] [--ops-log PATH]   serve over stdio (same as 'run')
   scoped-mcp run --manifest PATH [--audit-log PATH] [--ops-log PATH] [--modules-from DIR]
   scoped-mcp validate --manifest PATH      check a manifest; print the agent type and its tool names
-  scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only)
+  scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only;
+                                           those under the working directory are listed, never loaded)
   scoped-mcp schema                        print the manifest JSON Schema (for editors)
   scoped-mcp audit verify FILE             check an audit log's hash chain
   scoped-mcp hitl --manifest PATH list | show ID | approve ID | reject ID [REASON]
