@@ -229,12 +229,16 @@ export async function checkModule(
   module: ScopedMcpModule,
   options: Pick<HarnessOptions, 'config' | 'instance' | 'manifestDir' | 'manifestPath' | 'limits'> = {},
 ): Promise<readonly string[]> {
-  const spec = moduleSpec(module, options);
+  // Config only: a check sees no credentials, as `validate` may run where the agent's secrets are not.
+  const parsed = module.config.safeParse(options.config ?? {});
+  if (!parsed.success) {
+    throw new Error(`invalid config: ${formatZodIssues(parsed.error, ['config']).join('; ')}`);
+  }
   const manifestDir = options.manifestDir ?? process.cwd();
   return (
     (await module.check?.({
-      instance: spec.key,
-      config: spec.config as never,
+      instance: options.instance ?? module.name,
+      config: parsed.data as never,
       manifestDir,
       manifestPath: options.manifestPath ?? resolve(manifestDir, 'manifest.yml'),
       resolvePath: (path) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
