@@ -28,5 +28,5 @@ Environment:
   NODE_DISABLE_COMPILE_CACHE  set to 1: 'run' keeps no compile cache in ~/.cache/scoped-mcp
 
 Modules are found next to the manifest, next to this CLI, or in --modules-from; never in the
-working directory. Install one with: pnpm add @scoped-mcp/module-<name>
+working directory. 'scoped-mcp modules' lists them and says how to install one here.
 `;

@@ -1,5 +1,10 @@
 import { dirname, resolve } from 'node:path';
-import { coreVersion, type InstalledModule, listInstalledModules } from '@scoped-mcp/core/runtime';
+import {
+  coreVersion,
+  type InstalledModule,
+  installCommand,
+  listInstalledModules,
+} from '@scoped-mcp/core/runtime';
 import type { CommonOptions } from '../options.js';
 import { out } from '../output.js';
 import { cliDir } from '../package-info.js';
@@ -20,7 +25,7 @@ export async function modulesCommand(options: CommonOptions): Promise<number> {
   );
   if (modules.length === 0) {
     out(
-      'No scoped-mcp modules installed next to the CLI. Add one with: pnpm add @scoped-mcp/module-filesystem',
+      `No scoped-mcp modules installed next to the CLI. Add one with: ${installCommand(['@scoped-mcp/module-filesystem'], cliDir)}`,
     );
   }
   for (const m of modules) print(m);

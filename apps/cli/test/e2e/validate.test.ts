@@ -79,6 +79,20 @@ modules:
     expect(run.stderr).toContain('fix: ');
   });
 
+  it('a misspelt module key: the installed module it is close to, not an install of a package that does not exist', async () => {
+    const run = await validate(`
+agent_type: research
+modules:
+  filesytem: { config: { base_path: files } }
+`);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /did you mean 'filesystem'\? \(@scoped-mcp\/module-filesystem@[^ ]+ is installed\)/,
+    );
+    expect(run.stderr).toContain("fix: write 'filesystem' for the key 'filesytem'");
+    expect(run.stderr).not.toContain('add @scoped-mcp/module-filesytem');
+  });
+
   it('a credentials file the server would refuse (mode 0644)', async () => {
     await writeFile(join(dir, 'secrets.yml'), 'TOKEN: x\n');
     await chmod(join(dir, 'secrets.yml'), 0o644);

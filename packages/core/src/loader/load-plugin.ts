@@ -8,6 +8,7 @@ import {
   incompatibility,
   packageEntry,
 } from './plugin-package.js';
+import { installCommand } from './install-command.js';
 
 /** One kind of package found by naming convention: modules, state backends, and whatever comes next. */
 export interface PluginKind<T> {
@@ -34,6 +35,8 @@ export interface PluginRequest<T> {
   /** Searched in order, each with its parents' node_modules (see `searchBases`). */
   readonly bases: readonly string[];
   readonly coreVersion: string;
+  /** The CLI's package directory: how it was installed decides the install command a fix names. */
+  readonly cliDir?: string;
 }
 
 export type { LoadFailureKind };
@@ -115,7 +118,7 @@ export async function locatePlugin<T>(
     return fail(
       'not_found',
       `${label}: ${plugin.noun} package '${name}' is not installed.${where.join('')}\n` +
-        `  fix: pnpm add ${name}   (run it in the manifest's project, or next to the scoped-mcp CLI)`,
+        `  fix: ${installCommand([name], request.cliDir)}`,
     );
   }
   const problem = incompatibility(
@@ -127,7 +130,7 @@ export async function locatePlugin<T>(
     return fail(
       'incompatible',
       `${label}: cannot load '${name}' from ${found.dir}: ${problem}.\n` +
-        `  fix: pnpm add ${name}@latest ${CORE_PACKAGE}@latest   (versions must match)`,
+        `  fix: ${installCommand([`${name}@latest`, `${CORE_PACKAGE}@latest`], request.cliDir)} (versions must match)`,
     );
   }
   return { ok: true, found };

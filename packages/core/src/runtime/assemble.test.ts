@@ -262,7 +262,7 @@ modules:
     const problems = await startupProblems(assemble({ manifestPath: path, env: ENV }));
     const text = problems.join('\n');
     expect(text).toContain("module package '@scoped-mcp/module-nowhere' is not installed");
-    expect(text).toContain('pnpm add @scoped-mcp/module-nowhere');
+    expect(text).toContain("'nowhere' is not a first-party module");
     expect(text).toContain("modules.old: cannot load '@scoped-mcp/module-old'");
     expect(text).toContain('modules.alpha.config.base_path');
   });

@@ -117,7 +117,10 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
       warnings.push(...(source.warnings ?? []));
     } catch (error) {
       if (!isScopedMcpError(error)) throw error;
-      problems.push(error.message);
+      // A source the server refuses (a secrets file others can read) is a problem wherever validate runs;
+      // one that is not there (SMCP_CREDENTIALS_MISSING) may be deployed only where the agent runs.
+      const absent = error.code === 'SMCP_CREDENTIALS_MISSING' && options.credentialsAsWarnings;
+      (absent ? warnings : problems).push(error.message);
     }
     if (source) {
       try {
