@@ -1,4 +1,4 @@
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +11,7 @@ import {
 } from '../__fixtures__/module-packages.js';
 import { coreVersion } from './plugin-package.js';
 import { type LoaderOptions, loadModules } from './load-modules.js';
+import { FIRST_PARTY_MODULES } from './module-plugin.js';
 
 let root: string;
 let manifestDir: string;
@@ -184,10 +185,19 @@ describe('loadModules: resolution', () => {
   it('does not offer to install a first-party package that does not exist', async () => {
     const { failure } = await loadOne('notes_db');
     expect(failure?.message).toContain(
-      "'notes_db' is not a first-party module (those are: filesystem, mcp_proxy, sqlite)",
+      `'notes_db' is not a first-party module (those are: ${FIRST_PARTY_MODULES.join(', ')})`,
     );
     expect(failure?.message).toContain('type: "@acme/notes_db" loads @acme/scoped-mcp-module-notes-db');
     expect(failure?.message).not.toContain('add @scoped-mcp/module-notes-db');
+  });
+
+  it('knows every module package of this repository as first-party', async () => {
+    const packages = await readdir(new URL('../../../', import.meta.url));
+    const modules = packages
+      .filter((p) => p.startsWith('module-'))
+      .map((p) => p.slice(7).replaceAll('-', '_'));
+    expect(modules.length).toBeGreaterThan(0);
+    expect(FIRST_PARTY_MODULES).toEqual(expect.arrayContaining(modules));
   });
 
   it('offers the install for a first-party module that is simply not installed', async () => {
