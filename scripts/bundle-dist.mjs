@@ -29,8 +29,9 @@ const { output } = await build({
   output: { format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
 });
 
+// Maps too: the published dist ships without sources (tsconfig.base.json emits none; older builds did).
 for (const entry of await readdir(dist, { recursive: true, withFileTypes: true })) {
-  if (entry.isFile() && /\.js(\.map)?$/.test(entry.name)) await rm(join(entry.parentPath, entry.name));
+  if (entry.isFile() && /\.(js|map)$/.test(entry.name)) await rm(join(entry.parentPath, entry.name));
 }
 for (const file of output) {
   const path = resolve(dist, file.fileName);

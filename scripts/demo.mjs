@@ -1,15 +1,29 @@
 #!/usr/bin/env node
 // The main job on embedded defaults: two agents with the same tools, each scoped to its own directory and
 // its own SQLite file, driven over stdio by an MCP client exactly as Claude Code would; then the audit log.
+// `pnpm demo` runs this file: it checks Node's version, builds the workspace, then tells the story.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { nodeVersionProblem } from '../apps/cli/bin/node-version.js';
 
+const problem = nodeVersionProblem(process.versions.node, process.execPath);
+if (problem) {
+  process.stderr.write(`${problem.replace('the command', '`pnpm demo`')}\n`);
+  process.exit(1);
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
+const turbo = join(root, 'node_modules', '.bin', 'turbo');
+const built = spawnSync(turbo, ['run', 'build', '--output-logs=errors-only'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (built.status !== 0) process.exit(built.status ?? 1);
+// Loaded only now: on an unsupported Node the message above is all the user sees.
+const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
 const cli = join(root, 'apps/cli/dist/bin.js');
 const data = mkdtempSync(join(tmpdir(), 'scoped-mcp-demo-'));
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
@@ -23,6 +37,9 @@ async function connect(agentId, agentType, manifest) {
       join(root, 'manifests', manifest),
       '--audit-log',
       join(data, `audit-${agentId}.jsonl`),
+      // The operator's log (startup, shutdown, module events) would bury the story on the terminal.
+      '--ops-log',
+      join(data, `ops-${agentId}.jsonl`),
     ],
     env: {
       AGENT_ID: agentId,
@@ -103,6 +120,10 @@ try {
   });
   console.log(bold('\n6. scoped-mcp audit verify audit-alpha.jsonl'));
   process.stdout.write(verify.stdout + verify.stderr);
+  console.log(
+    `\nOperator logs: ${join(data, 'ops-<agent>.jsonl')}` +
+      (process.env.SCOPED_MCP_DEMO_KEEP ? '' : ' (removed now; keep them with SCOPED_MCP_DEMO_KEEP=1)'),
+  );
 } finally {
   if (!process.env.SCOPED_MCP_DEMO_KEEP) rmSync(data, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: one run, one table. Floors (an SDK echo server, an SDK pass-through proxy) and scoped-mcp
 // measured side by side: sequential and 8-in-flight latency/throughput after warm-up, A/B blocks
-// alternated, medians of repeats; then cold start and process-tree RSS. Writes bench/results/latest.json.
+// alternated, medians of repeats; then cold start and process-tree RSS. Writes bench/results/latest.json
+// (with --quick: bench/results/quick.json, not tracked).
 //   node bench/src/run.mjs [--quick] [--n N] [--repeats R] [--out FILE]
 // Needs `pnpm build` first (apps/cli/dist). Compare ratios, not absolute numbers across machines.
 import { setMaxListeners } from 'node:events';
@@ -35,10 +36,13 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     n: { type: 'string' },
     repeats: { type: 'string' },
-    out: { type: 'string', default: join(repoRoot, 'bench/results/latest.json') },
+    out: { type: 'string' },
   },
 });
 const Q = opts.quick;
+// latest.json is the committed record docs/performance.md reads; a quick pass is a local check and is
+// written beside it, untracked.
+opts.out ??= join(repoRoot, 'bench/results', Q ? 'quick.json' : 'latest.json');
 const cfg = {
   n: Number(opts.n ?? (Q ? 400 : 2000)),
   warmup: Q ? 300 : 1000,

@@ -4,7 +4,8 @@ Usage:
   scoped-mcp --manifest PATH [--audit-log PATH] [--ops-log PATH]   serve over stdio (same as 'run')
   scoped-mcp run --manifest PATH [--audit-log PATH] [--ops-log PATH] [--modules-from DIR]
   scoped-mcp validate --manifest PATH      check a manifest; print the agent type and its tool names
-  scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only)
+  scoped-mcp modules [--manifest PATH]     list installed module packages (reads package.json only;
+                                           those under the working directory are listed, never loaded)
   scoped-mcp schema                        print the manifest JSON Schema (for editors)
   scoped-mcp audit verify FILE [--head HASH] [--key-env VAR]
                                            check an audit log's hash chain; --head: that it still
@@ -30,5 +31,5 @@ Environment:
   NODE_DISABLE_COMPILE_CACHE  set to 1: 'run' keeps no compile cache in ~/.cache/scoped-mcp
 
 Modules are found next to the manifest, next to this CLI, or in --modules-from; never in the
-working directory. Install one with: pnpm add @scoped-mcp/module-<name>
+working directory. 'scoped-mcp modules' lists them and says how to install one here.
 `;

@@ -9,17 +9,24 @@ const BUILT_IN = new Set(['run', 'validate', 'modules', 'schema', 'audit', 'hitl
 export interface MainHooks {
   /** Runs just before the server's code is imported (the executable turns on the compile cache here). */
   readonly beforeServe?: () => void;
+  /** Runs first when the command prints and exits instead of serving (the executable handles a closed pipe). */
+  readonly beforeOutput?: () => void;
 }
 
 /** Returns the exit code, or undefined when the process keeps serving. */
 export async function main(argv: readonly string[], hooks: MainHooks = {}): Promise<number | undefined> {
+  const first = argv[0];
+  // A first argument that is not a flag names a command; without one, the CLI serves (`run`).
+  const command = first && !first.startsWith('-') ? first : 'run';
+  const serves =
+    command === 'run' &&
+    argv.length > 0 &&
+    !['--help', '-h', '--version', '-V'].some((f) => argv.includes(f));
+  if (!serves) hooks.beforeOutput?.();
   if (argv.includes('--version') || argv.includes('-V')) {
     out(cliVersion);
     return 0;
   }
-  const first = argv[0];
-  // A first argument that is not a flag names a command; without one, the CLI serves (`run`).
-  const command = first && !first.startsWith('-') ? first : 'run';
   const rest = command === first ? argv.slice(1) : argv;
   let options: ReturnType<typeof parseCommon>;
   try {

@@ -47,6 +47,7 @@ export type {
   LogLevel,
   SessionChannel,
 } from './module/client-channel.js';
+export { directoryProblem } from './module/directory-check.js';
 export { DEFAULT_LIMITS } from './manifest/schema.js';
 export type {
   HitlNotification,
@@ -62,6 +63,7 @@ export type {
   CoreLimits,
   CredentialSpec,
   JsonValue,
+  ModuleCheckContext,
   ModuleCommand,
   ModuleCommandContext,
   ModuleContext,

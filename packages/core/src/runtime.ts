@@ -27,7 +27,8 @@ export {
 } from './audit/chain-verifier.js';
 export { type AgentIdentity, resolveIdentity } from './identity/agent-identity.js';
 export { coreVersion, findPackage, readPackageJson } from './loader/plugin-package.js';
-export { MODULE_KEYWORD } from './loader/load-modules.js';
+export { installCommand } from './loader/install-command.js';
+export { MODULE_KEYWORD } from './loader/module-plugin.js';
 export { composeMiddleware, type CallHandler, type Middleware, type ToolCall } from './middleware/compose.js';
 export { type Assembly, type AssembleOptions, assemble } from './runtime/assemble.js';
 export { type RunOptions, runStdioServer } from './runtime/run-stdio.js';

@@ -9,7 +9,7 @@ import {
 } from '@scoped-mcp/core';
 import { filesystemConfig } from './config.js';
 import { type DirectoryPage, readDirectoryPage } from './directory-page.js';
-import { createFilesystemState } from './state.js';
+import { checkFilesystemConfig, createFilesystemState } from './state.js';
 import { decodeText } from './text.js';
 
 // No name on disk is longer (NAME_MAX is 255 bytes); longer text cannot be a cursor or a useful prefix.
@@ -33,6 +33,7 @@ export default defineModule({
   description:
     "Text files in the agent's own directory ({base_path}/agents/{agent_id}): read, list, write, delete. Paths cannot leave that directory, through '..', absolute paths or symlinks.",
   config: filesystemConfig,
+  check: checkFilesystemConfig,
   setup: createFilesystemState,
   async teardown(state) {
     state.stopSweep();

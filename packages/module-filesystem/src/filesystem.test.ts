@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readErrorMeta } from '@scoped-mcp/core';
-import { createModuleHarness, type HarnessOptions, type ModuleHarness } from '@scoped-mcp/testing';
+import {
+  checkModule,
+  createModuleHarness,
+  type HarnessOptions,
+  type ModuleHarness,
+} from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import filesystem from './index.js';
 
@@ -276,5 +281,31 @@ describe('filesystem module', () => {
     it('declares no credentials', () => {
       expect(filesystem.credentials).toBeUndefined();
     });
+  });
+});
+
+// `scoped-mcp validate` runs check instead of setup: what setup would refuse, found without creating anything.
+describe('check', () => {
+  it('finds nothing wrong with a base_path that can be created, and creates nothing', async () => {
+    expect(await checkModule(filesystem, { config: { base_path: base } })).toEqual([]);
+    expect(await checkModule(filesystem, { config: { base_path: 'rel' }, manifestDir: tmp })).toEqual([]);
+    await expect(stat(base)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('names base_path when a file stands where a directory must be created', async () => {
+    await writeFile(join(tmp, 'taken'), 'a file');
+    expect(await checkModule(filesystem, { config: { base_path: 'taken/data' }, manifestDir: tmp })).toEqual([
+      `config base_path: '${join(tmp, 'taken', 'data', 'agents')}' cannot be created: '${join(tmp, 'taken')}' is a file, not a directory (fix: choose another directory, or move that file away)`,
+    ]);
+  });
+
+  it('reports the write cap setup would refuse', async () => {
+    const problems = await checkModule(filesystem, {
+      config: { base_path: base, max_write_bytes: 65_536 },
+      limits: { max_message_bytes: 65_536 },
+    });
+    expect(problems).toEqual([
+      'config max_write_bytes (65536) must be smaller than limits.max_message_bytes (65536), the largest message a write_file call can arrive in',
+    ]);
   });
 });

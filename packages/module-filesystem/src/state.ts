@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import {
+  type CoreLimits,
+  directoryProblem,
   IdentityError,
+  type ModuleCheckContext,
   type ModuleContext,
   ModuleConfigError,
   type PrefixScope,
@@ -37,16 +40,34 @@ export const STALE_TEMP_AGE_MS = 5 * 60_000;
  */
 export const TEMP_SWEEP_MAX_ENTRIES = 100_000;
 
+/**
+ * What `setup` would refuse, found by looking only (`scoped-mcp validate`): a write cap no message can carry,
+ * and an agents directory under base_path that this user cannot create or use.
+ */
+export async function checkFilesystemConfig(ctx: ModuleCheckContext<FilesystemConfig>): Promise<string[]> {
+  const problems: string[] = [];
+  const cap = writeCapProblem(ctx.config, ctx.limits);
+  if (cap) problems.push(cap);
+  const agents = await directoryProblem(join(ctx.resolvePath(ctx.config.base_path), 'agents'));
+  if (agents) problems.push(`config base_path: ${agents}`);
+  return problems;
+}
+
+/**
+ * A write_file call carries its content in one message, so a cap no message can reach promises a write that
+ * can never arrive.
+ */
+function writeCapProblem(config: FilesystemConfig, limits: CoreLimits): string | undefined {
+  const messageBytes = limits.max_message_bytes;
+  return config.max_write_bytes >= messageBytes
+    ? `config max_write_bytes (${config.max_write_bytes}) must be smaller than limits.max_message_bytes (${messageBytes}), the largest message a write_file call can arrive in`
+    : undefined;
+}
+
 /** Creates (0700) and pins the agent's own directory, `{base_path}/agents/{agent_id}`. */
 export async function createFilesystemState(ctx: ModuleContext<FilesystemConfig>): Promise<FilesystemState> {
-  // A write_file call carries its content in one message, so a cap no message can reach promises a write
-  // that can never arrive.
-  const messageBytes = ctx.limits.max_message_bytes;
-  if (ctx.config.max_write_bytes >= messageBytes) {
-    throw new ModuleConfigError(
-      `filesystem: config max_write_bytes (${ctx.config.max_write_bytes}) must be smaller than limits.max_message_bytes (${messageBytes}), the largest message a write_file call can arrive in`,
-    );
-  }
+  const cap = writeCapProblem(ctx.config, ctx.limits);
+  if (cap) throw new ModuleConfigError(`filesystem: ${cap}`);
   const id = ctx.agent.id;
   // Core validates AGENT_ID at startup; this guards embedders that build an identity by hand.
   if (id === '' || id === '.' || id === '..' || /[/\\\0]/.test(id)) {

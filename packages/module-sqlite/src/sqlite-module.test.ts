@@ -1,9 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModuleHarness } from '@scoped-mcp/testing';
+import { checkModule, type ModuleHarness } from '@scoped-mcp/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, openAgent, removeDir } from './__fixtures__/harness.js';
 import { REFUSED } from './guard/messages.js';
+import sqlite from './index.js';
 
 let root: string;
 let dbDir: string;
@@ -344,6 +345,21 @@ describe('config', () => {
     open.push(h);
     expect((await readdir(join(root, 'data'))).filter((name) => name.endsWith('.db'))).toEqual([
       'agent_rel.db',
+    ]);
+  });
+});
+
+// `scoped-mcp validate` runs check instead of setup: what setup would refuse, found without creating anything.
+describe('check', () => {
+  it('accepts a db_dir that can be created, creating nothing', async () => {
+    expect(await checkModule(sqlite, { config: { db_dir: dbDir } })).toEqual([]);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('names db_dir when it is a file', async () => {
+    await writeFile(dbDir, 'not a directory');
+    expect(await checkModule(sqlite, { config: { db_dir: 'db' }, manifestDir: root })).toEqual([
+      `config db_dir: '${dbDir}' exists and is not a directory (fix: remove or rename it, or choose another directory)`,
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { defineModule, structuredResult, z } from '@scoped-mcp/core';
+import { defineModule, directoryProblem, structuredResult, z } from '@scoped-mcp/core';
 import { sqliteConfig } from './config.js';
 import { DatabaseProcess } from './database-process.js';
 import { sqlParameters } from './params.js';
@@ -31,6 +31,11 @@ export default defineModule({
   description:
     "The agent's own SQLite database ({db_dir}/agent_{agent_id}.db): query, list tables, execute, create tables. No statement can reach another file: ATTACH, VACUUM INTO, extensions and setting pragmas are refused, decided from SQLite's compiled program.",
   config: sqliteConfig,
+  // What setup would refuse, found by looking only (`scoped-mcp validate`): a db_dir it cannot create or use.
+  async check(ctx) {
+    const problem = await directoryProblem(ctx.resolvePath(ctx.config.db_dir));
+    return problem ? [`config db_dir: ${problem}`] : [];
+  },
   setup: (ctx) =>
     DatabaseProcess.start({
       dbDir: ctx.resolvePath(ctx.config.db_dir),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type {
   AgentIdentity,
@@ -223,6 +224,33 @@ export async function createModuleHarness(
     throw new Error(`module setup failed: ${instance.error ?? report.modules[instance.key]?.status}`);
   }
   return harness;
+}
+
+/**
+ * The problems a module's `check` reports for a config, as `scoped-mcp validate` runs it: config parsed by
+ * the module's schema, paths resolved against `manifestDir`, the manifest's limits. No setup runs. A module
+ * without `check` has none.
+ */
+export async function checkModule(
+  module: ScopedMcpModule,
+  options: Pick<HarnessOptions, 'config' | 'instance' | 'manifestDir' | 'manifestPath' | 'limits'> = {},
+): Promise<readonly string[]> {
+  // Config only: a check sees no credentials, as `validate` may run where the agent's secrets are not.
+  const parsed = module.config.safeParse(options.config ?? {});
+  if (!parsed.success) {
+    throw new Error(`invalid config: ${formatZodIssues(parsed.error, ['config']).join('; ')}`);
+  }
+  const manifestDir = options.manifestDir ?? process.cwd();
+  return (
+    (await module.check?.({
+      instance: options.instance ?? module.name,
+      config: parsed.data as never,
+      manifestDir,
+      manifestPath: options.manifestPath ?? resolve(manifestDir, 'manifest.yml'),
+      resolvePath: (path) => (isAbsolute(path) ? path : resolve(manifestDir, path)),
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+    })) ?? []
+  );
 }
 
 /** One module as a manifest entry would give it: config parsed by its schema, declared credentials only. */

@@ -13,6 +13,7 @@ export {
   type ManifestTarget,
 } from './connect-in-memory.js';
 export {
+  checkModule,
   createHarness,
   createModuleHarness,
   type HarnessCallOptions,

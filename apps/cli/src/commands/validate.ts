@@ -18,6 +18,7 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
       cliDir,
       modulesFrom: options.modulesFrom.map((d) => resolve(d)),
       credentialsAsWarnings: true,
+      check: true,
     });
     const { manifest } = assembly.manifest;
     const names = [...assembly.toolNames, STATUS_TOOL];

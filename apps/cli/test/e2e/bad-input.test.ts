@@ -121,7 +121,11 @@ const CASES: BadInput[] = [
       'manifest.yml': 'agent_type: build\nmodules:\n  nope:\n    type: definitely_not_installed\n',
     }),
     message: /'@scoped-mcp\/module-definitely-not-installed' is not installed/,
-    also: [/pnpm add @scoped-mcp\/module-definitely-not-installed/],
+    // No such first-party package exists, so the fix is not an install of it.
+    also: [
+      /'definitely_not_installed' is not a first-party module/,
+      /fix: name a third-party module by its package/,
+    ],
     namesFile: true,
   },
   {

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliVersion } from '../helpers/cli-version.js';
 import { childEnv } from '../helpers/env.js';
@@ -27,6 +29,28 @@ describe('non-serving commands', () => {
       expect.arrayContaining(['@scoped-mcp/module-filesystem', '@scoped-mcp/module-sqlite']),
     );
     expect(run.stdout).not.toContain('will not load');
+  });
+
+  it('`modules` also lists modules installed under the working directory, saying they are never loaded', async () => {
+    const project = join(dir, 'project');
+    const pkg = join(project, 'node_modules', '@acme', 'scoped-mcp-module-notes');
+    await mkdir(pkg, { recursive: true });
+    await writeFile(
+      join(pkg, 'package.json'),
+      JSON.stringify({
+        name: '@acme/scoped-mcp-module-notes',
+        version: '2.0.0',
+        keywords: ['scoped-mcp-module'],
+        peerDependencies: { '@scoped-mcp/core': '*' },
+      }),
+    );
+    const run = await runCli(['modules'], { cwd: project, env });
+    expect(run.code).toBe(0);
+    const [loadable, listedOnly] = run.stdout.split('\nAlso installed under the working directory');
+    expect(loadable).toContain('@scoped-mcp/module-filesystem@');
+    expect(loadable).not.toContain('@acme/scoped-mcp-module-notes');
+    expect(listedOnly).toContain(`(${project}), listed only: a server never loads modules from there`);
+    expect(listedOnly).toContain('@acme/scoped-mcp-module-notes@2.0.0');
   });
 
   it('`schema` prints the manifest JSON Schema', async () => {

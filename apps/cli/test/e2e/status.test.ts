@@ -155,4 +155,14 @@ describe('scoped_mcp_status with a module failing setup and one failing import',
     expect(result.text).toContain('failed_import');
     expect(result.text).not.toContain(fixturesDir);
   });
+
+  it('the status the agent sees says why each module failed, not only Error', async () => {
+    const status = (await agent.call('scoped_mcp_status')).json<Status>();
+    expect(status.modules.setup_fails?.error).toBe(
+      'Error: setup exploded: SETUP-DETAIL-7f3a connecting to db.internal:5432',
+    );
+    expect(status.modules.import_fails?.error).toMatch(
+      /^modules\.import_fails: importing <path> failed: Error: .*IMPORT-DETAIL-9c1e/,
+    );
+  });
 });

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureOutput } from '../../src/__fixtures__/capture-output.js';
 import { main } from '../../src/main.js';
@@ -41,4 +42,69 @@ describe('scoped-mcp validate', () => {
       expect(await readdir(dir)).toEqual([]);
     },
   );
+});
+
+// validate looks at what a server start would refuse, without creating anything (modules' own checks).
+describe('scoped-mcp validate finds what the server would refuse', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await makeTempDir('validate-checks');
+  });
+  afterEach(async () => {
+    await removeTempDir(dir);
+  });
+
+  async function validate(manifest: string) {
+    const path = join(dir, 'agent.yml');
+    await writeFile(path, manifest);
+    return captureOutput(async () => (await main(['validate', '--manifest', path])) ?? 0);
+  }
+
+  it('a base_path and a db_dir that cannot be created, each with its field and fix', async () => {
+    await writeFile(join(dir, 'data'), 'a file where a directory should be');
+    const run = await validate(`
+agent_type: research
+modules:
+  filesystem: { config: { base_path: data/files } }
+  sqlite: { config: { db_dir: data/sqlite } }
+`);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      `modules.filesystem: config base_path: '${join(dir, 'data', 'files', 'agents')}' cannot be created: '${join(dir, 'data')}' is a file`,
+    );
+    expect(run.stderr).toContain(
+      `modules.sqlite: config db_dir: '${join(dir, 'data', 'sqlite')}' cannot be created`,
+    );
+    expect(run.stderr).toContain('fix: ');
+  });
+
+  it('a misspelt module key: the installed module it is close to, not an install of a package that does not exist', async () => {
+    const run = await validate(`
+agent_type: research
+modules:
+  filesytem: { config: { base_path: files } }
+`);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /did you mean 'filesystem'\? \(@scoped-mcp\/module-filesystem@[^ ]+ is installed\)/,
+    );
+    expect(run.stderr).toContain("fix: write 'filesystem' for the key 'filesytem'");
+    expect(run.stderr).not.toContain('add @scoped-mcp/module-filesytem');
+  });
+
+  it('a credentials file the server would refuse (mode 0644)', async () => {
+    await writeFile(join(dir, 'secrets.yml'), 'TOKEN: x\n');
+    await chmod(join(dir, 'secrets.yml'), 0o644);
+    const run = await validate(`
+agent_type: research
+modules:
+  filesystem: { config: { base_path: files } }
+credentials: { source: file, path: secrets.yml }
+`);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('has insecure permissions: mode 0644');
+    expect(run.stderr).toContain(`chmod 600 ${join(dir, 'secrets.yml')}`);
+    expect(await readdir(dir)).toEqual(['agent.yml', 'secrets.yml']);
+  });
 });

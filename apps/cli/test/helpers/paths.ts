@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 /** apps/cli/ — the package whose built bin the suite drives. */
 export const cliPackageDir = fileURLToPath(new URL('../../', import.meta.url));
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-export const cliBin = join(cliPackageDir, 'dist', 'bin.js');
+/** The package's `bin`: the source-tree launcher that checks Node's version and imports dist/bin.js. */
+export const cliBin = join(cliPackageDir, 'bin', 'scoped-mcp.js');
+const builtEntry = join(cliPackageDir, 'dist', 'bin.js');
 export const manifestsDir = join(repoRoot, 'manifests');
 /** Fixture modules live under apps/cli so that `@scoped-mcp/core` resolves from them. */
 export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -15,5 +17,5 @@ export const researchManifest = join(manifestsDir, 'research-agent.yml');
 
 /** The suite drives the built CLI; without a build every test would fail with a confusing spawn error. */
 export function requireBuiltCli(): void {
-  if (!existsSync(cliBin)) throw new Error(`${cliBin} does not exist: run \`pnpm build\` first`);
+  if (!existsSync(builtEntry)) throw new Error(`${builtEntry} does not exist: run \`pnpm build\` first`);
 }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, realpath, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODULE_KEYWORD } from '../loader/load-modules.js';
+import { MODULE_KEYWORD } from '../loader/module-plugin.js';
 import { coreVersion } from '../loader/plugin-package.js';
 
 /** packages/core — what `@scoped-mcp/core` resolves to from a fixture, via a symlink. */

@@ -109,6 +109,11 @@ export async function openFileCredentialSource(
     text = await handle.readFile('utf8');
   } catch (error) {
     if (isScopedMcpError(error)) throw error;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    // Absent, not refused: `validate` may run where the agent's secrets are not deployed.
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new CredentialsError('SMCP_CREDENTIALS_MISSING', readFailure(file, error));
+    }
     throw fail(readFailure(file, error));
   } finally {
     await handle?.close();

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { MODULE_KEYWORD, MODULE_PLUGIN } from './load-modules.js';
+import { MODULE_KEYWORD, MODULE_PLUGIN } from './module-plugin.js';
 import { incompatibility, readPackageJson } from './plugin-package.js';
 
 export interface InstalledModule {

@@ -1,4 +1,4 @@
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +11,7 @@ import {
 } from '../__fixtures__/module-packages.js';
 import { coreVersion } from './plugin-package.js';
 import { type LoaderOptions, loadModules } from './load-modules.js';
+import { FIRST_PARTY_MODULES } from './module-plugin.js';
 
 let root: string;
 let manifestDir: string;
@@ -146,13 +147,63 @@ describe('loadModules: resolution', () => {
   it('says where it looked and what to run when a package is missing', async () => {
     const cliDir = join(root, 'cli');
     const extra = join(root, 'extra');
-    const { failure } = await loadOne('missing_thing', { cliDir, modulesFrom: [extra] });
+    const { failure } = await loadOne('@acme/missing-thing', { cliDir, modulesFrom: [extra] });
     expect(failure?.kind).toBe('not_found');
     expect(failure?.message).toContain(
-      "modules.mod: module package '@scoped-mcp/module-missing-thing' is not installed",
+      "modules.mod: module package '@acme/scoped-mcp-module-missing-thing' is not installed",
     );
     for (const dir of [manifestDir, cliDir, extra]) expect(failure?.message).toContain(dir);
-    expect(failure?.message).toContain('pnpm add @scoped-mcp/module-missing-thing');
+    expect(failure?.message).toContain('fix: pnpm add @acme/scoped-mcp-module-missing-thing');
+  });
+
+  // A misspelt key must not send people to install a package that does not exist.
+  it('suggests the installed module a misspelt name is close to, not an install', async () => {
+    await writePackage(manifestDir, { name: '@scoped-mcp/module-filesystem', version: '0.3.0' });
+    const { failure } = await loadOne('filesytem', {}, 'filesytem');
+    expect(failure?.kind).toBe('not_found');
+    expect(failure?.message).toContain(
+      "did you mean 'filesystem'? (@scoped-mcp/module-filesystem@0.3.0 is installed)\n  fix: write 'filesystem' for the key 'filesytem'",
+    );
+    expect(failure?.message).not.toContain('add @scoped-mcp/module-filesytem');
+  });
+
+  it('suggests a first-party module that is not installed, with its install', async () => {
+    const { failure } = await loadOne('sqllite');
+    expect(failure?.message).toContain(
+      "did you mean 'sqlite'?\n  fix: write 'sqlite' for type: sqllite, and install it: pnpm add @scoped-mcp/module-sqlite",
+    );
+  });
+
+  it('suggests a third-party module by the type that names it', async () => {
+    await writePackage(manifestDir, { name: '@acme/scoped-mcp-module-redis', version: '1.0.0' });
+    const { failure } = await loadOne('@acme/rdis');
+    expect(failure?.message).toContain(
+      "did you mean '@acme/redis'? (@acme/scoped-mcp-module-redis@1.0.0 is installed)",
+    );
+  });
+
+  it('does not offer to install a first-party package that does not exist', async () => {
+    const { failure } = await loadOne('notes_db');
+    expect(failure?.message).toContain(
+      `'notes_db' is not a first-party module (those are: ${FIRST_PARTY_MODULES.join(', ')})`,
+    );
+    expect(failure?.message).toContain('type: "@acme/notes_db" loads @acme/scoped-mcp-module-notes-db');
+    expect(failure?.message).not.toContain('add @scoped-mcp/module-notes-db');
+  });
+
+  it('knows every module package of this repository as first-party', async () => {
+    const packages = await readdir(new URL('../../../', import.meta.url));
+    const modules = packages
+      .filter((p) => p.startsWith('module-'))
+      .map((p) => p.slice(7).replaceAll('-', '_'));
+    expect(modules.length).toBeGreaterThan(0);
+    expect(FIRST_PARTY_MODULES).toEqual(expect.arrayContaining(modules));
+  });
+
+  it('offers the install for a first-party module that is simply not installed', async () => {
+    const { failure } = await loadOne('sqlite');
+    expect(failure?.message).toContain('fix: pnpm add @scoped-mcp/module-sqlite');
+    expect(failure?.message).not.toContain('did you mean');
   });
 
   it('reports a malformed type without looking anything up', async () => {

@@ -5,7 +5,7 @@ import { brandedModuleSource, exists, tempDir, writePackage } from '../__fixture
 import { PluginLoadError } from '../errors/errors.js';
 import { STATE_BACKEND_PLUGIN } from '../runtime/open-state-backend.js';
 import { STATE_KEYWORD } from '../state/types.js';
-import { MODULE_KEYWORD, MODULE_PLUGIN } from './load-modules.js';
+import { MODULE_KEYWORD, MODULE_PLUGIN } from './module-plugin.js';
 import { loadPlugin, type PluginKind, type PluginLoad, searchBases } from './load-plugin.js';
 import { coreVersion } from './plugin-package.js';
 

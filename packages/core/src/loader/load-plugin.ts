@@ -1,7 +1,14 @@
 import { pathToFileURL } from 'node:url';
 import { errorLine } from '../errors/error-line.js';
 import { type LoadFailureKind, PluginLoadError } from '../errors/errors.js';
-import { CORE_PACKAGE, findPackage, incompatibility, packageEntry } from './plugin-package.js';
+import {
+  CORE_PACKAGE,
+  type FoundPackage,
+  findPackage,
+  incompatibility,
+  packageEntry,
+} from './plugin-package.js';
+import { installCommand } from './install-command.js';
 
 /** One kind of package found by naming convention: modules, state backends, and whatever comes next. */
 export interface PluginKind<T> {
@@ -28,6 +35,8 @@ export interface PluginRequest<T> {
   /** Searched in order, each with its parents' node_modules (see `searchBases`). */
   readonly bases: readonly string[];
   readonly coreVersion: string;
+  /** The CLI's package directory: how it was installed decides the install command a fix names. */
+  readonly cliDir?: string;
 }
 
 export type { LoadFailureKind };
@@ -66,15 +75,41 @@ export function searchBases(options: SearchOptions): string[] {
  * every failure comes back with its kind and a message that says where it looked and what to run.
  */
 export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLoad<T>> {
-  const { specifier, label, plugin } = request;
-  const fail = (kind: LoadFailureKind, message: string): PluginLoad<T> => ({
-    ok: false,
-    failure: new PluginLoadError(kind, message),
-  });
+  const { specifier } = request;
   if (specifier.kind === 'file') {
     return importPlugin(request, pathToFileURL(specifier.path).href, specifier.path);
   }
+  const located = await locatePlugin(request, specifier.packageName);
+  if (!located.ok) return located;
+  const { found } = located;
   const name = specifier.packageName;
+  const entry = await packageEntry(found);
+  if (!entry) {
+    return {
+      ok: false,
+      failure: new PluginLoadError('invalid', `${request.label}: '${name}' has no loadable entry point`),
+    };
+  }
+  return importPlugin(request, pathToFileURL(entry).href, `${name}@${found.json.version ?? '?'}`);
+}
+
+/**
+ * The first half of `loadPlugin`, which runs none of the package's code: finds the package and checks its
+ * package.json (name, keyword, peer range on core). `scoped-mcp validate` stops here for plugins a server
+ * would load only when it starts (the state backend).
+ */
+export async function locatePlugin<T>(
+  request: Omit<PluginRequest<T>, 'specifier'>,
+  name: string,
+): Promise<
+  | { readonly ok: true; readonly found: FoundPackage }
+  | { readonly ok: false; readonly failure: PluginFailure }
+> {
+  const { label, plugin } = request;
+  const fail = (kind: LoadFailureKind, message: string) => ({
+    ok: false as const,
+    failure: new PluginLoadError(kind, message),
+  });
   const found = await findPackage(request.bases, name);
   if (!found) {
     const where = request.bases.map(
@@ -83,7 +118,7 @@ export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLo
     return fail(
       'not_found',
       `${label}: ${plugin.noun} package '${name}' is not installed.${where.join('')}\n` +
-        `  fix: pnpm add ${name}   (run it in the manifest's project, or next to the scoped-mcp CLI)`,
+        `  fix: ${installCommand([name], request.cliDir)}`,
     );
   }
   const problem = incompatibility(
@@ -95,12 +130,10 @@ export async function loadPlugin<T>(request: PluginRequest<T>): Promise<PluginLo
     return fail(
       'incompatible',
       `${label}: cannot load '${name}' from ${found.dir}: ${problem}.\n` +
-        `  fix: pnpm add ${name}@latest ${CORE_PACKAGE}@latest   (versions must match)`,
+        `  fix: ${installCommand([`${name}@latest`, `${CORE_PACKAGE}@latest`], request.cliDir)} (versions must match)`,
     );
   }
-  const entry = await packageEntry(found);
-  if (!entry) return fail('invalid', `${label}: '${name}' has no loadable entry point`);
-  return importPlugin(request, pathToFileURL(entry).href, `${name}@${found.json.version ?? '?'}`);
+  return { ok: true, found };
 }
 
 async function importPlugin<T>(

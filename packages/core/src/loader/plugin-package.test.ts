@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
-import { MODULE_KEYWORD } from './load-modules.js';
+import { MODULE_KEYWORD } from './module-plugin.js';
 import {
   candidateDirs,
   type FoundPackage,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { didYouMean, formatPath, formatZodIssues } from './issues.js';
+import { formatPath, formatZodIssues } from './issues.js';
 import { parseManifest } from './load.js';
 
 const PREFIX = ['modules', 'sqlite', 'config'] as const;
@@ -148,22 +148,6 @@ describe('formatPath', () => {
     expect(formatPath(['a', "it's"])).toBe("a['it\\'s']");
     expect(formatPath([])).toBe('(top level)');
     expect(formatPath([0])).toBe('[0]');
-  });
-});
-
-describe('didYouMean', () => {
-  const keys = ['agent_type', 'modules', 'credentials', 'state_backend', 'rate_limits', 'hitl', 'audit'];
-  it('finds near misses and case or separator variants', () => {
-    expect(didYouMean('agentType', keys)).toBe('agent_type');
-    expect(didYouMean('AGENT-TYPE', keys)).toBe('agent_type');
-    expect(didYouMean('modlues', keys)).toBe('modules');
-    expect(didYouMean('credential', keys)).toBe('credentials');
-    expect(didYouMean('stateBackend', keys)).toBe('state_backend');
-  });
-  it('stays quiet when nothing is close', () => {
-    expect(didYouMean('foo', keys)).toBeUndefined();
-    expect(didYouMean('x', keys)).toBeUndefined();
-    expect(didYouMean('anything', [])).toBeUndefined();
   });
 });
 

@@ -318,28 +318,67 @@ describe('parseManifest pipeline', () => {
     const error = failure('agent_type: x\nmodules:\n  fs: {mode: read\n', {});
     expect(error.code).toBe(ErrorCode.manifestSyntax);
     expect(error.issues.length).toBeGreaterThan(0);
-    for (const issue of error.issues)
-      expect(issue).toMatch(/^m\.yml:\d+:\d+: YAML syntax error \([A-Z_]+\)$/);
+    for (const issue of error.issues) expect(issue).toMatch(/^m\.yml:\d+:\d+: .+ \([A-Z_]+\)$/);
     expect(error.message).not.toContain('mode: read');
     expect(error.message.startsWith("Manifest 'm.yml' is not valid YAML:\n  - m.yml:")).toBe(true);
   });
 
+  // The mistakes people make most, each named at the line to change, in words, without quoting the text.
+  it.each([
+    [
+      'a tab as indentation',
+      'agent_type: x\nmodules:\n\tfs:\n',
+      ['m.yml:3:1: a tab indents this line; YAML indents with spaces only (TAB_AS_INDENT)'],
+    ],
+    [
+      'a key indented deeper than its siblings',
+      'agent_type: x\nmodules:\n  fs:\n    mode: read\n     config: {}\n',
+      [
+        'm.yml:5:6: this line is indented deeper than the keys above it, so YAML reads it as part of the value on the line before: indent it like its siblings (BLOCK_AS_IMPLICIT_KEY)',
+      ],
+    ],
+    [
+      'a key indented less than its siblings',
+      'agent_type: x\nmodules:\n  fs:\n    config: {}\n   db:\n    config: {}\n',
+      [
+        'm.yml:5:1: this line is not lined up with the lines above it at the same level: indent it by the same number of spaces (BAD_INDENT)',
+      ],
+    ],
+    [
+      'a missing colon after a key',
+      'agent_type: x\nmodules:\n  filesystem\n    config: {}\n',
+      [
+        "m.yml:3:3: this line has no ':' after its key, so YAML reads the lines below it as part of the key: write 'key:' (MULTILINE_IMPLICIT_KEY)",
+      ],
+    ],
+  ])('names the line and the mistake for %s', (_name, text, issues) => {
+    const error = failure(text, {});
+    expect(error.code).toBe(ErrorCode.manifestSyntax);
+    expect(error.issues).toEqual(issues);
+  });
+
   it('rejects duplicate keys', () => {
     const error = failure('agent_type: x\nagent_type: y\nmodules: {fs: {}}\n');
-    expect(error.issues).toEqual(['m.yml:2:1: YAML syntax error (DUPLICATE_KEY)']);
+    expect(error.issues).toEqual([
+      'm.yml:2:1: this key appears twice at the same level: each key may appear once (DUPLICATE_KEY)',
+    ]);
   });
 
   it('reports positions in the file as written, even after a multi-line substitution', () => {
     const text = 'description: "${MULTI}"\nagent_type: x\nagent_type: y\n';
     const error = failure(text, { MULTI: 'a\n  b\n  c\n  d' });
-    expect(error.issues).toEqual(['m.yml:3:1: YAML syntax error (DUPLICATE_KEY)']);
+    expect(error.issues).toEqual([
+      'm.yml:3:1: this key appears twice at the same level: each key may appear once (DUPLICATE_KEY)',
+    ]);
   });
 
   it('rejects several documents, unresolved aliases and unknown tags', () => {
     expect(failure('a: 1\n---\nb: 2\n').issues[0]).toMatch(/\(MULTIPLE_DOCS\)$/);
-    expect(failure('agent_type: *nope\n').issues).toEqual(['m.yml: YAML syntax error (UNRESOLVED_ALIAS)']);
+    expect(failure('agent_type: *nope\n').issues).toEqual([
+      'm.yml: an alias (*name) refers to no anchor (&name) defined before it (UNRESOLVED_ALIAS)',
+    ]);
     expect(failure('agent_type: x\nmodules: !!python/object:os.system {}\n').issues).toEqual([
-      'm.yml:2:10: YAML syntax error (TAG_RESOLVE_FAILED)',
+      'm.yml:2:10: YAML tags (!!type) are not allowed (TAG_RESOLVE_FAILED)',
     ]);
   });
 
@@ -350,7 +389,7 @@ describe('parseManifest pipeline', () => {
       'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]',
       'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]',
     ].join('\n');
-    expect(failure(bomb).issues).toEqual(['m.yml: YAML syntax error (ALIAS_LIMIT)']);
+    expect(failure(bomb).issues).toEqual(['m.yml: aliases (*name) expand to too much data (ALIAS_LIMIT)']);
   });
 
   it('reads booleans and merge keys like PyYAML', () => {
@@ -365,7 +404,7 @@ describe('parseManifest pipeline', () => {
     // `defaults` is not a manifest field; the merge itself worked.
     expect(error.issues).toEqual(['defaults: unknown key']);
     expect(failure('agent_type: x\nmodules: {a: {<<: [1], mode: read}}\n').issues).toEqual([
-      'm.yml: YAML syntax error (BAD_MERGE)',
+      'm.yml: a merge key (<<) must name a mapping or a list of mappings (BAD_MERGE)',
     ]);
     const merged = parseManifest(
       'agent_type: x\nmodules:\n  a: &d {optional: yes, config: {y: 1, flag: off}}\n  b: {<<: *d, mode: read}\n',

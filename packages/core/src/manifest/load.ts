@@ -18,6 +18,7 @@ import { ERRORS } from '../errors/codes.js';
 import { ManifestError } from '../errors/errors.js';
 import { splitLeadingIgnoreCase } from '../shared/filter-decode.js';
 import { formatPath, formatZodIssues, manifestWarnings } from './issues.js';
+import { describeYamlProblem, type YamlProblem } from './yaml-problems.js';
 import {
   type CredentialsConfig,
   DEFAULT_LIMITS,
@@ -108,7 +109,10 @@ export function parseManifest(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
 ): ParsedManifest {
-  const at = (problem: YamlProblem) => locate(text, file, problem);
+  const at = (problem: YamlProblem) => {
+    const described = describeYamlProblem(text, problem);
+    return `${locate(text, file, described.offset)}: ${described.text}`;
+  };
   const doc = parseDocument(text, MANIFEST_OPTIONS);
   const fatal = [
     ...doc.errors.map(problemOf),
@@ -150,7 +154,7 @@ export function parseManifest(
     throw new ManifestError('SMCP_MANIFEST_INVALID', file, issues);
   }
   const warnings = [
-    ...doc.warnings.map((w) => `${at(problemOf(w))}: YAML warning (${w.code})`),
+    ...doc.warnings.map((w) => `${locate(text, file, w.pos[0])}: YAML warning (${w.code})`),
     ...manifestWarnings(result.data, value).map(scrub),
   ];
   return { manifest: result.data, warnings };
@@ -162,9 +166,13 @@ function syntaxError(
   at: (problem: YamlProblem) => string,
   hint?: string,
 ): ManifestError {
-  const issues = [
-    ...new Set(problems.map((problem) => `${at(problem)}: YAML syntax error (${problem.code})`)),
-  ];
+  // One issue per place: the parser may give one mistake several codes there.
+  const byPlace = new Map<string, string>();
+  for (const issue of problems.map(at)) {
+    const place = issue.slice(0, issue.indexOf(': '));
+    if (!byPlace.has(place)) byPlace.set(place, issue);
+  }
+  const issues = [...byPlace.values()];
   if (hint) issues.push(hint);
   return new ManifestError(
     'SMCP_MANIFEST_SYNTAX',
@@ -193,9 +201,9 @@ function quoteHint(source: string, file: string, problems: readonly YamlProblem[
 }
 
 /** `<file>:<line>:<col>`, or `<file>` when the parser does not know where. */
-function locate(source: string, file: string, problem: YamlProblem): string {
-  if (problem.offset === undefined) return file;
-  const { line, column } = lineColumnAt(source, problem.offset);
+function locate(source: string, file: string, offset: number | undefined): string {
+  if (offset === undefined) return file;
+  const { line, column } = lineColumnAt(source, offset);
   return `${file}:${line}:${column}`;
 }
 
@@ -451,11 +459,7 @@ function pathOf(ancestry: readonly unknown[]): PropertyKey[] {
 }
 
 /** A YAML problem located in the text; deliberately without the parser's message, which quotes the source. */
-export interface YamlProblem {
-  readonly code: string;
-  /** Offset into the parsed text, when the parser knows it. */
-  readonly offset?: number;
-}
+export type { YamlProblem };
 
 export interface YamlParseResult {
   readonly value: unknown;
@@ -504,7 +508,7 @@ export function parseYaml(text: string, mode: 'manifest' | 'verbatim' = 'manifes
 }
 
 function problemOf(error: { readonly code: string; readonly pos: readonly [number, number] }): YamlProblem {
-  return { code: error.code, offset: error.pos[0] };
+  return { code: error.code, offset: error.pos[0], end: error.pos[1] };
 }
 
 /** The document as plain values, with alias expansion bounded (billion laughs). */

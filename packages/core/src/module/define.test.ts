@@ -28,6 +28,14 @@ function moduleWith(overrides: Record<string, unknown>) {
 }
 
 describe('defineModule', () => {
+  it('accepts a check function and refuses a check that is not one', () => {
+    const check = () => [];
+    expect(defineModule(moduleWith({ check })).check).toBe(check);
+    expect(() => defineModule(moduleWith({ check: ['not a function'] }))).toThrow(
+      "module 'demo': check must be a function",
+    );
+  });
+
   it('returns a frozen plain object branded with the registered symbol', () => {
     const module = defineModule(moduleWith({}));
     expect(module[MODULE_BRAND]).toBe(1);

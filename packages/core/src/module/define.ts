@@ -31,6 +31,9 @@ export function defineModule<ConfigSchema extends z.ZodType, State = undefined>(
       `module name '${definition.name}' must be snake_case (${MODULE_NAME_PATTERN})`,
     );
   }
+  if (definition.check !== undefined && typeof definition.check !== 'function') {
+    throw new ModuleDefinitionError(`module '${definition.name}': check must be a function`);
+  }
   const tools =
     typeof definition.tools === 'function' ? definition.tools(defineTool) : (definition.tools ?? {});
   for (const [key, tool] of Object.entries(tools)) {

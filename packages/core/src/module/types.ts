@@ -58,6 +58,21 @@ export interface ModuleContext<Config> {
 }
 
 /**
+ * What `check` receives: the instance's config as a server start would parse it, and where the manifest is.
+ * No agent (`scoped-mcp validate` runs without one), no credentials, no logger: a check only looks.
+ */
+export interface ModuleCheckContext<Config> {
+  /** The manifest key of this instance (`modules.<key>`). */
+  readonly instance: string;
+  readonly config: Config;
+  readonly manifestDir: string;
+  readonly manifestPath: string;
+  /** Resolves a config path relative to the manifest's directory (absolute paths are returned as is). */
+  resolvePath(path: string): string;
+  readonly limits: CoreLimits;
+}
+
+/**
  * What a tool handler receives besides its parsed arguments: a plain object of its own properties, fresh
  * for each call, so `{ ...ctx }` keeps everything (agent, config, state, signal, client…).
  */
@@ -175,6 +190,14 @@ export interface ModuleDefinition<ConfigSchema extends z.ZodType, State> {
   readonly secrets?: (config: z.output<ConfigSchema>) => readonly string[];
   /** Runs once at startup, concurrently with other modules; its result is every handler's `ctx.state`. */
   setup?(ctx: ModuleContext<z.output<ConfigSchema>>): Promise<State> | State;
+  /**
+   * What would make `setup` fail on this machine, found without creating or changing anything: run by
+   * `scoped-mcp validate` (never by a server start), e.g. a directory that cannot be created or a file that
+   * cannot be read. Returns one message per problem, each naming the config field and saying what to change
+   * (core prefixes `modules.<key>: `); none when all is well. It must not create, modify or connect to
+   * anything: validate runs where the agent will not, and as whoever runs it.
+   */
+  check?(ctx: ModuleCheckContext<z.output<ConfigSchema>>): Promise<readonly string[]> | readonly string[];
   /**
    * Runs at shutdown in reverse start order, for every module whose setup completed. A setup that fails
    * half-way must release what it already acquired before it throws.

@@ -49,6 +49,20 @@ const STAT = `{ name: 'stat', description: 'stat', config: z.strictObject({}), t
   status: defineTool({ mode: 'read', description: 's', input: z.strictObject({}), handler: () => 'fake status' }),
 } }`;
 
+// A module whose check reports what its config asks for, and counts its runs in a file next to it.
+const CHECKED = `{
+  name: 'checked',
+  description: 'checked',
+  config: z.strictObject({ problems: z.array(z.string()).default([]), throws: z.boolean().default(false) }),
+  async check(ctx) {
+    const fs = await import('node:fs');
+    fs.appendFileSync(new URL('./check-runs.txt', import.meta.url), ctx.instance + '\\n');
+    if (ctx.config.throws) throw new Error('check exploded');
+    return ctx.config.problems.map((p) => p + ' (limit ' + ctx.limits.max_message_bytes + ', dir ' + ctx.resolvePath('x') + ')');
+  },
+  tools: { hi: defineTool({ mode: 'read', description: 'h', input: z.strictObject({}), handler: () => 'hi' }) },
+}`;
+
 const PLAIN = `{ name: 'plain', description: 'plain', config: z.strictObject({}), tools: {
   hello: defineTool({ mode: 'read', description: 'h', input: z.strictObject({}), handler: () => 'hi' }),
 } }`;
@@ -77,6 +91,10 @@ beforeAll(async () => {
     files: { 'index.mjs': "throw new Error('boom while importing');" },
   });
   await writePackage(root, { name: '@scoped-mcp/module-old', peer: '>=99.0.0' });
+  await writePackage(root, {
+    name: '@scoped-mcp/module-checked',
+    files: { 'index.mjs': coreModuleSource({ name: 'checked', body: CHECKED }) },
+  });
   await writeFile(join(root, 'local-plain.mjs'), coreModuleSource({ name: 'plain', body: PLAIN }));
 });
 
@@ -244,7 +262,7 @@ modules:
     const problems = await startupProblems(assemble({ manifestPath: path, env: ENV }));
     const text = problems.join('\n');
     expect(text).toContain("module package '@scoped-mcp/module-nowhere' is not installed");
-    expect(text).toContain('pnpm add @scoped-mcp/module-nowhere');
+    expect(text).toContain("'nowhere' is not a first-party module");
     expect(text).toContain("modules.old: cannot load '@scoped-mcp/module-old'");
     expect(text).toContain('modules.alpha.config.base_path');
   });
@@ -355,5 +373,94 @@ modules:
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe("assemble's checks for validate", () => {
+  const checkRuns = () => join(root, 'node_modules', '@scoped-mcp', 'module-checked', 'check-runs.txt');
+
+  it("runs each module's check only when asked, prefixing its problems with the module's key", async () => {
+    const path = await manifest(`
+agent_type: research
+limits: { max_message_bytes: 65536 }
+modules:
+  first:
+    type: checked
+    config: { problems: ["config dir: cannot be created"] }
+  second:
+    type: checked
+`);
+    await rm(checkRuns(), { force: true });
+    await assemble({ manifestPath: path, env: {} });
+    expect(await exists(checkRuns())).toBe(false);
+
+    const problems = await startupProblems(assemble({ manifestPath: path, env: {}, check: true }));
+    expect(problems).toEqual([
+      `modules.first: config dir: cannot be created (limit 65536, dir ${join(path, '..', 'x')})`,
+    ]);
+  });
+
+  it("reports an optional module's problems and a check that throws as such", async () => {
+    const path = await manifest(`
+agent_type: research
+modules:
+  soft:
+    type: checked
+    optional: true
+    config: { problems: ["config dir: not writable"] }
+  broken:
+    type: checked
+    config: { throws: true }
+`);
+    const problems = await startupProblems(assemble({ manifestPath: path, env: {}, check: true }));
+    expect(problems).toEqual(['modules.broken: its check failed: Error: check exploded']);
+    const soft = await manifest(`
+agent_type: research
+modules:
+  soft:
+    type: checked
+    optional: true
+    config: { problems: ["config dir: not writable"] }
+`);
+    const assembly = await assemble({ manifestPath: soft, env: {}, check: true });
+    expect(assembly.warnings).toContain(
+      `modules.soft: config dir: not writable (limit 10485760, dir ${join(soft, '..', 'x')})`,
+    );
+  });
+
+  it('reports a state backend package that is not installed, importing nothing', async () => {
+    const path = await manifest(`
+agent_type: research
+state_backend: { type: redis, url: "redis://user:pw-77@localhost:6379" }
+modules:
+  plain:
+    type: ../../local-plain.mjs
+`);
+    await assemble({ manifestPath: path, env: {} });
+    const problems = await startupProblems(assemble({ manifestPath: path, env: {}, check: true }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(
+      "state_backend: state backend package '@scoped-mcp/state-redis' is not installed",
+    );
+    expect(problems[0]).toContain('fix: ');
+    expect(problems[0]).not.toContain('pw-77');
+  });
+
+  it('refuses a secrets file the server would refuse, even where missing credentials are only warnings', async () => {
+    const path = await manifest(`
+agent_type: research
+credentials: { source: file, path: secrets.yml }
+modules:
+  alpha:
+    config: { base_path: data }
+`);
+    const secrets = join(path, '..', 'secrets.yml');
+    await writeFile(secrets, 'ALPHA_TOKEN: from-the-file-44\n', { mode: 0o644 });
+    const problems = await startupProblems(
+      assemble({ manifestPath: path, env: {}, credentialsAsWarnings: true, check: true }),
+    );
+    expect(problems.join('\n')).toContain(`Secrets file '${secrets}' has insecure permissions: mode 0644`);
+    expect(problems.join('\n')).toContain(`chmod 600 ${secrets}`);
+    expect(problems.join('\n')).not.toContain('from-the-file-44');
   });
 });

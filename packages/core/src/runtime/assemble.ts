@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { openCredentialSource } from '../credentials/sources.js';
 import { resolveCredentials } from '../credentials/resolve.js';
-import { errorMessage } from '../errors/error-line.js';
+import { isAbsolute, resolve } from 'node:path';
+import { errorLine, errorMessage } from '../errors/error-line.js';
 import { isScopedMcpError, StartupError } from '../errors/errors.js';
 import { coreVersion } from '../loader/plugin-package.js';
 import { type LoadFailure, type LoadedModule, loadModules } from '../loader/load-modules.js';
+import { locatePlugin, searchBases } from '../loader/load-plugin.js';
 // The manifest files themselves, not its index: a server start loads none of the editor JSON Schema code.
 import { formatZodIssues } from '../manifest/issues.js';
 import { type LoadedManifest, loadManifest } from '../manifest/load.js';
@@ -19,6 +21,7 @@ import {
 import { STATUS_TOOL } from '../server/scoped-runtime.js';
 import { exposedToolName } from '../server/tool-pipeline.js';
 import { collisionMessage, staticNameCollisions } from '../server/tool-table.js';
+import { REDIS_STATE_PACKAGE, STATE_BACKEND_PLUGIN } from './open-state-backend.js';
 
 export interface AssembleOptions {
   readonly manifestPath: string;
@@ -26,8 +29,16 @@ export interface AssembleOptions {
   /** Package directory of the CLI; modules installed next to it are found. */
   readonly cliDir?: string;
   readonly modulesFrom?: readonly string[];
-  /** `validate` reports missing credentials as warnings instead of failing. */
+  /**
+   * `validate` reports missing credentials as warnings instead of failing (it may run where the agent's
+   * secrets are not). A credential source that cannot be used (a secrets file too open) fails either way.
+   */
   readonly credentialsAsWarnings?: boolean;
+  /**
+   * `validate`: also run each module's `check` and look for the state backend package (without importing
+   * it), so what a server start would refuse is reported now. A server start skips this: setup finds it.
+   */
+  readonly check?: boolean;
 }
 
 export interface Assembly {
@@ -105,46 +116,68 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
   let auditChainKey: string | undefined;
   const credentials = new Map<string, Readonly<Record<string, string>>>();
   if (problems.length === 0) {
+    let source: Awaited<ReturnType<typeof openCredentialSource>> | undefined;
     try {
-      const source = await openCredentialSource(manifest.manifest.credentials, {
+      source = await openCredentialSource(manifest.manifest.credentials, {
         env,
         manifestDir: manifest.dir,
       });
       warnings.push(...(source.warnings ?? []));
-      const wanted = [...specs.values()].filter((s) => s.credentialSpec && !s.failure);
-      const required = wanted.filter((s) => !s.optional);
-      const resolved = resolveCredentials(source, required.map(toRequest));
-      for (const [key, creds] of resolved.byInstance) credentials.set(key, creds);
-      const all = [...resolved.secrets];
-      for (const spec of wanted.filter((s) => s.optional)) {
-        try {
-          const one = resolveCredentials(source, [toRequest(spec)]);
-          credentials.set(spec.key, one.byInstance.get(spec.key) ?? {});
-          all.push(...one.secrets);
-        } catch (error) {
-          const message = errorMessage(error);
-          warnings.push(message);
-          specs.set(spec.key, { ...spec, failure: { status: 'failed_init', error: message } });
-        }
-      }
-      const chainKeyName = manifest.manifest.audit?.chain_key;
-      if (chainKeyName != null) {
-        auditChainKey = source.lookup(chainKeyName);
-        if (auditChainKey === undefined) {
-          (options.credentialsAsWarnings ? warnings : problems).push(
-            `audit.chain_key: credential '${chainKeyName}' is not in ${source.description ?? `the ${source.kind} credential source`}`,
-          );
-        } else if (Buffer.byteLength(auditChainKey) < MIN_CHAIN_KEY_BYTES) {
-          problems.push(
-            `audit.chain_key: credential '${chainKeyName}' is shorter than ${MIN_CHAIN_KEY_BYTES} bytes; use a random key (e.g. \`openssl rand -hex 32\`)`,
-          );
-        } else all.push(auditChainKey);
-      }
-      secrets = all;
     } catch (error) {
       if (!isScopedMcpError(error)) throw error;
-      (options.credentialsAsWarnings ? warnings : problems).push(error.message);
+      // A source the server refuses (a secrets file others can read) is a problem wherever validate runs;
+      // one that is not there (SMCP_CREDENTIALS_MISSING) may be deployed only where the agent runs.
+      const absent = error.code === 'SMCP_CREDENTIALS_MISSING' && options.credentialsAsWarnings;
+      (absent ? warnings : problems).push(error.message);
     }
+    if (source) {
+      try {
+        const wanted = [...specs.values()].filter((s) => s.credentialSpec && !s.failure);
+        const required = wanted.filter((s) => !s.optional);
+        const resolved = resolveCredentials(source, required.map(toRequest));
+        for (const [key, creds] of resolved.byInstance) credentials.set(key, creds);
+        const all = [...resolved.secrets];
+        for (const spec of wanted.filter((s) => s.optional)) {
+          try {
+            const one = resolveCredentials(source, [toRequest(spec)]);
+            credentials.set(spec.key, one.byInstance.get(spec.key) ?? {});
+            all.push(...one.secrets);
+          } catch (error) {
+            const message = errorMessage(error);
+            warnings.push(message);
+            specs.set(spec.key, { ...spec, failure: { status: 'failed_init', error: message } });
+          }
+        }
+        const chainKeyName = manifest.manifest.audit?.chain_key;
+        if (chainKeyName != null) {
+          auditChainKey = source.lookup(chainKeyName);
+          if (auditChainKey === undefined) {
+            (options.credentialsAsWarnings ? warnings : problems).push(
+              `audit.chain_key: credential '${chainKeyName}' is not in ${source.description ?? `the ${source.kind} credential source`}`,
+            );
+          } else if (Buffer.byteLength(auditChainKey) < MIN_CHAIN_KEY_BYTES) {
+            problems.push(
+              `audit.chain_key: credential '${chainKeyName}' is shorter than ${MIN_CHAIN_KEY_BYTES} bytes; use a random key (e.g. \`openssl rand -hex 32\`)`,
+            );
+          } else all.push(auditChainKey);
+        }
+        secrets = all;
+      } catch (error) {
+        if (!isScopedMcpError(error)) throw error;
+        (options.credentialsAsWarnings ? warnings : problems).push(error.message);
+      }
+    }
+  }
+  if (options.check) {
+    const found = await checkBeforeStart(manifest, [...specs.values()], {
+      bases: searchBases({
+        manifestDir: manifest.dir,
+        cliDir: options.cliDir,
+        modulesFrom: options.modulesFrom,
+      }),
+    });
+    problems.push(...found.problems);
+    warnings.push(...found.warnings);
   }
   if (problems.length > 0) throw new StartupError(problems, manifest.path);
 
@@ -172,6 +205,54 @@ export async function assemble(options: AssembleOptions): Promise<Assembly> {
 
 /** A shorter HMAC key could be guessed; 32 bytes is SHA-256's own size. */
 const MIN_CHAIN_KEY_BYTES = 32;
+
+/**
+ * What `validate` can find before any setup runs: each module's own `check` (looking only) and whether the
+ * state backend package is installed. An optional module's problems are warnings, as its failures are.
+ */
+async function checkBeforeStart(
+  manifest: LoadedManifest,
+  specs: readonly Omit<InstanceSpec, 'credentials'>[],
+  where: { readonly bases: readonly string[] },
+): Promise<{ problems: string[]; warnings: string[] }> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  await Promise.all(
+    specs.map(async (spec) => {
+      if (!spec.module?.check || spec.failure) return;
+      let found: readonly string[];
+      try {
+        found = await spec.module.check({
+          instance: spec.key,
+          config: spec.config as never,
+          manifestDir: manifest.dir,
+          manifestPath: manifest.path,
+          resolvePath: (path: string) => (isAbsolute(path) ? path : resolve(manifest.dir, path)),
+          limits: manifest.manifest.limits,
+        });
+      } catch (error) {
+        found = [`its check failed: ${errorLine(error)}`];
+      }
+      (spec.optional ? warnings : problems).push(
+        ...found.map((problem) => `modules.${spec.key}: ${problem}`),
+      );
+    }),
+  );
+  const backend = manifest.manifest.state_backend;
+  if (backend && backend.type !== 'in_process') {
+    const located = await locatePlugin(
+      {
+        plugin: STATE_BACKEND_PLUGIN,
+        label: 'state_backend',
+        bases: where.bases,
+        coreVersion: coreVersion(),
+      },
+      REDIS_STATE_PACKAGE,
+    );
+    if (!located.ok) problems.push(located.failure.message);
+  }
+  return { problems, warnings };
+}
 
 function credentialSpecOf(module: ScopedMcpModule, config: unknown): CredentialSpec | undefined {
   const declared = module.credentials;

@@ -664,7 +664,8 @@ describe('ScopedRuntime: secrets never reach the agent', () => {
     const text = (await call(STATUS_TOOL)).text;
     expect(text).not.toContain(SECRET);
     expect(JSON.parse(text).modules.b).toMatchObject({ status: 'failed_startup', error_type: 'Error' });
-    expect(text).not.toContain('auth rejected');
+    // The agent reads why the module failed, never the credential in it.
+    expect(JSON.parse(text).modules.b.error).toBe('Error: auth rejected <redacted-secret>');
   });
 });
 
@@ -707,7 +708,13 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
     expect(report).toEqual({
       modules: {
         ok: { status: 'running', type: 'ok', tool_count: 1 },
-        broken: { status: 'failed_startup', type: 'broken', tool_count: 0, error_type: 'Error' },
+        broken: {
+          status: 'failed_startup',
+          type: 'broken',
+          tool_count: 0,
+          error_type: 'Error',
+          error: 'Error: cannot connect',
+        },
       },
       failed_count: 1,
       total_count: 2,
@@ -766,6 +773,7 @@ describe('ScopedRuntime: lifecycle and fault isolation', () => {
       type: 'gone',
       tool_count: 0,
       error_type: 'Error',
+      error: 'Error: import failed',
     });
     expect(report.modules.cfg).toMatchObject({ status: 'failed_init', tool_count: 0 });
     expect(report.failed_count).toBe(2);

@@ -33,13 +33,20 @@ describe('statusReport', () => {
     expect(report).toEqual({
       modules: {
         ok: { status: 'running', type: 'echo', tool_count: 2 },
-        req: { status: 'failed_startup', type: 'failing', tool_count: 0, error_type: 'Error' },
+        req: {
+          status: 'failed_startup',
+          type: 'failing',
+          tool_count: 0,
+          error_type: 'Error',
+          error: 'Error: down',
+        },
         opt: {
           status: 'failed_startup',
           type: 'failing',
           tool_count: 0,
           optional: true,
           error_type: 'TypeError',
+          error: 'TypeError: down',
         },
         opt_ok: { status: 'running', type: 'echo', tool_count: 2, optional: true },
       },
@@ -50,19 +57,23 @@ describe('statusReport', () => {
     });
   });
 
-  // The agent reads this report: error messages can hold host paths, backend addresses or secrets, so
-  // only the error type is shown (the ops log has the message).
+  // The agent reads this report: it gets the operator's message (so it can say which module failed and
+  // why) with every host path hidden; credential values are redacted before the message is kept at all.
   it.each([
-    new Error('unable to open /srv/agents/x.db'),
-    'connection refused by /srv/private/socket',
-    'token abc123 rejected, see /home/op/.config',
-  ])('never shows the message of %j', async (thrown) => {
+    [new Error('unable to open /srv/agents/x.db'), 'Error: unable to open <path>'],
+    ['connection refused by /srv/private/socket', 'connection refused by <path>'],
+    [
+      "cannot create '/home/op/data' (a parent, file:///home/op, is a file)",
+      "cannot create '<path>' (a parent, <path>, is a file)",
+    ],
+  ])('shows the message of %j without host paths', async (thrown, shown) => {
     const { runtime } = createHarness([moduleInstance('req', failingSetup(thrown))], RUNTIME);
     await runtime.start();
-    const text = JSON.stringify(statusReport(runtime.instances));
+    const report = statusReport(runtime.instances);
+    expect(report.modules.req?.error).toBe(shown);
+    const text = JSON.stringify(report);
     expect(text).toContain('"error_type"');
-    for (const secret of ['/srv/', '/home/op', 'abc123', 'unable to open'])
-      expect(text).not.toContain(secret);
+    for (const hostPath of ['/srv/', '/home/op']) expect(text).not.toContain(hostPath);
   });
 
   it('is healthy with no offline list when nothing failed', async () => {
@@ -87,5 +98,26 @@ describe('healthFileContent', () => {
     const content = healthFileContent(report);
     expect(content).toMatchObject(report);
     expect(content.written_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  // The file may be read by other local users and monitoring; the reference keeps only the error's type there.
+  it("keeps each failure's type but not its message", () => {
+    const content = healthFileContent({
+      modules: {
+        bad: {
+          status: 'failed_startup',
+          type: 'sqlite',
+          tool_count: 0,
+          error_type: 'Error',
+          error: 'Error: db_dir <path> is a file',
+        },
+      },
+      failed_count: 1,
+      total_count: 1,
+      healthy: false,
+    });
+    expect(content.modules).toEqual({
+      bad: { status: 'failed_startup', type: 'sqlite', tool_count: 0, error_type: 'Error' },
+    });
   });
 });

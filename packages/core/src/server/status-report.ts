@@ -6,8 +6,13 @@ export interface ModuleHealth {
   readonly type: string;
   readonly tool_count: number;
   readonly optional?: true;
-  /** The error's type only (`SetupTimeoutError`): messages can hold host paths, so they stay in the ops log. */
+  /** The error's type (`SetupTimeoutError`); the health file keeps only this, as the reference does. */
   readonly error_type?: string;
+  /**
+   * The failure as the operator wrote it (credentials redacted), host paths shown as `<path>`: the agent
+   * can say which module failed and why without learning the host's layout. The ops log has it in full.
+   */
+  readonly error?: string;
 }
 
 export interface StatusReport {
@@ -37,6 +42,7 @@ export const statusReportSchema: z.ZodType<StatusReport> = z.object({
       tool_count: z.number().int(),
       optional: z.literal(true).optional(),
       error_type: z.string().optional(),
+      error: z.string().optional(),
     }),
   ),
   failed_count: z.number().int(),
@@ -61,7 +67,9 @@ export function statusReport(instances: readonly ModuleInstance[]): StatusReport
       type: instance.spec.type,
       tool_count: instance.tools.length,
       ...(instance.spec.optional ? { optional: true as const } : {}),
-      ...(instance.error ? { error_type: errorType(instance.error) } : {}),
+      ...(instance.error
+        ? { error_type: errorType(instance.error), error: withoutHostPaths(instance.error) }
+        : {}),
     };
   }
   return {
@@ -73,15 +81,25 @@ export function statusReport(instances: readonly ModuleInstance[]): StatusReport
   };
 }
 
+/** The status minus the error messages (a file other local users may read carries the types only), plus the audit head. */
 export function healthFileContent(
   report: StatusReport,
   auditHead?: { readonly hash: string; readonly lines: number },
 ): Record<string, unknown> {
+  const modules = Object.fromEntries(
+    Object.entries(report.modules).map(([key, { error: _shownToTheAgentOnly, ...health }]) => [key, health]),
+  );
   return {
     ...report,
+    modules,
     ...(auditHead ? { audit_head: auditHead.hash, audit_head_lines: auditHead.lines } : {}),
     written_at: new Date().toISOString(),
   };
+}
+
+/** Absolute paths (and file: URLs) in a message, each replaced by `<path>`; the rest of the line kept. */
+export function withoutHostPaths(message: string): string {
+  return message.replace(/(^|[\s'"`(=[,])(?:file:\/\/)?\/[^\s'"`)\],;]*/g, '$1<path>');
 }
 
 /** `TypeError: …` → `TypeError`; anything not shaped like an error name → `Error` (never message text). */
