@@ -2,7 +2,7 @@ import type { AuditLogger } from '../audit/loggers.js';
 import { errorLine } from '../errors/error-line.js';
 import { isScopedMcpError, StartupError } from '../errors/errors.js';
 import { CORE_NOTIFIER_TYPES, createNotifier, logNotifier } from '../hitl/notify.js';
-import { MODULE_PLUGIN } from '../loader/load-modules.js';
+import { MODULE_PLUGIN } from '../loader/module-plugin.js';
 import { loadPlugin } from '../loader/load-plugin.js';
 import { parseModuleSpecifier } from '../loader/specifier.js';
 import type { HitlNotifyConfig } from '../manifest/schema.js';
