@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { isScopedMcpError, ModuleConfigError, type ScopedMcpError, ToolFailure } from '@scoped-mcp/core';
+import { isScopedMcpError, type ScopedMcpError, ToolFailure } from '@scoped-mcp/core';
 import {
   checkServiceUrl,
   createServiceClient,
