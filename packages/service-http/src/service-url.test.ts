@@ -16,14 +16,11 @@ describe('secureOrLoopback', () => {
 describe('checkServiceUrl', () => {
   const rule = { field: 'X_URL', secret: 'the token', plainHttpRemedy: 'set allow_plain_http: true' };
 
+  // Grafana's endpoint tests hold more of the cases, through the module.
   it.each([
-    'https://service.example.com',
     'https://service.example.com/sub/path/',
-    'http://127.0.0.1:3000',
-    'http://127.9.9.9:3000',
-    'http://localhost:3000',
-    'http://[::1]:3000/grafana',
-    'http://2130706433:3000', // 127.0.0.1 in decimal: the URL parser normalises it
+    'http://127.0.0.2:8086',
+    'http://[::1]/',
   ])('%s is accepted', (url) => {
     expect(checkServiceUrl(url, rule).href).toBe(new URL(url).href);
   });
