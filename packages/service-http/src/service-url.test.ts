@@ -17,13 +17,12 @@ describe('checkServiceUrl', () => {
   const rule = { field: 'X_URL', secret: 'the token', plainHttpRemedy: 'set allow_plain_http: true' };
 
   // Grafana's endpoint tests hold more of the cases, through the module.
-  it.each([
-    'https://service.example.com/sub/path/',
-    'http://127.0.0.2:8086',
-    'http://[::1]/',
-  ])('%s is accepted', (url) => {
-    expect(checkServiceUrl(url, rule).href).toBe(new URL(url).href);
-  });
+  it.each(['https://service.example.com/sub/path/', 'http://127.0.0.2:8086', 'http://[::1]/'])(
+    '%s is accepted',
+    (url) => {
+      expect(checkServiceUrl(url, rule).href).toBe(new URL(url).href);
+    },
+  );
 
   it.each([
     [
