@@ -79,12 +79,17 @@ describe('Discord errors, without the URL', () => {
       'SMCP_UPSTREAM_UNAVAILABLE',
     ],
     ['a 502', { kind: 'fail' }, 'Discord failed (HTTP 502); retry later', 'SMCP_UPSTREAM_UNAVAILABLE'],
-    ['a hung server', { kind: 'hang' }, 'Discord: no answer within 0.3 s', 'SMCP_UPSTREAM_UNAVAILABLE'],
+    [
+      'a hung server',
+      { kind: 'hang' },
+      'Discord did not answer within 300 ms (timeout_ms)',
+      'SMCP_LIMIT_EXCEEDED',
+    ],
     [
       'a slow answer',
       { kind: 'slow', ms: 2000 },
-      'Discord: no answer within 0.3 s',
-      'SMCP_UPSTREAM_UNAVAILABLE',
+      'Discord did not answer within 300 ms (timeout_ms)',
+      'SMCP_LIMIT_EXCEEDED',
     ],
     [
       'a redirect',

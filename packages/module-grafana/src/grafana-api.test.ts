@@ -109,7 +109,10 @@ describe('Grafana failures reach the agent as one line it can act on', () => {
     const started = performance.now();
     const result = await call(agent, 'list_dashboards');
     expect(performance.now() - started).toBeLessThan(2500);
-    expect(meta(result)?.code).toBe('SMCP_UPSTREAM_UNAVAILABLE');
+    expect(meta(result)).toMatchObject({
+      code: 'SMCP_LIMIT_EXCEEDED',
+      limit: { name: 'timeout_ms', value: 200 },
+    });
     expect(result.text).toContain('within 200 ms (timeout_ms)');
   });
 
@@ -124,6 +127,7 @@ describe('Grafana failures reach the agent as one line it can act on', () => {
     world.server.override('POST /api/ds/query', { status: 200, body: { results: {} }, delayMs: 4000 });
     const slow = await call(agent, 'query_datasource', { datasource: 'Prometheus', query: 'up' });
     expect(slow.text).toContain('within 1500 ms (query_timeout_ms)');
+    expect(meta(slow)).toMatchObject({ limit: { name: 'query_timeout_ms', value: 1500 } });
   });
 
   it('an answer larger than max_response_bytes fails the call', async () => {

@@ -1,11 +1,10 @@
+import { type JsonValue, ToolInputError, UpstreamError } from '@scoped-mcp/core';
 import {
-  type JsonValue,
-  LimitExceededError,
-  ToolFailure,
-  ToolInputError,
-  UpstreamError,
-} from '@scoped-mcp/core';
-import { Agent, request } from 'undici';
+  createServiceClient,
+  quotedLine,
+  type ServiceClient,
+  type ServiceTimeout,
+} from '@scoped-mcp/service-http';
 import type { GrafanaEndpoint } from './grafana-endpoint.js';
 
 /** One request to Grafana's HTTP API, for one tool call. */
@@ -20,7 +19,7 @@ export interface GrafanaRequest {
   /** The call's cancellation; undefined for work shared by calls (the agent folder). */
   readonly signal?: AbortSignal;
   /** Overrides timeout_ms (query_datasource uses query_timeout_ms). */
-  readonly timeout?: { readonly ms: number; readonly setting: string };
+  readonly timeout?: ServiceTimeout;
 }
 
 /** Grafana's answer: a status that is not a redirect, and the JSON body (null when empty). */
@@ -38,61 +37,51 @@ export interface GrafanaApiOptions {
 }
 
 /**
- * Grafana's HTTP API through one undici Agent per module instance: a bearer token, a deadline per request
- * (connect, headers and body), the call's cancellation, a cap on the answer's size, and redirects never
- * followed (undici's request() does not follow them; a 3xx is an error, as in the reference).
+ * Grafana's HTTP API through the one HTTP client of scoped-mcp's modules (deadline, cancellation, size cap,
+ * redirects never followed), with a bearer token; a 3xx is an error, as in the reference. Grafana's
+ * requests are never repeated: a 429 is the agent's to retry.
  */
 export class GrafanaApi {
   readonly #endpoint: GrafanaEndpoint;
-  readonly #options: GrafanaApiOptions;
-  readonly #agent: Agent;
+  readonly #token: string;
+  readonly #client: ServiceClient;
 
   constructor(endpoint: GrafanaEndpoint, options: GrafanaApiOptions) {
     this.#endpoint = endpoint;
-    this.#options = options;
-    this.#agent = new Agent({
-      connect: { timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+    this.#token = options.token;
+    this.#client = createServiceClient({
+      service: 'Grafana',
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      retryRateLimited: false,
     });
   }
 
   async call(req: GrafanaRequest): Promise<GrafanaAnswer> {
-    const timeoutMs = req.timeout?.ms ?? this.#options.timeoutMs;
-    const setting = req.timeout?.setting ?? 'timeout_ms';
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
-    try {
-      const response = await request(this.#endpoint.url(req.path, req.query), {
-        dispatcher: this.#agent,
-        method: req.method,
-        headers: {
-          authorization: `Bearer ${this.#options.token}`,
-          accept: 'application/json',
-          ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const text = await readCapped(response.body, this.#options.maxResponseBytes, req.tool);
-      const status = response.statusCode;
-      if (status >= 300 && status < 400) {
-        throw new UpstreamError(
-          'SMCP_UPSTREAM_ERROR',
-          `Grafana answered ${req.tool} with a redirect (HTTP ${status}), which is not followed; the operator must point grafana_url / GRAFANA_URL at Grafana itself`,
-        );
-      }
-      const retryAfterMs = retryAfterMsOf(response.headers['retry-after']);
-      return {
-        status,
-        json: parseJson(text, status, req.tool),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      };
-    } catch (error) {
-      throw transportFailure(error, req, timeoutMs, setting, deadline);
+    const response = await this.#client.send({
+      method: req.method,
+      url: new URL(this.#endpoint.url(req.path, req.query)),
+      headers: {
+        authorization: `Bearer ${this.#token}`,
+        accept: 'application/json',
+        ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(req.body === undefined ? {} : { body: JSON.stringify(req.body) }),
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.timeout ? { timeout: req.timeout } : {}),
+    });
+    const { status, retryAfterMs } = response;
+    if (status >= 300 && status < 400) {
+      throw new UpstreamError(
+        'SMCP_UPSTREAM_ERROR',
+        `Grafana answered ${req.tool} with a redirect (HTTP ${status}), which is not followed; the operator must point grafana_url / GRAFANA_URL at Grafana itself`,
+      );
     }
+    return {
+      status,
+      json: parseJson(response.text, status, req.tool),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
 
   /** Answers that are not 2xx become the error the agent can act on. */
@@ -103,7 +92,7 @@ export class GrafanaApi {
 
   /** Shutdown: requests still open (a folder lookup no call waits for any more) are aborted, not awaited. */
   close(): Promise<void> {
-    return this.#agent.destroy();
+    return this.#client.close();
   }
 }
 
@@ -133,26 +122,7 @@ function grafanaMessage(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const message = (json as Record<string, unknown>).message;
   if (typeof message !== 'string' || message.trim() === '') return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const line = message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number, tool: string) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw new LimitExceededError(
-        `Grafana's answer to ${tool} is larger than max_response_bytes (${max} bytes)`,
-        { name: 'max_response_bytes', value: max },
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return quotedLine(message);
 }
 
 function parseJson(text: string, status: number, tool: string): unknown {
@@ -168,41 +138,4 @@ function parseJson(text: string, status: number, tool: string): unknown {
     }
   }
   return json;
-}
-
-function retryAfterMsOf(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function transportFailure(
-  error: unknown,
-  req: GrafanaRequest,
-  timeoutMs: number,
-  setting: string,
-  deadline: AbortSignal,
-): Error {
-  if (error instanceof UpstreamError || error instanceof LimitExceededError) return error;
-  if (req.signal?.aborted) return new ToolFailure(`${req.tool} was cancelled`);
-  const name = (error as { name?: unknown } | null)?.name;
-  if (
-    deadline.aborted ||
-    name === 'HeadersTimeoutError' ||
-    name === 'BodyTimeoutError' ||
-    name === 'ConnectTimeoutError'
-  ) {
-    return new UpstreamError(
-      'SMCP_UPSTREAM_UNAVAILABLE',
-      `Grafana did not answer ${req.tool} within ${timeoutMs} ms (${setting}); retry later`,
-    );
-  }
-  // The code (ECONNREFUSED, ENOTFOUND) says what happened; undici's message would name the host.
-  const code = (error as { code?: unknown } | null)?.code;
-  return new UpstreamError(
-    'SMCP_UPSTREAM_UNAVAILABLE',
-    `cannot reach Grafana for ${req.tool} (${typeof code === 'string' ? code : typeof name === 'string' ? name : 'network error'}); retry later`,
-  );
 }

@@ -8,18 +8,19 @@ import {
   structuredResult,
   z,
 } from '@scoped-mcp/core';
-import type { Agent } from 'undici';
 import { httpProxyConfig } from './config.js';
 import { guardedAgent, type HostLookup, type SocketConnector, systemLookup } from './guarded-agent.js';
-import { exchange, type ExchangeLimits, type Method } from './http-exchange.js';
+import { exchange, type Method, serviceClient } from './http-exchange.js';
 import { requestTarget } from './request-target.js';
+import type { ServiceClient } from '@scoped-mcp/service-http';
+import type { Agent } from 'undici';
 import { buildServices, privateOrigins, type Service, serviceCredentials, serviceNamed } from './services.js';
 
-/** What a tool handler works with: the services, the one guarded agent, the caps. */
+/** What a tool handler works with: the services, a client for each over the one guarded agent, the cap. */
 export interface HttpProxyState {
   readonly services: ReadonlyMap<string, Service>;
+  readonly clients: ReadonlyMap<string, ServiceClient>;
   readonly agent: Agent;
-  readonly limits: ExchangeLimits;
   readonly maxRequestBytes: number;
 }
 
@@ -78,12 +79,11 @@ export function createHttpProxyModule(options: HttpProxyModuleOptions = {}) {
         connect: options.connect,
         connectTimeoutMs: config.timeout_ms,
       });
-      return {
-        services,
-        agent,
-        limits: { timeoutMs: config.timeout_ms, maxResponseBytes: config.max_response_bytes },
-        maxRequestBytes: config.max_request_bytes,
-      };
+      const caps = { timeoutMs: config.timeout_ms, maxResponseBytes: config.max_response_bytes };
+      const clients = new Map(
+        [...services.values()].map((service) => [service.name, serviceClient(service, agent, caps)]),
+      );
+      return { services, clients, agent, maxRequestBytes: config.max_request_bytes };
     },
     async teardown(state) {
       await state.agent.close();
@@ -169,15 +169,15 @@ async function call(
       );
     }
   }
-  const { status, body } = await exchange(state.agent, { service, method, url, json }, state.limits, signal);
-  const value = answerBody(method, body);
+  const client = state.clients.get(service.name) as ServiceClient;
+  const { status, text } = await exchange(client, { service, method, url, json }, signal);
+  const value = answerBody(method, text);
   return structuredResult({ status, body: value }, JSON.stringify(value));
 }
 
 /** The reference's reading of an answer: its JSON, else `{"text": …}`; an empty delete answer is `deleted`. */
-function answerBody(method: Method, body: Buffer): JsonValue {
-  if (method === 'DELETE' && body.length === 0) return { status: 'deleted' };
-  const text = body.toString('utf8');
+function answerBody(method: Method, text: string): JsonValue {
+  if (method === 'DELETE' && text === '') return { status: 'deleted' };
   try {
     const parsed = JSON.parse(text) as JsonValue;
     // Deeper JSON would overflow the recursive walks after this one (schema check, serialisation).

@@ -124,7 +124,10 @@ describe('InfluxDB failures reach the agent as one line it can act on', () => {
     const started = performance.now();
     const result = await call(agent, 'query', query);
     expect(performance.now() - started).toBeLessThan(2500);
-    expect(meta(result)?.code).toBe('SMCP_UPSTREAM_UNAVAILABLE');
+    expect(meta(result)).toMatchObject({
+      code: 'SMCP_LIMIT_EXCEEDED',
+      limit: { name: 'query_timeout_ms', value: 300 },
+    });
     expect(result.text).toContain('within 300 ms (query_timeout_ms)');
   });
 

@@ -1,12 +1,7 @@
-import {
-  HttpError,
-  InfluxDB,
-  type ParameterizedQuery,
-  RequestTimedOutError,
-  type Transport,
-} from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, type ParameterizedQuery } from '@influxdata/influxdb-client';
 import { BucketsAPI, DeleteAPI, OrgsAPI } from '@influxdata/influxdb-client-apis';
 import {
+  errorName,
   type JsonValue,
   LimitExceededError,
   ScopedMcpError,
@@ -14,7 +9,14 @@ import {
   ToolInputError,
   UpstreamError,
 } from '@scoped-mcp/core';
-import { boundedTransport } from './bounded-transport.js';
+import {
+  createServiceClient,
+  parseRetryAfter,
+  quotedLine,
+  type ServiceClient,
+  type ServiceTimeout,
+} from '@scoped-mcp/service-http';
+import { type InfluxdbServer, serviceTransport } from './service-transport.js';
 
 export interface InfluxdbClientOptions {
   readonly url: string;
@@ -35,31 +37,40 @@ export interface CallScope {
 type Row = Record<string, JsonValue>;
 
 /**
- * InfluxDB v2 through the client library (@influxdata/influxdb-client and its -apis package): the
- * library's transport, token and annotated-CSV parser; per call, its transport bounded by the call's
- * deadline, cancellation and the answer-size cap (boundedTransport). Library errors become core's.
+ * InfluxDB v2 through the client library (@influxdata/influxdb-client and its -apis package): its APIs,
+ * token header and annotated-CSV parser, over a transport made of scoped-mcp's HTTP client (one pool per
+ * module instance) and bounded per call by its deadline, cancellation and the answer-size cap. Library
+ * errors become core's.
  */
 export class InfluxdbClient {
   readonly org: string;
   readonly #options: InfluxdbClientOptions;
-  readonly #base: Transport;
+  readonly #server: InfluxdbServer;
+  readonly #http: ServiceClient;
   #orgId: Promise<string> | undefined;
 
   constructor(options: InfluxdbClientOptions) {
     this.org = options.org;
     this.#options = options;
-    // timeout is the library's socket inactivity limit; each call adds its own deadline on top.
-    this.#base = new InfluxDB({
-      url: options.url,
-      token: options.token,
-      timeout: options.timeoutMs,
-    }).transport;
+    this.#server = { url: options.url, token: options.token };
+    // InfluxDB's requests are never repeated: a 429 is the agent's to retry.
+    this.#http = createServiceClient({
+      service: 'InfluxDB',
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
+      retryRateLimited: false,
+    });
+  }
+
+  /** Closes the connection pool (the module's teardown). */
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   /** Rows of a Flux query, typed by the CSV annotations, at most max_rows. */
   async queryRows(query: ParameterizedQuery, scope: CallScope): Promise<Row[]> {
     const max = this.#options.maxRows;
-    return this.#run(scope, this.#options.queryTimeoutMs, 'query_timeout_ms', (influx) => {
+    return this.#run(scope, this.#queryTimeout, (influx) => {
       const api = influx.getQueryApi(this.org);
       return new Promise<Row[]>((resolve, reject) => {
         const rows: Row[] = [];
@@ -93,7 +104,7 @@ export class InfluxdbClient {
 
   /** Line protocol to a bucket, nanosecond precision. */
   async write(bucket: string, lines: string, scope: CallScope): Promise<void> {
-    await this.#run(scope, this.#options.timeoutMs, 'timeout_ms', (influx) => {
+    await this.#run(scope, this.#timeout, (influx) => {
       const query = new URLSearchParams({ org: this.org, bucket, precision: 'ns' });
       return influx.transport.request(`/api/v2/write?${query}`, lines, {
         method: 'POST',
@@ -109,7 +120,7 @@ export class InfluxdbClient {
     scope: CallScope,
   ): Promise<{ id: string; name: string }> {
     const orgID = await this.#orgIdFor(scope);
-    const bucket = await this.#run(scope, this.#options.timeoutMs, 'timeout_ms', (influx) =>
+    const bucket = await this.#run(scope, this.#timeout, (influx) =>
       new BucketsAPI(influx).postBuckets({
         body: {
           orgID,
@@ -126,7 +137,7 @@ export class InfluxdbClient {
     body: { start: string; stop: string; predicate: string },
     scope: CallScope,
   ): Promise<void> {
-    await this.#run(scope, this.#options.timeoutMs, 'timeout_ms', (influx) =>
+    await this.#run(scope, this.#timeout, (influx) =>
       new DeleteAPI(influx).postDelete({ org: this.org, bucket, body }),
     );
   }
@@ -134,7 +145,7 @@ export class InfluxdbClient {
   /** The org's id, asked once (`GET /api/v2/orgs?org=`) and cached; a failed lookup is asked again. */
   #orgIdFor(scope: CallScope): Promise<string> {
     if (!this.#orgId) {
-      this.#orgId = this.#run(scope, this.#options.timeoutMs, 'timeout_ms', async (influx) => {
+      this.#orgId = this.#run(scope, this.#timeout, async (influx) => {
         const found = await new OrgsAPI(influx).getOrgs({ org: this.org });
         const id = found.orgs?.find((org) => org.name === this.org)?.id;
         if (!id) throw new ToolFailure(`Organization '${this.org}' not found in InfluxDB`);
@@ -147,53 +158,44 @@ export class InfluxdbClient {
     return this.#orgId;
   }
 
+  get #timeout(): ServiceTimeout {
+    return { ms: this.#options.timeoutMs, setting: 'timeout_ms' };
+  }
+
+  get #queryTimeout(): ServiceTimeout {
+    return { ms: this.#options.queryTimeoutMs, setting: 'query_timeout_ms' };
+  }
+
   async #run<T>(
     scope: CallScope,
-    timeoutMs: number,
-    setting: string,
+    timeout: ServiceTimeout,
     work: (influx: InfluxDB) => Promise<T>,
   ): Promise<T> {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([scope.signal, deadline]);
-    const transport = boundedTransport(this.#base, {
-      signal,
-      maxResponseBytes: this.#options.maxResponseBytes,
-      tool: scope.tool,
-    });
-    const influx = new InfluxDB({ url: this.#options.url, transport });
+    const transport = serviceTransport(this.#http, this.#server, { signal: scope.signal, timeout });
+    const influx = new InfluxDB({ url: this.#server.url, transport });
     try {
       return await work(influx);
     } catch (error) {
-      throw failure(error, scope, deadline, timeoutMs, setting);
+      throw failure(error, scope);
     }
   }
 }
 
-/** A library or network error as the agent's one line: what happened, never the URL or the token. */
-function failure(
-  error: unknown,
-  scope: CallScope,
-  deadline: AbortSignal,
-  timeoutMs: number,
-  setting: string,
-): Error {
+/**
+ * A library error as the agent's one line: what happened, never the URL or the token. Deadlines, caps,
+ * cancellation and network failures are core's errors already (from the HTTP client).
+ */
+function failure(error: unknown, scope: CallScope): Error {
   if (error instanceof ScopedMcpError) return error;
   if (error instanceof HttpError) return httpFailure(error, scope.tool);
   if (scope.signal.aborted) return new ToolFailure(`${scope.tool} was cancelled`);
-  if (deadline.aborted || error instanceof RequestTimedOutError) {
-    return new UpstreamError(
-      'SMCP_UPSTREAM_UNAVAILABLE',
-      `InfluxDB did not answer ${scope.tool} within ${timeoutMs} ms (${setting}); retry later, or narrow the query`,
-    );
-  }
   if (error instanceof SyntaxError) {
     return new UpstreamError('SMCP_UPSTREAM_ERROR', `InfluxDB's answer to ${scope.tool} is not valid JSON`);
   }
-  // The code (ECONNREFUSED, ENOTFOUND) says what happened; the message would name the host.
-  const code = (error as { code?: unknown } | null)?.code;
+  // The class only: a library message might quote the answer.
   return new UpstreamError(
-    'SMCP_UPSTREAM_UNAVAILABLE',
-    `cannot reach InfluxDB for ${scope.tool} (${typeof code === 'string' ? code : 'network error'}); retry later`,
+    'SMCP_UPSTREAM_ERROR',
+    `InfluxDB's answer to ${scope.tool} could not be read (${errorName(error)})`,
   );
 }
 
@@ -213,7 +215,7 @@ function httpFailure(error: HttpError, tool: string): Error {
     );
   }
   if (status === 429 || status >= 500) {
-    const retryAfterMs = retryAfterMsOf(error.headers?.['retry-after']);
+    const retryAfterMs = parseRetryAfter(error.headers?.['retry-after']);
     return new UpstreamError(
       'SMCP_UPSTREAM_UNAVAILABLE',
       `InfluxDB could not serve ${tool} (HTTP ${status})${said ? `: ${said}` : ''}; retry later`,
@@ -226,17 +228,5 @@ function httpFailure(error: HttpError, tool: string): Error {
 /** InfluxDB's `{ "code", "message" }`, on one bounded line. */
 function influxMessage(error: HttpError): string | undefined {
   const message = typeof error.json?.message === 'string' ? error.json.message : undefined;
-  if (!message) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const line = message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-
-function retryAfterMsOf(value: unknown): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (typeof text !== 'string') return undefined;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return message ? quotedLine(message) : undefined;
 }

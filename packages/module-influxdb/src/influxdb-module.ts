@@ -27,6 +27,7 @@ export default defineModule({
   config: influxdbConfig,
   credentials: { required: ['INFLUXDB_URL', 'INFLUXDB_TOKEN'], optional: ['INFLUXDB_ORG'] },
   setup: createInfluxdbState,
+  teardown: (state) => state.client.close(),
   tools: (tool) => ({
     query: tool({
       mode: 'read',

@@ -5,10 +5,10 @@ import {
   namespaceScope,
   ScopeViolation,
 } from '@scoped-mcp/core';
+import { checkServiceUrl } from '@scoped-mcp/service-http';
 import { AgentBuckets } from './agent-buckets.js';
 import type { InfluxdbConfig } from './config.js';
 import { InfluxdbClient } from './influxdb-client.js';
-import { influxdbBaseUrl } from './influxdb-endpoint.js';
 
 export interface InfluxdbState {
   readonly client: InfluxdbClient;
@@ -32,8 +32,16 @@ export async function createInfluxdbState(ctx: ModuleContext<InfluxdbConfig>): P
   if (!org) {
     throw new ModuleConfigError("influxdb: set 'org' in config or the INFLUXDB_ORG credential");
   }
+  // The token travels in every request: the URL is refused where it would expose it (the messages name
+  // INFLUXDB_URL, never its value, a credential).
+  const base = checkServiceUrl(url, {
+    field: 'influxdb: INFLUXDB_URL',
+    secret: 'the token',
+    allowPlainHttp: ctx.config.allow_plain_http,
+    plainHttpRemedy: 'set allow_plain_http: true for a trusted network',
+  });
   const client = new InfluxdbClient({
-    url: influxdbBaseUrl(url, { allowPlainHttp: ctx.config.allow_plain_http }),
+    url: `${base.origin}${base.pathname.replace(/\/+$/, '')}`,
     token,
     org,
     timeoutMs: ctx.config.timeout_ms,

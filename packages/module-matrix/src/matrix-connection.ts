@@ -1,14 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { isScopedMcpError, ModuleConfigError, type ScopedMcpError, ToolFailure } from '@scoped-mcp/core';
+import { isScopedMcpError, type ScopedMcpError, ToolFailure } from '@scoped-mcp/core';
 import {
+  checkServiceUrl,
   createServiceClient,
   jsonObject,
   parseRetryAfter,
   responseError,
   type ServiceClient,
   type ServiceResponse,
-  secureOrLoopback,
 } from '@scoped-mcp/service-http';
 import type { EventType, MatrixClient, MsgType } from 'matrix-js-sdk';
 
@@ -139,20 +139,9 @@ function matrixFailure(error: unknown): ScopedMcpError {
   return new ToolFailure(`Matrix: the request failed (${typeof e?.name === 'string' ? e.name : 'error'})`);
 }
 
-/** MATRIX_HOMESERVER checked: an http(s) URL, and https unless it is this machine (the token goes with it). */
+/** MATRIX_HOMESERVER checked by the rule of every service a secret goes to: https unless it is this machine. */
 export function homeserverUrl(value: string, name = 'MATRIX_HOMESERVER'): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ModuleConfigError(`${name} is not a URL`);
-  }
-  if (!secureOrLoopback(url)) {
-    throw new ModuleConfigError(
-      `${name} is not https: the access token would cross the network in clear (use https)`,
-    );
-  }
-  return url;
+  return checkServiceUrl(value, { field: name, secret: 'the access token' });
 }
 
 /** The SDK's fetch, made by our HTTP client: the SDK's own redirect and timeout settings are not used. */

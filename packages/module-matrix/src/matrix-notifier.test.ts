@@ -95,7 +95,7 @@ describe('matrix notifier', () => {
     [{ MATRIX_HOMESERVER: 'https://m.example.org' }, 'MATRIX_ACCESS_TOKEN not set'],
     [
       { MATRIX_HOMESERVER: 'http://m.example.org', MATRIX_ACCESS_TOKEN: 'syt_x' },
-      'MATRIX_HOMESERVER is not https',
+      'MATRIX_HOMESERVER uses plain http to a host that is not loopback, which would send the access token unencrypted; use https',
     ],
     [{ MATRIX_HOMESERVER: 'not a url', MATRIX_ACCESS_TOKEN: 'syt_x' }, 'MATRIX_HOMESERVER is not a URL'],
   ])('falls back to the audit log with a startup warning when %j', async (environment, reason) => {

@@ -1,4 +1,4 @@
-import type { NotifierFactory, NotifierSetup } from '@scoped-mcp/core';
+import { errorMessage, type NotifierFactory, type NotifierSetup } from '@scoped-mcp/core';
 import { homeserverUrl, MatrixConnection } from './matrix-connection.js';
 
 /**
@@ -23,14 +23,10 @@ export const matrixNotifier: NotifierFactory = async ({ settings, credential, ti
   }
   let url: URL;
   try {
-    url = new URL(homeserver);
-  } catch {
-    return off('MATRIX_HOMESERVER is not a URL');
-  }
-  try {
-    homeserverUrl(url.href);
-  } catch {
-    return off('MATRIX_HOMESERVER is not https');
+    url = homeserverUrl(homeserver);
+  } catch (error) {
+    // The rule's message names the variable, never its value.
+    return off(errorMessage(error));
   }
   const room = settings.room;
   if (!room) return off('hitl.notify.room not set');

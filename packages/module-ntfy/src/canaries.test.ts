@@ -48,9 +48,9 @@ describe('ntfy credentials never reach the agent or the logs', () => {
       'true',
       'ntfy is rate limiting (HTTP 429: limit reached: too many requests); retry in 30 s',
       'ntfy failed (HTTP 503: internal server error); retry later',
-      'ntfy: no answer within 0.4 s',
+      'ntfy did not answer within 400 ms (timeout_ms)',
       expect.stringMatching(/^ntfy answered with a redirect/),
-      expect.stringMatching(/^ntfy: could not connect \((ECONNREFUSED|UND_ERR_SOCKET)\)$/),
+      expect.stringMatching(/^ntfy could not be reached \((ECONNREFUSED|UND_ERR_SOCKET)\)$/),
     ]);
     seen.push(JSON.stringify(harness.audit), JSON.stringify(harness.ops));
     const everything = seen.join('\n');

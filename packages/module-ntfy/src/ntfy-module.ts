@@ -1,9 +1,8 @@
 import { defineModule, z } from '@scoped-mcp/core';
-import { createServiceClient, responseError } from '@scoped-mcp/service-http';
+import { checkServiceUrl, createServiceClient, responseError } from '@scoped-mcp/service-http';
 import { clampPriority, ntfyConfig, PRIORITIES, renderTopic } from './config.js';
 import { ntfyNotifier } from './ntfy-notifier.js';
 import { ntfyError, publish } from './ntfy-publisher.js';
-import { ntfyServer } from './ntfy-server.js';
 
 export default defineModule({
   name: 'ntfy',
@@ -12,13 +11,16 @@ export default defineModule({
   config: ntfyConfig,
   credentials: { required: ['NTFY_URL'], optional: ['NTFY_TOKEN'] },
   setup(ctx) {
-    const server = ntfyServer(
-      ctx.credentials.NTFY_URL as string,
-      ctx.credentials.NTFY_TOKEN || undefined,
-      'NTFY_URL',
-    );
+    const token = ctx.credentials.NTFY_TOKEN || undefined;
+    // Plain http is fine for a server without a token; a token goes only where it cannot be read on the wire.
+    const url = checkServiceUrl(ctx.credentials.NTFY_URL as string, {
+      field: 'NTFY_URL',
+      secret: 'NTFY_TOKEN',
+      allowPlainHttp: !token,
+      plainHttpRemedy: 'unset NTFY_TOKEN',
+    });
     return {
-      server,
+      server: { base: url.href, ...(token ? { token } : {}) },
       topic: renderTopic(ctx.config.topic, ctx.agent.id),
       client: createServiceClient({ service: 'ntfy', timeoutMs: ctx.config.timeout_ms }),
     };

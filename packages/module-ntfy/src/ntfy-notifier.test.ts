@@ -109,7 +109,7 @@ describe('ntfy notifier', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toBe('ntfy: no answer within 0.5 s');
+    expect(error?.message).toBe('ntfy did not answer within 500 ms (timeout_ms)');
   });
 
   it('defaults to https://ntfy.sh, as the reference does (no request made here)', async () => {

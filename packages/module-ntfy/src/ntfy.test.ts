@@ -127,7 +127,9 @@ describe('ntfy config and credentials', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(error?.message).toMatch(/NTFY_TOKEN is set but NTFY_URL is not https/);
+    expect(error?.message).toMatch(
+      /NTFY_URL uses plain http to a host that is not loopback, which would send NTFY_TOKEN unencrypted/,
+    );
     expect(error?.message).not.toContain('tk_never_in_clear');
     expect(error?.message).not.toContain('ntfy.example.org');
   });
@@ -189,7 +191,7 @@ describe('ntfy errors', () => {
     fake.behaviour = { kind: 'slow', ms: 3000 };
     const started = Date.now();
     const r = await send(await agent({ config: { timeout_ms: 300 } }), {});
-    expect(r.text).toBe('ntfy: no answer within 0.3 s');
+    expect(r.text).toBe('ntfy did not answer within 300 ms (timeout_ms)');
     expect(Date.now() - started).toBeLessThan(2500);
   });
 

@@ -101,12 +101,17 @@ describe('Slack errors, without the URL', () => {
       'SMCP_UPSTREAM_UNAVAILABLE',
     ],
     ['a 500', { kind: 'fail' }, 'Slack failed (HTTP 500); retry later', 'SMCP_UPSTREAM_UNAVAILABLE'],
-    ['a hung server', { kind: 'hang' }, 'Slack: no answer within 0.3 s', 'SMCP_UPSTREAM_UNAVAILABLE'],
+    [
+      'a hung server',
+      { kind: 'hang' },
+      'Slack did not answer within 300 ms (timeout_ms)',
+      'SMCP_LIMIT_EXCEEDED',
+    ],
     [
       'a slow answer',
       { kind: 'slow', ms: 2000 },
-      'Slack: no answer within 0.3 s',
-      'SMCP_UPSTREAM_UNAVAILABLE',
+      'Slack did not answer within 300 ms (timeout_ms)',
+      'SMCP_LIMIT_EXCEEDED',
     ],
     [
       'a redirect',

@@ -1,15 +1,25 @@
 export {
+  headerRetryAfter,
+  jsonObject,
+  parseRetryAfter,
+  quotedLine,
+  responseError,
+} from './service-answer.js';
+export {
   createServiceClient,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUT_MS,
-  headerRetryAfter,
-  joinUrl,
-  jsonObject,
-  parseRetryAfter,
-  responseError,
-  secureOrLoopback,
   type ServiceClient,
   type ServiceClientOptions,
+  type ServiceMethod,
   type ServiceRequest,
   type ServiceResponse,
+  type ServiceTimeout,
 } from './service-client.js';
+export {
+  checkServiceUrl,
+  isLoopbackHost,
+  joinUrl,
+  type ServiceUrlRule,
+  secureOrLoopback,
+} from './service-url.js';

@@ -1,15 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isScopedMcpError } from '@scoped-mcp/core';
+import { isScopedMcpError, ScopeViolation } from '@scoped-mcp/core';
+import { Agent, buildConnector } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createServiceClient,
-  jsonObject,
-  parseRetryAfter,
-  responseError,
-  type ServiceClient,
-  secureOrLoopback,
-} from './service-client.js';
+import { jsonObject, responseError } from './service-answer.js';
+import { createServiceClient, type ServiceClient } from './service-client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -74,8 +69,8 @@ describe('createServiceClient', () => {
     const started = Date.now();
     const error = await failure(client.send({ method: 'POST', url, body: 'x' }));
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(error.message).toBe('Test: no answer within 0.3 s');
-    expect(error.code).toBe('SMCP_UPSTREAM_UNAVAILABLE');
+    expect(error.message).toBe('Test did not answer within 300 ms (timeout_ms)');
+    expect(error.code).toBe('SMCP_LIMIT_EXCEEDED');
   });
 
   it('reports a refused connection by its code only', async () => {
@@ -85,7 +80,7 @@ describe('createServiceClient', () => {
     server = undefined;
     client = createServiceClient({ service: 'Test', timeoutMs: 2000 });
     const error = await failure(client.send({ method: 'POST', url, body: 'x' }));
-    expect(error.message).toBe('Test: could not connect (ECONNREFUSED)');
+    expect(error.message).toBe('Test could not be reached (ECONNREFUSED)');
     expect(error.message).not.toMatch(/127\.0\.0\.1|secret-token/);
   });
 
@@ -93,7 +88,7 @@ describe('createServiceClient', () => {
     const url = await serve((_req, res) => res.writeHead(200).end('x'.repeat(5000)));
     client = createServiceClient({ service: 'Test', maxResponseBytes: 1000 });
     const error = await failure(client.send({ method: 'POST', url, body: 'x' }));
-    expect(error.message).toBe('Test: the answer is larger than 1000 bytes');
+    expect(error.message).toBe('Test answered with more than 1000 bytes (max_response_bytes)');
   });
 
   it('stops when the call is cancelled', async () => {
@@ -167,37 +162,78 @@ describe('createServiceClient', () => {
     expect(response.status).toBe(204);
     expect(hits).toHaveLength(2);
   });
-});
 
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates, and ignores anything else', () => {
-    expect(parseRetryAfter('2')).toBe(2000);
-    expect(parseRetryAfter('0.5')).toBe(500);
-    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('2015-10-21T07:28:00Z'))).toBe(10_000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(undefined)).toBeUndefined();
+  it('names the setting of a deadline in the error and its limit', async () => {
+    const url = await serve(() => undefined);
+    client = createServiceClient({ service: 'Grafana', timeoutMs: 5000 });
+    const error = await failure(
+      client.send({ method: 'GET', url, timeout: { ms: 200, setting: 'query_timeout_ms' } }),
+    );
+    expect(error.message).toBe('Grafana did not answer within 200 ms (query_timeout_ms)');
+    expect(error.details).toEqual({ limit: { name: 'query_timeout_ms', value: 200 } });
   });
-});
 
-describe('responseError', () => {
-  it('says try later for 5xx and refused for 4xx, with the reason given', () => {
-    const response = (status: number) => ({ status, headers: {}, text: 'secret body' });
-    expect(responseError('Slack', response(503)).code).toBe('SMCP_UPSTREAM_UNAVAILABLE');
-    expect(responseError('Slack', response(503)).message).toBe('Slack failed (HTTP 503); retry later');
-    const refused = responseError('Slack', response(404), 'no_service');
-    expect(refused.code).toBe('SMCP_UPSTREAM_ERROR');
-    expect(refused.message).toBe('Slack refused the message (HTTP 404: no_service)');
-    expect(refused.message).not.toContain('secret body');
+  it('refuses an answer whose declared length is over the cap before reading it', async () => {
+    const url = await serve((_req, res) =>
+      res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000)),
+    );
+    client = createServiceClient({
+      service: 'Test',
+      maxResponseBytes: 1000,
+      maxResponseSetting: 'max_bytes',
+    });
+    const error = await failure(client.send({ method: 'GET', url }));
+    expect(error.code).toBe('SMCP_LIMIT_EXCEEDED');
+    expect(error.details).toEqual({ limit: { name: 'max_bytes', value: 1000 } });
   });
-});
 
-describe('secureOrLoopback', () => {
-  it('allows https anywhere and http to this machine only', () => {
-    expect(secureOrLoopback(new URL('https://ntfy.sh'))).toBe(true);
-    expect(secureOrLoopback(new URL('http://127.0.0.1:8080'))).toBe(true);
-    expect(secureOrLoopback(new URL('http://[::1]:8080'))).toBe(true);
-    expect(secureOrLoopback(new URL('http://localhost'))).toBe(true);
-    expect(secureOrLoopback(new URL('http://ntfy.example.org'))).toBe(false);
-    expect(secureOrLoopback(new URL('ftp://127.0.0.1'))).toBe(false);
+  it.each(['DELETE', 'PATCH'] as const)('sends %s', async (method) => {
+    const url = await serve((_req, res, body) => res.writeHead(200).end(body));
+    client = createServiceClient({ service: 'Test' });
+    const response = await client.send({ method, url, body: '{"a":1}' });
+    expect(response.text).toBe('{"a":1}');
+    expect(hits.map((h) => h.method)).toEqual([method]);
+  });
+
+  it('never retries when told not to', async () => {
+    const url = await serve((_req, res) => res.writeHead(429, { 'retry-after': '0' }).end());
+    client = createServiceClient({ service: 'Test', timeoutMs: 5000, retryRateLimited: false });
+    const response = await client.send({ method: 'POST', url, body: 'x' });
+    expect(response.status).toBe(429);
+    expect(response.retryAfterMs).toBe(0);
+    expect(hits).toHaveLength(1);
+  });
+
+  it("reads a 503's Retry-After without retrying it", async () => {
+    const url = await serve((_req, res) => res.writeHead(503, { 'retry-after': '0' }).end());
+    client = createServiceClient({ service: 'Test', timeoutMs: 5000 });
+    const response = await client.send({ method: 'GET', url });
+    expect(response.retryAfterMs).toBe(0);
+    expect(hits).toHaveLength(1);
+  });
+
+  it("connects through the module's dispatcher, leaves it open, and passes its refusals on", async () => {
+    const url = await serve((_req, res) => res.writeHead(200).end('ok'));
+    let dispatched = 0;
+    const connect = buildConnector({});
+    const agent = new Agent({
+      connect: (options, callback) => {
+        dispatched += 1;
+        if (options.port === '1') callback(new ScopeViolation('Host is a blocked address'), null);
+        else connect(options, callback);
+      },
+    });
+    try {
+      client = createServiceClient({ service: 'Test', dispatcher: agent });
+      expect((await client.send({ method: 'GET', url })).text).toBe('ok');
+      const refused = await failure(client.send({ method: 'GET', url: new URL('http://127.0.0.1:1/') }));
+      expect(refused.message).toBe('Host is a blocked address');
+      await client.close();
+      client = undefined;
+      expect(agent.closed).toBe(false);
+      expect(dispatched).toBe(2);
+    } finally {
+      await agent.close();
+    }
   });
 });
