@@ -39,7 +39,7 @@ const EVENT: Record<Expect, string> = { ok: 'tool_call', blocked: 'scope_violati
 const NOT_A_RESULT = new Set(['audit_segment_start', 'audit_sealed', 'tool_call_started']);
 /** The one line per call that says how it ended. */
 const results = (lines: readonly JsonRecord[]) => lines.filter((l) => !NOT_A_RESULT.has(String(l.event)));
-const LEVEL: Record<Expect, string> = { ok: 'info', blocked: 'warn', error: 'error' };
+const LEVEL: Record<Expect, string> = { ok: 'info', blocked: 'warning', error: 'error' };
 
 describe('audit and ops logs of a session', () => {
   let dir: string;

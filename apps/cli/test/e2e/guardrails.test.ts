@@ -165,8 +165,15 @@ describe.skipIf(!fixture.redisServerAvailable())('guardrails end to end (in memo
       for (const value of Object.values(args)) expect(line).not.toContain(String(value));
       expect(line).not.toContain('DROP');
     });
-    const errors = (await auditOf(agent, 'tool_error')).map((l) => [l.tool, l.error_code, l.error]);
-    expect(errors).toEqual(attempts.map(([tool]) => [tool, 'SMCP_POLICY_BLOCKED', POLICY(tool)]));
+    const errors = (await auditOf(agent, 'tool_error')).map((l) => [
+      l.tool,
+      l.error_code,
+      l.error,
+      l.error_message,
+    ]);
+    expect(errors).toEqual(
+      attempts.map(([tool]) => [tool, 'SMCP_POLICY_BLOCKED', 'PolicyError', POLICY(tool)]),
+    );
     // Refused before HITL: sqlite_execute needs approval, but no approval was opened for a blocked call.
     const list = await hitl('list');
     expect(list.code).toBe(0);

@@ -51,7 +51,8 @@ export function createAuditLogger(parts: AuditLineParts): AuditLogger {
     {
       messageKey: 'event',
       timestamp: parts.timestamp,
-      formatters: { level: (label: string) => ({ level: label }) },
+      // The reference's level names (`warning`, not pino's `warn`): log pipelines written for it keep matching.
+      formatters: { level: (label: string) => ({ level: label === 'warn' ? 'warning' : label }) },
       base: parts.bindings,
       // pino's line ends with `}\n`: the chain takes the object without its closing brace.
       hooks: { streamWrite: (line: string) => link(escapeLineBreakers(line.slice(0, -2))) },

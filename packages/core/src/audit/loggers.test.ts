@@ -56,7 +56,7 @@ describe('createLoggers', () => {
     expect(records).toHaveLength(3);
     expect(records.map((r) => [r.event, r.level])).toEqual([
       ['tool_call', 'info'],
-      ['scope_violation', 'warn'],
+      ['scope_violation', 'warning'],
       ['tool_error', 'error'],
     ]);
     for (const record of records) {
@@ -251,7 +251,8 @@ function pinoWritten(): { lines: string[]; log: pino.Logger } {
     {
       messageKey: 'event',
       timestamp: stamp,
-      formatters: { level: (label: string) => ({ level: label }) },
+      // The reference's level name for warnings.
+      formatters: { level: (label: string) => ({ level: label === 'warn' ? 'warning' : label }) },
       base: { logger },
       hooks: { streamWrite },
     },

@@ -332,7 +332,9 @@ describe('ScopedRuntime: calls', () => {
       event: 'tool_error',
       status: 'error',
       error_code: code,
-      error: error.message,
+      // The reference's form: `error` is the type; the message is next to it.
+      error: error.name,
+      error_message: error.message,
     });
   });
 

@@ -182,9 +182,15 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
       const blocked = error.code === 'SMCP_SCOPE_VIOLATION';
       const fields = { ...auditFields(blocked ? 'blocked' : 'error', started, name), ...argsFields(args) };
       if (blocked) audit.warn({ ...fields, error: sanitizer.redactText(message) }, 'scope_violation');
+      // `error` is the error's type, as in the reference; the message is `error_message`.
       else
         audit.error(
-          { ...fields, error_code: error.code, error: sanitizer.redactText(message) },
+          {
+            ...fields,
+            error: error.name,
+            error_code: error.code,
+            error_message: sanitizer.redactText(message),
+          },
           'tool_error',
         );
       return errorResult(error, message);
@@ -209,7 +215,13 @@ export function prepareTool(source: ToolSource, deps: PipelineDeps): PreparedToo
       'tool_failed_unexpectedly',
     );
     audit.error(
-      { ...auditFields('error', started, name), ...argsFields(args), error_code: refusal.code, ref },
+      {
+        ...auditFields('error', started, name),
+        ...argsFields(args),
+        error: errorName(error),
+        error_code: refusal.code,
+        ref,
+      },
       'tool_error',
     );
     return errorResult(refusal, refusal.message);
