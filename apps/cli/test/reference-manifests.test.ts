@@ -101,6 +101,27 @@ describe('the manifests we ship', () => {
     ['guarded-agent.yml', BUILD_TOOLS, []],
     ['proxy-agent.yml', [], ['everything', 'reference']],
     [
+      'ops-infra-agent.yml',
+      [
+        'grafana_create_alert_rule',
+        'grafana_create_dashboard',
+        'grafana_delete_dashboard',
+        'grafana_get_dashboard',
+        'grafana_list_dashboards',
+        'grafana_list_datasources',
+        'grafana_query_datasource',
+        'grafana_update_dashboard',
+        'influxdb_create_bucket',
+        'influxdb_delete_points',
+        'influxdb_get_schema',
+        'influxdb_list_measurements',
+        'influxdb_query',
+        'influxdb_write_points',
+        'ntfy_send',
+      ],
+      [],
+    ],
+    [
       'ops-agent.yml',
       [
         'filesystem_delete_file',
