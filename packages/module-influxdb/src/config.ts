@@ -1,4 +1,5 @@
 import { z } from '@scoped-mcp/core';
+import { timeoutSetting } from '@scoped-mcp/service-http';
 
 const MIB = 1024 * 1024;
 
@@ -32,20 +33,18 @@ export const influxdbConfig = z.strictObject({
     .describe(
       'Send the token over plain http to a host that is not loopback (a trusted LAN). Default false: such a URL is refused at startup.',
     ),
-  timeout_ms: z
-    .number()
-    .int()
-    .min(100)
-    .max(300_000)
-    .default(15_000)
-    .describe('Limit for one request other than a query, in ms (default 15000).'),
-  query_timeout_ms: z
-    .number()
-    .int()
-    .min(100)
-    .max(300_000)
-    .default(30_000)
-    .describe('Limit for a query (query, list_measurements, get_schema), in ms (default 30000).'),
+  timeout_ms: timeoutSetting({
+    defaultMs: 15_000,
+    minMs: 100,
+    maxMs: 300_000,
+    description: 'Limit for one request other than a query, in ms (default 15000).',
+  }),
+  query_timeout_ms: timeoutSetting({
+    defaultMs: 30_000,
+    minMs: 100,
+    maxMs: 300_000,
+    description: 'Limit for a query (query, list_measurements, get_schema), in ms (default 30000).',
+  }),
   max_rows: z
     .number()
     .int()

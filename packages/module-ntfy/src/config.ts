@@ -1,4 +1,5 @@
 import { ModuleConfigError, z } from '@scoped-mcp/core';
+import { sendTimeoutSetting } from '@scoped-mcp/service-http';
 
 /** ntfy's priorities, lowest first (the header takes the names; ntfy also reads 1-5). */
 export const PRIORITIES = ['min', 'low', 'default', 'high', 'urgent'] as const;
@@ -27,13 +28,7 @@ export const ntfyConfig = z.strictObject({
     .enum(PRIORITIES)
     .default('urgent')
     .describe('Highest priority an agent may send; higher requests are lowered to it.'),
-  timeout_ms: z
-    .number()
-    .int()
-    .min(1)
-    .max(120_000)
-    .default(10_000)
-    .describe('Budget of one send in ms, a retry after a 429 included (default 10 s).'),
+  timeout_ms: sendTimeoutSetting(),
 });
 
 export type NtfyConfig = z.output<typeof ntfyConfig>;

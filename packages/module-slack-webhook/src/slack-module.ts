@@ -1,16 +1,10 @@
 import { defineModule, LimitExceededError, z } from '@scoped-mcp/core';
-import { createServiceClient, responseError } from '@scoped-mcp/service-http';
+import { createServiceClient, responseError, sendTimeoutSetting } from '@scoped-mcp/service-http';
 import { slackNotifier } from './slack-notifier.js';
 import { postToSlack, SLACK_MAX_TEXT_CHARS, slackError, webhookUrl } from './slack-webhook.js';
 
 export const slackConfig = z.strictObject({
-  timeout_ms: z
-    .number()
-    .int()
-    .min(1)
-    .max(120_000)
-    .default(10_000)
-    .describe('Budget of one send in ms, a retry after a 429 included (default 10 s).'),
+  timeout_ms: sendTimeoutSetting(),
 });
 
 export default defineModule({

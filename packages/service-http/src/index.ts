@@ -23,3 +23,4 @@ export {
   type ServiceUrlRule,
   secureOrLoopback,
 } from './service-url.js';
+export { sendTimeoutSetting, type TimeoutSettingOptions, timeoutSetting } from './service-settings.js';
