@@ -74,7 +74,8 @@ describe('statement_timeout_ms', () => {
       event: 'tool_error',
       tool: 'sqlite_query',
       error_code: 'SMCP_LIMIT_EXCEEDED',
-      error: 'statement stopped after 500 ms (statement_timeout_ms)',
+      error: 'LimitExceededError',
+      error_message: 'statement stopped after 500 ms (statement_timeout_ms)',
     });
     expect((await h.call('query', { sql: 'SELECT count(*) AS n FROM t' })).json()).toEqual([{ n: 1000 }]);
   });

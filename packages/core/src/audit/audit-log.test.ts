@@ -346,8 +346,9 @@ describe('verification reads in bounded memory', () => {
     const verdict = await verifyAuditFile(path, { head: prev });
     clearInterval(sampler);
     expect(verdict).toMatchObject({ ok: true, lines: 2 + sizes.length, headLine: 2 + sizes.length });
-    // Generous: a 1 MiB read buffer and lines of at most 64 KiB held, against a 60 MB file and a 20 MB line.
-    expect(peak).toBeLessThan(24_000_000);
+    // Generous, because garbage not yet collected counts too (more of it on a loaded machine): a 1 MiB read
+    // buffer and lines of at most 64 KiB are held, against a 60 MB file and a 20 MB line that would not fit.
+    expect(peak).toBeLessThan(40_000_000);
   }, 60_000);
 });
 

@@ -5,8 +5,7 @@ import { createSecretRedactor } from '../redact/secrets.js';
 import { type AgentIdentity, resolveIdentity } from '../identity/agent-identity.js';
 import type { ModuleCommand, ModuleCommandContext, ScopedMcpModule } from '../module/types.js';
 import { errorLine, errorMessage } from '../errors/error-line.js';
-import type { InstanceSpec } from '../server/module-instance.js';
-import { sanitizingLogger } from '../server/module-logger.js';
+import { type InstanceSpec, sanitizingLogger } from '../server/module-instance.js';
 import { type Assembly, assemble } from './assemble.js';
 
 export interface ModuleCommandOptions {

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../__fixtures__/module-packages.js';
 import { captureLogger } from '@scoped-mcp/testing';
-import { writeHealthFile } from './health-file.js';
-import type { StatusReport } from './status-report.js';
+import { type StatusReport, writeHealthFile } from './status-report.js';
 
 const report: StatusReport = {
   modules: {

@@ -9,12 +9,13 @@ import type {
   AnyToolDefinition,
   CoreLimits,
   ModuleContext,
+  ModuleLogger,
   ScopedMcpModule,
   ToolMode,
 } from '../module/types.js';
 import { detachedSession } from '../module/client-channel.js';
-import { sanitizingLogger } from './module-logger.js';
 import { exposedToolName, type PipelineDeps, type PreparedTool, prepareTool } from './tool-pipeline.js';
+import type { Sanitizer } from '../redact/sanitize.js';
 
 const DYNAMIC_TOOL_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
@@ -220,4 +221,20 @@ function bounded<T>(work: Promise<T>, ms: number, onLate: (value: T) => void): P
       },
     );
   });
+}
+
+/**
+ * The logger a module gets: every field sanitised and every message redacted before it is written, so a
+ * module logging its own credential (or a backend echoing one) cannot put it in the ops log.
+ */
+export function sanitizingLogger(target: Logger, sanitizer: Sanitizer): ModuleLogger {
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (fields: object, message?: string): void => {
+      if (!target.isLevelEnabled(level)) return;
+      const clean = sanitizer.sanitize(fields);
+      const safeFields = typeof clean === 'object' && clean !== null ? clean : { value: clean };
+      target[level](safeFields, message === undefined ? undefined : sanitizer.redactText(message));
+    };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -18,8 +18,8 @@ import { composeMiddleware, type Middleware, type ToolCall } from '../middleware
 import type { CallChannel } from '../module/client-channel.js';
 import type { AnyToolDefinition, ToolContext, ToolMode } from '../module/types.js';
 import { nestsDeeperThan } from '../shared/json-depth.js';
-import { describeArgumentIssues } from './argument-issues.js';
 import {
+  describeArgumentIssues,
   errorResult,
   type OutputSpec,
   outputSpec,

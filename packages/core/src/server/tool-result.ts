@@ -6,7 +6,6 @@ import { redactSecretsInValue, type SecretRedactor } from '../redact/secrets.js'
 import { isRawResult, isStructuredResult } from '../module/define.js';
 import type { ToolOutput } from '../module/types.js';
 import { asText } from '../shared/filter-decode.js';
-import { issuesLine } from './argument-issues.js';
 
 /** A tool's `output` schema, prepared once at startup: what is advertised, and the check of each result. */
 export interface OutputSpec {
@@ -124,4 +123,19 @@ function redactBase64Payloads(block: unknown, redactor: SecretRedactor): unknown
 function redactedBase64(data: string, redactor: SecretRedactor): string {
   const text = asText(Buffer.from(data, 'base64'));
   return text === undefined ? '' : Buffer.from(redactor.redact(text), 'utf8').toString('base64');
+}
+
+/** One line for the agent: which argument is wrong and how. zod's messages carry no input values. */
+export function describeArgumentIssues(tool: string, error: z.ZodError): string {
+  return `Invalid arguments for '${tool}': ${issuesLine(error)}`;
+}
+
+/** The first five issues of a zod error on one line, `path: message; …`, and how many more there are. */
+export function issuesLine(error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length > 5 ? ` (+${error.issues.length - 5} more)` : '';
+  return `${parts.join('; ')}${more}`;
 }
