@@ -1,9 +1,8 @@
-import { ModuleConfigError } from '@scoped-mcp/core';
 import {
+  checkWebhookUrl,
   jsonObject,
   type ServiceClient,
   type ServiceResponse,
-  secureOrLoopback,
 } from '@scoped-mcp/service-http';
 
 // The one Discord request of this package, for the tool and the HITL sender: POST the webhook URL with
@@ -24,17 +23,7 @@ export function truncateContent(content: string): string {
 
 /** DISCORD_WEBHOOK_URL (or `hitl.notify.url`) checked, with `wait=true` added. */
 export function webhookUrl(value: string, name: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ModuleConfigError(`${name} is not a URL`);
-  }
-  if (!secureOrLoopback(url)) {
-    throw new ModuleConfigError(
-      `${name} must be an https:// URL: the webhook URL is a secret and would cross the network in clear`,
-    );
-  }
+  const url = checkWebhookUrl(value, name);
   url.searchParams.set('wait', 'true');
   return url;
 }

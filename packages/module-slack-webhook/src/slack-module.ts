@@ -1,7 +1,12 @@
 import { defineModule, LimitExceededError, z } from '@scoped-mcp/core';
-import { createServiceClient, responseError, sendTimeoutSetting } from '@scoped-mcp/service-http';
+import {
+  checkWebhookUrl,
+  createServiceClient,
+  responseError,
+  sendTimeoutSetting,
+} from '@scoped-mcp/service-http';
 import { slackNotifier } from './slack-notifier.js';
-import { postToSlack, SLACK_MAX_TEXT_CHARS, slackError, webhookUrl } from './slack-webhook.js';
+import { postToSlack, SLACK_MAX_TEXT_CHARS, slackError } from './slack-webhook.js';
 
 export const slackConfig = z.strictObject({
   timeout_ms: sendTimeoutSetting(),
@@ -14,7 +19,7 @@ export default defineModule({
   config: slackConfig,
   credentials: { required: ['SLACK_WEBHOOK_URL'] },
   setup: (ctx) => ({
-    url: webhookUrl(ctx.credentials.SLACK_WEBHOOK_URL as string, 'SLACK_WEBHOOK_URL'),
+    url: checkWebhookUrl(ctx.credentials.SLACK_WEBHOOK_URL as string, 'SLACK_WEBHOOK_URL'),
     client: createServiceClient({ service: 'Slack', timeoutMs: ctx.config.timeout_ms }),
   }),
   teardown: (state) => state.client.close(),

@@ -1,6 +1,6 @@
 import { type NotifierFactory, NotifyError } from '@scoped-mcp/core';
-import { createServiceClient } from '@scoped-mcp/service-http';
-import { postToSlack, slackError, webhookUrl } from './slack-webhook.js';
+import { checkWebhookUrl, createServiceClient } from '@scoped-mcp/service-http';
+import { postToSlack, slackError } from './slack-webhook.js';
 
 /**
  * `hitl.notify.type: slack_webhook`: posts the approval message to the webhook in `hitl.notify.url`, or
@@ -17,7 +17,7 @@ export const slackNotifier: NotifierFactory = ({ settings, credential, timeoutMs
       ],
     };
   }
-  const url = webhookUrl(configured, settings.url ? 'hitl.notify.url' : 'SLACK_WEBHOOK_URL');
+  const url = checkWebhookUrl(configured, settings.url ? 'hitl.notify.url' : 'SLACK_WEBHOOK_URL');
   const client = createServiceClient({ service: 'Slack', timeoutMs });
   return {
     warnings: [],

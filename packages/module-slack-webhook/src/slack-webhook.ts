@@ -1,5 +1,4 @@
-import { ModuleConfigError } from '@scoped-mcp/core';
-import { type ServiceClient, type ServiceResponse, secureOrLoopback } from '@scoped-mcp/service-http';
+import type { ServiceClient, ServiceResponse } from '@scoped-mcp/service-http';
 
 // The one Slack request of this package, for the tool and the HITL sender: POST the incoming webhook's
 // URL with `{"text": …}` as JSON. The URL is the secret (whoever holds it can post to the channel), so it
@@ -27,22 +26,6 @@ const SLACK_ERRORS: Readonly<Record<string, string>> = {
   no_team: 'the workspace no longer exists',
   team_disabled: 'the workspace is disabled',
 };
-
-/** SLACK_WEBHOOK_URL (or `hitl.notify.url`) checked: a URL, https (or http to this machine). */
-export function webhookUrl(value: string, name: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ModuleConfigError(`${name} is not a URL`);
-  }
-  if (!secureOrLoopback(url)) {
-    throw new ModuleConfigError(
-      `${name} must be an https:// URL: the webhook URL is a secret and would cross the network in clear`,
-    );
-  }
-  return url;
-}
 
 export function postToSlack(
   client: ServiceClient,

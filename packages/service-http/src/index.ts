@@ -15,12 +15,15 @@ export {
   type ServiceRequest,
   type ServiceResponse,
   type ServiceTimeout,
+  sendTimeoutSetting,
+  type TimeoutSettingOptions,
+  timeoutSetting,
 } from './service-client.js';
 export {
   checkServiceUrl,
+  checkWebhookUrl,
   isLoopbackHost,
   joinUrl,
   type ServiceUrlRule,
   secureOrLoopback,
 } from './service-url.js';
-export { sendTimeoutSetting, type TimeoutSettingOptions, timeoutSetting } from './service-settings.js';

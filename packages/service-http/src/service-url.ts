@@ -61,3 +61,18 @@ export function isLoopbackHost(hostname: string): boolean {
 export function joinUrl(base: string, path: string): URL {
   return new URL(`${base.replace(/\/+$/, '')}/${path}`);
 }
+
+/**
+ * A webhook URL (Slack, Discord), which is itself the secret: a URL, and https (or http to this machine).
+ * The message names the setting it came from (`SLACK_WEBHOOK_URL`, `hitl.notify.url`), never the URL.
+ */
+export function checkWebhookUrl(value: string, name: string): URL {
+  const url = URL.parse(value);
+  if (!url) throw new ModuleConfigError(`${name} is not a URL`);
+  if (!secureOrLoopback(url)) {
+    throw new ModuleConfigError(
+      `${name} must be an https:// URL: the webhook URL is a secret and would cross the network in clear`,
+    );
+  }
+  return url;
+}
